@@ -1,0 +1,170 @@
+#include "io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tensor/error.hpp"
+
+namespace upsample::io {
+
+namespace {
+
+// Temporary files of writes in progress, kept where a signal handler can reach them
+// without allocating: fixed slots, claimed and released with atomics.
+constexpr size_t kSlots = 64;
+constexpr size_t kPathMax = 4096;
+struct PendingSlot {
+  std::atomic<bool> used{false};
+  std::atomic<bool> ready{false};
+  char path[kPathMax];
+};
+std::array<PendingSlot, kSlots> g_pending;
+
+int register_pending(const std::string& path) {
+  if (path.size() + 1 > kPathMax) return -1;
+  for (size_t i = 0; i < kSlots; ++i) {
+    bool expected = false;
+    if (g_pending[i].used.compare_exchange_strong(expected, true)) {
+      std::memcpy(g_pending[i].path, path.c_str(), path.size() + 1);
+      g_pending[i].ready.store(true);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;  // more writes in flight than slots: still correct, just not cleaned on Ctrl-C
+}
+
+void unregister_pending(int slot) {
+  if (slot < 0) return;
+  g_pending[static_cast<size_t>(slot)].ready.store(false);
+  g_pending[static_cast<size_t>(slot)].used.store(false);
+}
+
+extern "C" void remove_pending_and_reraise(int signo) {
+  for (auto& slot : g_pending)
+    if (slot.ready.load()) ::unlink(slot.path);
+  std::signal(signo, SIG_DFL);
+  std::raise(signo);
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string temp_name_for(const std::filesystem::path& target) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string suffix(8, 'x');
+  for (auto& ch : suffix) ch = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
+  return "." + target.filename().string() + ".tmp-" + suffix;
+}
+
+// Writes everything or throws; the caller removes the file on failure.
+void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path.string() + ": cannot write: " + errno_text(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) throw Error(path.string() + ": cannot flush to disk: " + errno_text(errno));
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
+                           ExistingFile existing) {
+  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::filesystem::path temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    temp = folder / temp_name_for(path);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      throw Error(path.string() + ": cannot create a file in " + folder.string() + ": " + errno_text(errno));
+  }
+  if (fd < 0) throw Error(path.string() + ": cannot find a free temporary name in " + folder.string());
+
+  const int slot = register_pending(temp.string());
+  auto discard_temp = [&] {
+    ::unlink(temp.c_str());
+    unregister_pending(slot);
+  };
+  try {
+    write_all(fd, bytes, path);
+  } catch (...) {
+    ::close(fd);
+    discard_temp();
+    throw;
+  }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    discard_temp();
+    throw Error(path.string() + ": cannot write: " + errno_text(err));
+  }
+
+  if (existing == ExistingFile::Replace) {
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      discard_temp();
+      throw Error(path.string() + ": cannot move the finished file into place: " + errno_text(err));
+    }
+  } else {
+    // link() fails with EEXIST if the target exists: no window in which we could clobber it.
+    if (::link(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST) {
+        discard_temp();
+        throw Error(path.string() + ": already exists (use --overwrite to replace it)");
+      }
+      // Filesystems without hard links: check, then rename.
+      std::error_code ec;
+      if (std::filesystem::exists(path, ec)) {
+        discard_temp();
+        throw Error(path.string() + ": already exists (use --overwrite to replace it)");
+      }
+      if (::rename(temp.c_str(), path.c_str()) != 0) {
+        const int err2 = errno;
+        discard_temp();
+        throw Error(path.string() + ": cannot move the finished file into place: " + errno_text(err2));
+      }
+      unregister_pending(slot);
+      return;
+    }
+    ::unlink(temp.c_str());
+  }
+  unregister_pending(slot);
+}
+
+std::vector<std::byte> read_file_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path.string() + ": is a folder, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open: " + errno_text(errno));
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size < 0) throw Error(path.string() + ": cannot read its size");
+  in.seekg(0, std::ios::beg);
+  std::vector<std::byte> bytes(static_cast<size_t>(size));
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+    throw Error(path.string() + ": cannot read: " + errno_text(errno));
+  return bytes;
+}
+
+void install_interrupt_cleanup() {
+  std::signal(SIGINT, remove_pending_and_reraise);
+  std::signal(SIGTERM, remove_pending_and_reraise);
+}
+
+}  // namespace upsample::io

@@ -1,0 +1,26 @@
+#pragma once
+// Writing files so that nobody ever sees half of one: the bytes go to a hidden temporary
+// file in the target folder, are flushed to disk, and are then moved into place in one
+// step. A crash, a full disk or Ctrl-C leaves either the old state or the whole new file.
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace upsample::io {
+
+enum class ExistingFile { Refuse, Replace };
+
+// Writes `bytes` to `path` atomically. With ExistingFile::Refuse an existing `path` is
+// never replaced, even if it appears while we write (throws upsample::Error).
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
+                           ExistingFile existing = ExistingFile::Refuse);
+
+// Reads a whole file; throws upsample::Error naming the file and the reason.
+std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
+
+// Installs SIGINT/SIGTERM handlers that delete the temporary files of writes in
+// progress and then let the signal end the process as usual. Call once from main.
+void install_interrupt_cleanup();
+
+}  // namespace upsample::io

@@ -1,0 +1,126 @@
+#include "tensor/tensor.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "tensor/error.hpp"
+
+namespace upsample {
+
+namespace {
+constexpr size_t kAlignment = 64;
+
+std::shared_ptr<float> allocate_aligned(int64_t count) {
+  // Round up: aligned_alloc wants a multiple of the alignment; never zero bytes.
+  const size_t bytes = std::max<size_t>(kAlignment, (static_cast<size_t>(count) * sizeof(float) + kAlignment - 1) /
+                                                        kAlignment * kAlignment);
+  void* p = std::aligned_alloc(kAlignment, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return {static_cast<float*>(p), [](float* q) { std::free(q); }};
+}
+}  // namespace
+
+Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
+
+Shape::Shape(std::span<const int64_t> dims) {
+  if (dims.size() > static_cast<size_t>(kMaxRank))
+    throw Error("tensor rank " + std::to_string(dims.size()) + " exceeds the supported maximum of 4");
+  rank_ = static_cast<int>(dims.size());
+  for (int i = 0; i < rank_; ++i) {
+    if (dims[static_cast<size_t>(i)] < 0) throw Error("negative tensor dimension in shape");
+    dims_[static_cast<size_t>(i)] = dims[static_cast<size_t>(i)];
+  }
+}
+
+int64_t Shape::operator[](int axis) const {
+  if (axis < 0 || axis >= rank_) throw Error("axis " + std::to_string(axis) + " out of range for shape " + str());
+  return dims_[static_cast<size_t>(axis)];
+}
+
+int64_t Shape::at4(int axis) const {
+  if (rank_ != 4) throw Error("expected an N×C×H×W tensor, got shape " + str());
+  return dims_[static_cast<size_t>(axis)];
+}
+
+int64_t Shape::numel() const {
+  if (rank_ == 0) return 0;
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+std::string Shape::str() const {
+  std::string s = "[";
+  for (int i = 0; i < rank_; ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims_[static_cast<size_t>(i)]);
+  }
+  return s + "]";
+}
+
+bool Shape::operator==(const Shape& other) const {
+  if (rank_ != other.rank_) return false;
+  return std::equal(dims_.begin(), dims_.begin() + rank_, other.dims_.begin());
+}
+
+Tensor::Tensor(const Shape& shape) : shape_(shape) {
+  storage_ = allocate_aligned(shape.numel());
+  data_ = storage_.get();
+  std::fill_n(data_, shape.numel(), 0.0f);
+}
+
+Tensor Tensor::full(const Shape& shape, float value) {
+  Tensor t(shape);
+  t.fill(value);
+  return t;
+}
+
+Tensor Tensor::from(const Shape& shape, std::span<const float> values) {
+  if (static_cast<int64_t>(values.size()) != shape.numel())
+    throw Error("cannot make a tensor of shape " + shape.str() + " from " + std::to_string(values.size()) +
+                " values");
+  Tensor t(shape);
+  std::copy(values.begin(), values.end(), t.data_);
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (empty()) return {};
+  Tensor t(shape_);
+  std::copy_n(data_, numel(), t.data_);
+  return t;
+}
+
+Tensor Tensor::batch_slice(int64_t first, int64_t count) const {
+  check_rank4(*this, "batch_slice");
+  if (first < 0 || count < 0 || first + count > shape_.n())
+    throw Error("batch slice [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                ") out of range for shape " + shape_.str());
+  Tensor v;
+  v.storage_ = storage_;
+  v.shape_ = Shape{count, shape_.c(), shape_.h(), shape_.w()};
+  v.data_ = data_ + first * shape_.c() * shape_.h() * shape_.w();
+  return v;
+}
+
+Tensor Tensor::reshaped(const Shape& shape) const {
+  if (shape.numel() != numel())
+    throw Error("cannot reshape " + shape_.str() + " to " + shape.str() + ": element counts differ");
+  Tensor v = *this;
+  v.shape_ = shape;
+  return v;
+}
+
+void Tensor::fill(float value) { std::fill_n(data_, numel(), value); }
+
+void check_shape(const Shape& actual, const Shape& expected, const std::string& what) {
+  if (!(actual == expected))
+    throw Error(what + ": expected shape " + expected.str() + ", got " + actual.str());
+}
+
+void check_rank4(const Tensor& t, const std::string& what) {
+  if (t.shape().rank() != 4) throw Error(what + ": expected an N×C×H×W tensor, got shape " + t.shape().str());
+}
+
+}  // namespace upsample
