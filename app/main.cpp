@@ -1,2 +1,56 @@
+// upsample: upscale images with classical and learned upsamplers, and see their artifacts.
 #include <cstdio>
-int main() { std::puts("upsample"); return 0; }
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "io/atomic_file.hpp"
+#include "tensor/error.hpp"
+
+namespace {
+
+constexpr const char* kExamples = R"(
+Examples:
+  upsample photo.jpg -s 2 -o photo_x2.png          upscale one file
+  upsample shots/ -r -s 3 -m lanczos -o big/        a folder tree, mirrored under big/
+  upsample a.png b.png -s 4 --name '{stem}@4x.{ext}' name the outputs yourself
+  upsample shots/ -s 2 -o big/ --skip-existing -j 2 resume a batch, two images at once
+  upsample shots/ -s 2 -o big/ --dry-run            see what would be written
+  upsample photo.jpg -s 2 --json                    machine-readable summary on stdout
+
+Exit status: 0 everything done, 1 some inputs failed (the rest are done), 2 bad usage.
+Existing files are never replaced unless you pass --overwrite.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_st("upsample");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  upsample::io::install_interrupt_cleanup();
+
+  CLI::App app{"upsample: upscale images with classical and learned upsamplers, and see their artifacts", "upsample"};
+  app.set_version_flag("--version", std::string("upsample ") + UPSAMPLE_VERSION);
+  app.footer(kExamples);
+  app.require_subcommand(0, 1);
+  const upsample::app::Action upscale = upsample::app::add_upscale_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return upscale();
+  } catch (const upsample::UsageError& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

@@ -7,6 +7,9 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -81,6 +84,16 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
   if (::fsync(fd) != 0) throw Error(path.string() + ": cannot flush to disk: " + errno_text(errno));
 }
 
+// The end-to-end test of Ctrl-C needs the process caught while a temporary file exists;
+// this environment variable holds it there for that many milliseconds.
+void pause_for_interrupt_test() {
+  static const long pause_ms = [] {
+    const char* v = std::getenv("UPSAMPLE_TEST_PAUSE_BEFORE_RENAME_MS");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+}
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
@@ -113,6 +126,7 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
     discard_temp();
     throw Error(path.string() + ": cannot write: " + errno_text(err));
   }
+  pause_for_interrupt_test();
 
   if (existing == ExistingFile::Replace) {
     if (::rename(temp.c_str(), path.c_str()) != 0) {

@@ -12,3 +12,14 @@ class Error : public std::runtime_error {
 };
 
 }  // namespace upsample
+
+namespace upsample {
+
+// A request that makes no sense as a whole (conflicting options, a bad name template):
+// the command line reports it and exits with status 2, before touching any file.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace upsample

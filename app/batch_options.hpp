@@ -1,0 +1,42 @@
+#pragma once
+// The options every file-to-file command shares (main job, deblur): inputs, output
+// naming, formats, safety, parallelism and reporting; and running such a batch.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/batch.hpp"
+
+namespace upsample::app {
+
+struct BatchCliOptions {
+  std::vector<std::string> inputs;
+  std::string output;
+  bool recursive = false;
+  std::string name_template = "{stem}_{method}_x{scale}.{ext}";
+  std::string format;
+  std::optional<int> quality;
+  bool overwrite = false;
+  bool skip_existing = false;
+  bool dry_run = false;
+  bool json = false;
+  int jobs = 1;
+  bool quiet = false;
+  int verbose = 0;
+};
+
+// Declares the shared options on `cmd`; `default_name` is the --name default.
+void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& default_name);
+
+// Plans and runs the batch: `step` turns one loaded image into its result. `label` and
+// `scale` fill the name template; `extra` goes into the --json document.
+int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
+                      const nlohmann::json& extra);
+
+// Applies -q / -v to the logger.
+void apply_verbosity(bool quiet, int verbose);
+
+}  // namespace upsample::app

@@ -1,0 +1,104 @@
+#include "batch_report.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+namespace upsample::app {
+
+using pipeline::FileStatus;
+using pipeline::FileTask;
+
+BatchReport::BatchReport(size_t total, bool quiet)
+    : total_(total), quiet_(quiet), show_bar_(!quiet && ::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()) {}
+
+void BatchReport::clear_bar() const {
+  if (show_bar_) std::fputs("\r\033[K", stderr);
+}
+
+void BatchReport::draw_bar() const {
+  if (!show_bar_) return;
+  constexpr int kWidth = 30;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  const int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::string eta = "--:--";
+  if (rate > 0 && done_ < total_) {
+    const auto seconds = static_cast<long>(static_cast<double>(total_ - done_) / rate + 0.5);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", seconds / 60, seconds % 60);
+    eta = buf;
+  }
+  std::fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.2f img/s  ETA %s", bar.c_str(), done_, total_, rate, eta.c_str());
+  std::fflush(stderr);
+}
+
+void BatchReport::on_done(const FileTask& task) {
+  ++done_;
+  clear_bar();
+  switch (task.status) {
+    case FileStatus::Written: ++written_; break;
+    case FileStatus::Skipped:
+      ++skipped_;
+      spdlog::info("{}", task.error);
+      break;
+    case FileStatus::Failed:
+      ++failed_;
+      spdlog::error("{}", task.error);
+      break;
+    case FileStatus::Pending: break;
+  }
+  for (const auto& w : task.warnings) spdlog::warn("{}", w);
+  if (task.status == FileStatus::Written) spdlog::debug("{} -> {} ({:.2f} s)", task.input.string(), task.output.string(), task.seconds);
+  draw_bar();
+}
+
+void BatchReport::print_summary() const {
+  clear_bar();
+  if (quiet_) return;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::fprintf(stderr, "%zu written, %zu skipped, %zu failed in %.1f s\n", written_, skipped_, failed_, elapsed);
+}
+
+nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::json& extra) {
+  nlohmann::json files = nlohmann::json::array();
+  size_t counts[4] = {0, 0, 0, 0};
+  for (const auto& t : tasks) {
+    ++counts[static_cast<int>(t.status)];
+    nlohmann::json f = {{"input", t.input.string()},
+                        {"output", t.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.output.string())},
+                        {"status", pipeline::to_string(t.status)},
+                        {"error", t.status == FileStatus::Failed ? nlohmann::json(t.error) : nlohmann::json(nullptr)},
+                        {"seconds", t.seconds},
+                        {"input_bytes", t.input_bytes},
+                        {"output_bytes", t.output_bytes},
+                        {"input_size", {t.input_size.width, t.input_size.height}},
+                        {"output_size", {t.output_size.width, t.output_size.height}},
+                        {"warnings", t.warnings}};
+    files.push_back(std::move(f));
+  }
+  nlohmann::json doc = extra;
+  doc["files"] = std::move(files);
+  doc["summary"] = {{"planned", counts[0]}, {"written", counts[1]}, {"skipped", counts[2]}, {"failed", counts[3]}};
+  return doc;
+}
+
+void print_plan(const std::vector<FileTask>& tasks) {
+  for (const auto& t : tasks) {
+    if (t.status == FileStatus::Pending) std::printf("%s -> %s\n", t.input.string().c_str(), t.output.string().c_str());
+    else std::printf("%s: %s (%s)\n", t.input.string().c_str(), pipeline::to_string(t.status), t.error.c_str());
+  }
+}
+
+int batch_exit_status(const std::vector<FileTask>& tasks) {
+  for (const auto& t : tasks)
+    if (t.status == FileStatus::Failed) return 1;
+  return 0;
+}
+
+}  // namespace upsample::app

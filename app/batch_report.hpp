@@ -1,0 +1,41 @@
+#pragma once
+// What a batch shows its user: notes, a progress bar on a terminal, one line per
+// failure, a summary, and the --json document on stdout.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/batch.hpp"
+
+namespace upsample::app {
+
+class BatchReport {
+ public:
+  BatchReport(size_t total, bool quiet);
+  // Called once per finished task (from pipeline::run_batch, never concurrently).
+  void on_done(const pipeline::FileTask& task);
+  // Final line on stderr: "3 written, 1 skipped, 1 failed in 2.4 s".
+  void print_summary() const;
+  size_t failed() const { return failed_; }
+
+ private:
+  void draw_bar() const;
+  void clear_bar() const;
+  size_t total_, done_ = 0, written_ = 0, skipped_ = 0, failed_ = 0;
+  bool quiet_, show_bar_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// The --json summary of a batch (per file: input, output, status, error, seconds,
+// sizes in and out) plus whatever fields the command adds in `extra`.
+nlohmann::json batch_json(const std::vector<pipeline::FileTask>& tasks, const nlohmann::json& extra);
+
+// `--dry-run` without --json: one line per task on stdout.
+void print_plan(const std::vector<pipeline::FileTask>& tasks);
+
+// Exit status for a finished batch: 1 if anything failed, else 0.
+int batch_exit_status(const std::vector<pipeline::FileTask>& tasks);
+
+}  // namespace upsample::app

@@ -1,0 +1,193 @@
+#include "io/image_io.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "tensor/error.hpp"
+
+namespace upsample::io {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+uint16_t read_u16(const std::byte* p, bool little) {
+  const auto b0 = static_cast<uint16_t>(p[0]), b1 = static_cast<uint16_t>(p[1]);
+  return little ? static_cast<uint16_t>(b0 | (b1 << 8)) : static_cast<uint16_t>((b0 << 8) | b1);
+}
+
+uint32_t read_u32(const std::byte* p, bool little) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto b = static_cast<uint32_t>(p[little ? 3 - i : i]);
+    v = (v << 8) | b;
+  }
+  return v;
+}
+
+// Orientation from a TIFF-structured EXIF block ("II*\0" or "MM\0*" ...).
+std::optional<int> orientation_from_tiff(std::span<const std::byte> tiff) {
+  if (tiff.size() < 8) return std::nullopt;
+  const bool little = tiff[0] == std::byte{'I'} && tiff[1] == std::byte{'I'};
+  const bool big = tiff[0] == std::byte{'M'} && tiff[1] == std::byte{'M'};
+  if (!little && !big) return std::nullopt;
+  const uint32_t ifd = read_u32(tiff.data() + 4, little);
+  if (ifd > tiff.size() || tiff.size() - ifd < 2) return std::nullopt;
+  const uint16_t entries = read_u16(tiff.data() + ifd, little);
+  for (uint32_t i = 0; i < entries; ++i) {
+    const size_t at = ifd + 2 + static_cast<size_t>(i) * 12;
+    if (at + 12 > tiff.size()) return std::nullopt;
+    if (read_u16(tiff.data() + at, little) == 0x0112) {  // Orientation, SHORT
+      const int value = read_u16(tiff.data() + at + 8, little);
+      if (value >= 1 && value <= 8) return value;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> jpeg_orientation(std::span<const std::byte> bytes) {
+  size_t pos = 2;  // after SOI
+  while (pos + 4 <= bytes.size()) {
+    if (bytes[pos] != std::byte{0xFF}) return std::nullopt;
+    const auto marker = static_cast<uint8_t>(bytes[pos + 1]);
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) return std::nullopt;  // image data starts: no EXIF before it
+    const size_t length = read_u16(bytes.data() + pos + 2, false);
+    if (length < 2 || pos + 2 + length > bytes.size()) return std::nullopt;
+    const std::byte* payload = bytes.data() + pos + 4;
+    if (marker == 0xE1 && length >= 8 && std::memcmp(payload, "Exif\0\0", 6) == 0)
+      return orientation_from_tiff(std::span<const std::byte>(payload + 6, length - 8));
+    pos += 2 + length;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> png_orientation(std::span<const std::byte> bytes) {
+  size_t pos = 8;  // after the signature
+  while (pos + 12 <= bytes.size()) {
+    const uint32_t length = read_u32(bytes.data() + pos, false);
+    if (length > bytes.size() - pos - 12) return std::nullopt;
+    const std::byte* type = bytes.data() + pos + 4;
+    if (std::memcmp(type, "eXIf", 4) == 0) return orientation_from_tiff(std::span<const std::byte>(type + 4, length));
+    if (std::memcmp(type, "IDAT", 4) == 0) return std::nullopt;
+    pos += 12 + length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string extension_of(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  if (!ext.empty() && ext.front() == '.') ext.erase(0, 1);
+  return lower(ext);
+}
+
+bool is_image_extension(const std::string& ext) {
+  static const std::array<const char*, 16> known = {"png", "jpg",  "jpeg", "jpe", "tif", "tiff", "bmp", "dib",
+                                                    "webp", "ppm", "pgm",  "pnm", "pbm", "jp2", "exr", "hdr"};
+  const std::string e = lower(ext);
+  return std::any_of(known.begin(), known.end(), [&](const char* k) { return e == k; });
+}
+
+bool format_keeps_16bit(const std::string& ext) {
+  const std::string e = lower(ext);
+  return e == "png" || e == "tif" || e == "tiff" || e == "ppm" || e == "pgm" || e == "pnm" || e == "jp2";
+}
+
+bool format_keeps_alpha(const std::string& ext) {
+  const std::string e = lower(ext);
+  return e == "png" || e == "tif" || e == "tiff" || e == "webp" || e == "exr" || e == "jp2";
+}
+
+std::optional<int> exif_orientation(std::span<const std::byte> bytes) {
+  if (bytes.size() >= 4 && bytes[0] == std::byte{0xFF} && bytes[1] == std::byte{0xD8}) return jpeg_orientation(bytes);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return png_orientation(bytes);
+  return std::nullopt;
+}
+
+cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation) {
+  cv::Mat out;
+  switch (orientation) {
+    case 2: cv::flip(image, out, 1); break;                                // mirror horizontally
+    case 3: cv::rotate(image, out, cv::ROTATE_180); break;
+    case 4: cv::flip(image, out, 0); break;                                // mirror vertically
+    case 5: cv::transpose(image, out); break;                              // mirror along the main diagonal
+    case 6: cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE); break;
+    case 7: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); cv::flip(out, out, 1); break;  // anti-diagonal
+    case 8: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    default: out = image; break;
+  }
+  return out;
+}
+
+cv::Mat load_image(const std::filesystem::path& path) {
+  const std::vector<std::byte> bytes = read_file_bytes(path);
+  if (bytes.empty()) throw Error(path.string() + ": the file is empty");
+  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
+  cv::Mat image;
+  try {
+    image = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    throw Error(path.string() + ": cannot decode the image: " + e.err);
+  }
+  if (image.empty()) throw Error(path.string() + ": not a readable image (unknown format or corrupt data)");
+  if (image.depth() != CV_8U && image.depth() != CV_16U)
+    throw Error(path.string() + ": unsupported sample type (only 8- and 16-bit images are supported)");
+  if (image.channels() == 2) {  // grey + alpha is not something OpenCV writes back; widen it
+    std::vector<cv::Mat> planes;
+    cv::split(image, planes);
+    cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, image);
+  }
+  if (const auto orientation = exif_orientation(bytes); orientation && *orientation != 1)
+    image = apply_exif_orientation(image, *orientation);
+  return image;
+}
+
+SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options) {
+  const std::string ext = options.format.empty() ? extension_of(path) : lower(options.format);
+  if (!is_image_extension(ext))
+    throw Error(path.string() + ": unknown image format '" + ext + "' (use png, jpg, tif, webp, bmp, ...)");
+  SaveReport report;
+  cv::Mat pixels = image;
+  if (pixels.channels() == 4 && !format_keeps_alpha(ext)) {
+    cv::cvtColor(pixels, pixels, cv::COLOR_BGRA2BGR);
+    report.dropped_alpha = true;
+  }
+  if (pixels.depth() == CV_16U && !format_keeps_16bit(ext)) {
+    pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);
+    report.reduced_to_8bit = true;
+  }
+  std::vector<int> params;
+  if (options.quality) {
+    if (*options.quality < 1 || *options.quality > 100)
+      throw Error(path.string() + ": quality must be between 1 and 100");
+    if (ext == "jpg" || ext == "jpeg" || ext == "jpe") params = {cv::IMWRITE_JPEG_QUALITY, *options.quality};
+    if (ext == "webp") params = {cv::IMWRITE_WEBP_QUALITY, *options.quality};
+  }
+  std::vector<uchar> encoded;
+  bool ok = false;
+  try {
+    ok = cv::imencode("." + ext, pixels, encoded, params);
+  } catch (const cv::Exception& e) {
+    throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
+  }
+  if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
+  write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
+  report.bytes_written = encoded.size();
+  return report;
+}
+
+}  // namespace upsample::io

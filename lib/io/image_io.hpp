@@ -1,0 +1,51 @@
+#pragma once
+// Image files in and out. Pixels come back as OpenCV loads them with IMREAD_UNCHANGED:
+// 8- or 16-bit, 1 (grey), 3 (BGR) or 4 (BGRA) channels, so nothing is lost on the way
+// in; EXIF orientation (JPEG, PNG) is applied so the picture stands as the camera meant.
+// Paths may hold any UTF-8: bytes go through std::filesystem and imdecode/imencode.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "io/atomic_file.hpp"
+
+namespace upsample::io {
+
+// Lower-case extension without the dot ("png"), or "" if none.
+std::string extension_of(const std::filesystem::path& path);
+// True for extensions OpenCV can read and write here (png, jpg, jpeg, tif, tiff, bmp,
+// webp, ppm, pgm, pnm, pbm, exr, hdr, jp2, ...).
+bool is_image_extension(const std::string& ext);
+// True if the format stores 16-bit samples (png, tif/tiff, ppm/pgm/pnm).
+bool format_keeps_16bit(const std::string& ext);
+// True if the format stores an alpha channel (png, tif/tiff, webp).
+bool format_keeps_alpha(const std::string& ext);
+
+// EXIF orientation tag (1..8) found in JPEG APP1 or PNG eXIf data, or nullopt.
+std::optional<int> exif_orientation(std::span<const std::byte> file_bytes);
+// Rotates/flips `image` so that EXIF orientation `orientation` becomes 1.
+cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation);
+
+// Loads an image; throws upsample::Error("<path>: <reason>") when it cannot.
+cv::Mat load_image(const std::filesystem::path& path);
+
+struct SaveOptions {
+  std::string format;              // extension to encode as; empty = from the path
+  std::optional<int> quality;      // JPEG/WebP quality 1..100; empty = codec default (95 JPEG)
+  ExistingFile existing = ExistingFile::Refuse;
+};
+
+// What save_image had to change to fit the format, for the caller to report.
+struct SaveReport {
+  bool reduced_to_8bit = false;
+  bool dropped_alpha = false;
+  size_t bytes_written = 0;
+};
+
+// Encodes and writes atomically (temporary file + rename). Converts 16-bit to 8-bit and
+// drops alpha only where the format cannot hold them, and says so in the report.
+SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options = {});
+
+}  // namespace upsample::io

@@ -1,0 +1,255 @@
+#include "pipeline/batch.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+namespace fs = std::filesystem;
+
+const char* to_string(FileStatus status) {
+  switch (status) {
+    case FileStatus::Pending: return "planned";
+    case FileStatus::Written: return "written";
+    case FileStatus::Skipped: return "skipped";
+    case FileStatus::Failed: return "failed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Identity of a path for collision checks: absolute, normalised, symlinks resolved
+// where they exist.
+fs::path identity_of(const fs::path& p) {
+  std::error_code ec;
+  fs::path id = fs::weakly_canonical(fs::absolute(p), ec);
+  return ec ? fs::absolute(p).lexically_normal() : id;
+}
+
+struct Candidate {
+  fs::path input;
+  fs::path output_folder;  // where its output goes
+  std::string problem;     // non-empty: fails at once
+};
+
+bool output_names_a_file(const BatchOptions& o) {
+  if (!o.output) return false;
+  const std::string text = o.output->string();
+  if (text.empty() || text.back() == '/') return false;
+  std::error_code ec;
+  if (fs::is_directory(*o.output, ec)) return false;
+  return io::is_image_extension(io::extension_of(*o.output));
+}
+
+// Walks `folder` (below the input folder `root`), in name order so plans are repeatable.
+void collect_folder(const fs::path& root, const fs::path& folder, const BatchOptions& o,
+                    std::vector<Candidate>& out, std::vector<std::string>& notes) {
+  std::vector<fs::path> files, folders;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) folders.push_back(it->path());
+    else if (it->is_regular_file(type_ec)) files.push_back(it->path());
+  }
+  if (ec) {
+    out.push_back({folder, {}, folder.string() + ": cannot list the folder: " + ec.message()});
+    return;
+  }
+  std::sort(files.begin(), files.end());
+  std::sort(folders.begin(), folders.end());
+  for (const auto& f : files) {
+    if (!io::is_image_extension(io::extension_of(f))) {
+      notes.push_back(f.string() + ": skipped, not an image file");
+      continue;
+    }
+    const fs::path target = o.output ? (*o.output / folder.lexically_relative(root)).lexically_normal() : folder;
+    out.push_back({f, target, {}});
+  }
+  for (const auto& d : folders) {
+    if (o.recursive) collect_folder(root, d, o, out, notes);
+    else notes.push_back(d.string() + ": skipped folder (use -r to include sub-folders)");
+  }
+}
+
+}  // namespace
+
+std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
+                                 int scale, const std::string& ext) {
+  std::string out;
+  for (size_t i = 0; i < name_template.size(); ++i) {
+    const char ch = name_template[i];
+    if (ch == '/' || ch == '\\')
+      throw UsageError("--name '" + name_template + "': a name template cannot contain folder separators");
+    if (ch != '{') {
+      out += ch;
+      continue;
+    }
+    const size_t close = name_template.find('}', i);
+    if (close == std::string::npos) throw UsageError("--name '" + name_template + "': '{' without a closing '}'");
+    const std::string field = name_template.substr(i + 1, close - i - 1);
+    if (field == "stem") out += stem;
+    else if (field == "method") out += method;
+    else if (field == "scale") out += std::to_string(scale);
+    else if (field == "ext") out += ext;
+    else
+      throw UsageError("--name '" + name_template + "': unknown field {" + field +
+                       "} (known: {stem}, {method}, {scale}, {ext})");
+    i = close;
+  }
+  if (out.empty() || out == "." || out == "..")
+    throw UsageError("--name '" + name_template + "' gives an empty file name");
+  return out;
+}
+
+BatchPlan plan_batch(const BatchOptions& o) {
+  if (o.inputs.empty()) throw UsageError("no input given: name image files or folders");
+  if (!o.format.empty() && !io::is_image_extension(o.format))
+    throw UsageError("-f " + o.format + ": unknown image format (use png, jpg, tif, webp, bmp, ...)");
+  // Validate the template once, up front, so a typo is a usage error rather than N failures.
+  expand_name_template(o.name_template, "x", o.method_label, o.scale, "png");
+
+  BatchPlan plan;
+  std::vector<Candidate> candidates;
+  const bool single_file_output = output_names_a_file(o);
+  for (const auto& input : o.inputs) {
+    std::error_code ec;
+    const auto status = fs::status(input, ec);
+    if (ec || !fs::exists(status)) {
+      candidates.push_back({input, {}, input.string() + ": no such file or folder"});
+    } else if (fs::is_directory(status)) {
+      if (single_file_output)
+        throw UsageError("-o " + o.output->string() + " names a file, but " + input.string() +
+                         " is a folder: give a folder for -o");
+      collect_folder(input, input, o, candidates, plan.notes);
+    } else {
+      candidates.push_back({input, o.output && !single_file_output ? *o.output : input.parent_path(), {}});
+    }
+  }
+  if (single_file_output && candidates.size() > 1)
+    throw UsageError("-o " + o.output->string() + " names a file, but there are " + std::to_string(candidates.size()) +
+                     " inputs: give a folder for -o");
+
+  std::map<fs::path, fs::path> input_ids;  // identity → input, to refuse writing over any input
+  for (const auto& c : candidates) input_ids.emplace(identity_of(c.input), c.input);
+  std::map<fs::path, fs::path> claimed;  // output identity → the input that claimed it first
+
+  for (auto& c : candidates) {
+    FileTask task;
+    task.input = c.input;
+    if (!c.problem.empty()) {
+      task.status = FileStatus::Failed;
+      task.error = c.problem;
+      plan.tasks.push_back(std::move(task));
+      continue;
+    }
+    if (single_file_output) {
+      task.output = *o.output;
+    } else {
+      const std::string input_ext = c.input.extension().string().empty() ? "png" : c.input.extension().string().substr(1);
+      const std::string ext = o.format.empty() ? input_ext : o.format;
+      task.output = c.output_folder / expand_name_template(o.name_template, c.input.stem().string(), o.method_label,
+                                                           o.scale, ext);
+    }
+    const fs::path id = identity_of(task.output);
+    std::error_code ec;
+    if (const auto hit = input_ids.find(id); hit != input_ids.end()) {
+      task.status = FileStatus::Failed;
+      task.error = task.output.string() + ": refusing to write over the input " + hit->second.string();
+    } else if (const auto first = claimed.find(id); first != claimed.end()) {
+      task.status = FileStatus::Failed;
+      task.error = c.input.string() + ": its output " + task.output.string() + " is already the output of " +
+                   first->second.string() + " (change --name to tell them apart)";
+    } else if (fs::exists(task.output, ec) && o.existing != ExistingOutput::Overwrite) {
+      claimed.emplace(id, c.input);
+      if (o.existing == ExistingOutput::Skip) {
+        task.status = FileStatus::Skipped;
+        task.error = task.output.string() + ": exists, skipped";
+      } else {
+        task.status = FileStatus::Failed;
+        task.error = task.output.string() +
+                     ": already exists (use --overwrite to replace it, or --skip-existing to keep it)";
+      }
+    } else {
+      claimed.emplace(id, c.input);
+    }
+    plan.tasks.push_back(std::move(task));
+  }
+  return plan;
+}
+
+namespace {
+
+void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  task.input_bytes = fs::file_size(task.input, ec);
+  const cv::Mat image = io::load_image(task.input);  // its errors name the input
+  task.input_size = image.size();
+  cv::Mat result;
+  try {
+    result = step(image);
+  } catch (const std::exception& e) {
+    throw Error(task.input.string() + ": " + e.what());
+  }
+  task.output_size = result.size();
+  if (task.output.has_parent_path()) {
+    fs::create_directories(task.output.parent_path(), ec);
+    if (ec) throw Error(task.output.parent_path().string() + ": cannot create the folder: " + ec.message());
+  }
+  io::SaveOptions save;
+  save.format = options.format;
+  save.quality = options.quality;
+  save.existing = options.existing == ExistingOutput::Overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse;
+  const io::SaveReport report = io::save_image(task.output, result, save);  // its errors name the output
+  if (report.dropped_alpha) task.warnings.push_back(task.output.string() + ": the format has no alpha channel, alpha dropped");
+  if (report.reduced_to_8bit) task.warnings.push_back(task.output.string() + ": the format holds 8 bits, reduced from 16");
+  task.output_bytes = report.bytes_written;
+  task.status = FileStatus::Written;
+  task.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOptions& options,
+               const std::function<void(const FileTask&)>& on_done) {
+  std::mutex report_mutex;
+  auto report = [&](const FileTask& t) {
+    std::lock_guard lock(report_mutex);
+    if (on_done) on_done(t);
+  };
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i].status == FileStatus::Pending) pending.push_back(i);
+    else report(tasks[i]);
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < pending.size(); k = next++) {
+      FileTask& task = tasks[pending[k]];
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        run_one(task, step, options);
+      } catch (const std::exception& e) {
+        task.status = FileStatus::Failed;
+        task.error = e.what();
+        task.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+      report(task);
+    }
+  };
+  const int threads = std::clamp(options.jobs, 1, static_cast<int>(std::max<size_t>(1, pending.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace upsample::pipeline

@@ -1,0 +1,42 @@
+// The interpolation methods every image tool has, from OpenCV's cv::resize: the baselines
+// the learned methods are compared with.
+#include <opencv2/imgproc.hpp>
+
+#include "pipeline/method_registry.hpp"
+
+namespace upsample::pipeline {
+
+namespace {
+
+class InterpolationUpscaler final : public Upscaler {
+ public:
+  InterpolationUpscaler(int scale, int interpolation) : scale_(scale), interpolation_(interpolation) {}
+  cv::Mat upscale(const cv::Mat& image) const override {
+    cv::Mat out;
+    cv::resize(image, out, cv::Size(image.cols * scale_, image.rows * scale_), 0, 0, interpolation_);
+    return out;
+  }
+  int scale() const override { return scale_; }
+
+ private:
+  int scale_;
+  int interpolation_;
+};
+
+MethodInfo interpolation_method(std::string name, std::string summary, int interpolation) {
+  return {std::move(name), std::move(summary), {}, [interpolation](int scale, const UpscalerOptions&) {
+            return std::make_unique<InterpolationUpscaler>(scale, interpolation);
+          }};
+}
+
+}  // namespace
+
+void register_classical_methods(MethodRegistry& registry) {
+  registry.add(interpolation_method("nearest", "nearest neighbour: each pixel becomes an s×s block", cv::INTER_NEAREST_EXACT));
+  registry.add(interpolation_method("bilinear", "bilinear interpolation (OpenCV INTER_LINEAR)", cv::INTER_LINEAR));
+  registry.add(interpolation_method("bicubic", "bicubic interpolation (OpenCV INTER_CUBIC, a = -0.75)", cv::INTER_CUBIC));
+  registry.add(interpolation_method("lanczos", "Lanczos-4 interpolation (8×8 window)", cv::INTER_LANCZOS4));
+  registry.add(interpolation_method("area", "pixel-area resampling (OpenCV INTER_AREA)", cv::INTER_AREA));
+}
+
+}  // namespace upsample::pipeline

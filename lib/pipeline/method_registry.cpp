@@ -1,0 +1,47 @@
+#include "pipeline/method_registry.hpp"
+
+#include <algorithm>
+
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+const MethodRegistry& MethodRegistry::builtin() {
+  static const MethodRegistry registry = [] {
+    MethodRegistry r;
+    register_classical_methods(r);
+    return r;
+  }();
+  return registry;
+}
+
+void MethodRegistry::add(MethodInfo method) {
+  if (find(method.name) != nullptr) throw Error("method '" + method.name + "' is registered twice");
+  methods_.push_back(std::move(method));
+}
+
+const MethodInfo* MethodRegistry::find(const std::string& name) const {
+  const auto it = std::find_if(methods_.begin(), methods_.end(), [&](const MethodInfo& m) { return m.name == name; });
+  return it == methods_.end() ? nullptr : &*it;
+}
+
+std::string MethodRegistry::names() const {
+  std::string s;
+  for (const auto& m : methods_) s += (s.empty() ? "" : ", ") + m.name;
+  return s;
+}
+
+std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options) {
+  const MethodRegistry& registry = MethodRegistry::builtin();
+  const MethodInfo* info = registry.find(method);
+  if (info == nullptr) throw Error("unknown method '" + method + "' (known: " + registry.names() + ")");
+  if (scale < 1) throw Error("scale must be a whole number ≥ 1, got " + std::to_string(scale));
+  if (!info->scales.empty() && std::find(info->scales.begin(), info->scales.end(), scale) == info->scales.end()) {
+    std::string supported;
+    for (int s : info->scales) supported += (supported.empty() ? "" : ", ") + std::to_string(s);
+    throw Error("method '" + method + "' supports scales " + supported + ", not " + std::to_string(scale));
+  }
+  return info->create(scale, options);
+}
+
+}  // namespace upsample::pipeline

@@ -1,0 +1,57 @@
+#pragma once
+// The upscaling methods the tool knows, by name. The main job, `compare` and `eval` look
+// methods up here; adding a method means registering it, never editing a switch.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace upsample::pipeline {
+
+// One configured upscaler (method + scale). upscale() must be safe to call from several
+// threads at once: batch jobs share one instance.
+class Upscaler {
+ public:
+  virtual ~Upscaler() = default;
+  // `image`: 8- or 16-bit, 1 (grey) or 3 (BGR) channels; alpha is handled by the caller.
+  // Returns an image of the same type, `scale` times larger in each direction.
+  virtual cv::Mat upscale(const cv::Mat& image) const = 0;
+  virtual int scale() const = 0;
+};
+
+struct UpscalerOptions {
+  int tile = 0;  // tile edge in input pixels for learned methods; 0 = automatic
+};
+
+struct MethodInfo {
+  std::string name;                 // what users type after -m
+  std::string summary;              // one line for --help and `models`
+  std::vector<int> scales;          // supported scales; empty = any integer ≥ 1
+  std::function<std::unique_ptr<Upscaler>(int scale, const UpscalerOptions&)> create;
+};
+
+class MethodRegistry {
+ public:
+  // All built-in methods (classical now; learned ones register themselves here too).
+  static const MethodRegistry& builtin();
+
+  void add(MethodInfo method);
+  // nullptr if unknown.
+  const MethodInfo* find(const std::string& name) const;
+  const std::vector<MethodInfo>& all() const { return methods_; }
+  std::string names() const;  // "nearest, bilinear, ..."
+
+ private:
+  std::vector<MethodInfo> methods_;
+};
+
+// Creates the upscaler for `method` at `scale`; throws upsample::Error naming the known
+// methods if the name is unknown, or the supported scales if the scale is not one.
+std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options = {});
+
+// Registers nearest, bilinear, bicubic, lanczos and area (OpenCV's cv::resize).
+void register_classical_methods(MethodRegistry& registry);
+
+}  // namespace upsample::pipeline

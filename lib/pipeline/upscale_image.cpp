@@ -1,0 +1,24 @@
+#include "pipeline/upscale_image.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler) {
+  if (image.empty()) throw Error("cannot upscale an empty image");
+  if (image.channels() != 4) return upscaler.upscale(image);
+  cv::Mat colour, alpha;
+  cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
+  cv::extractChannel(image, alpha, 3);
+  const int s = upscaler.scale();
+  const cv::Mat colour_up = upscaler.upscale(colour);
+  cv::Mat alpha_up;
+  cv::resize(alpha, alpha_up, cv::Size(alpha.cols * s, alpha.rows * s), 0, 0, cv::INTER_CUBIC);
+  cv::Mat out;
+  cv::merge(std::vector<cv::Mat>{colour_up, alpha_up}, out);
+  return out;
+}
+
+}  // namespace upsample::pipeline

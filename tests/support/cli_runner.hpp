@@ -1,0 +1,40 @@
+#pragma once
+// Runs the built `upsample` binary for end-to-end tests, and makes scratch folders.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace upsample::testing {
+
+struct CliResult {
+  int exit_code = -1;    // -1 if it did not exit normally
+  int signal = 0;        // the signal that ended it, if any
+  std::string out, err;  // what it printed on stdout / stderr
+};
+
+// Runs UPSAMPLE_BINARY with `args` in folder `cwd`; `env` adds variables.
+CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                  const std::vector<std::pair<std::string, std::string>>& env = {});
+
+// A fresh empty folder under the system temp folder, removed when this goes away.
+class ScratchFolder {
+ public:
+  ScratchFolder();
+  ~ScratchFolder();
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path source_dir();
+std::filesystem::path sample(const std::string& name);  // samples/<name>
+
+// Every regular file below `root`, relative to it, sorted.
+std::vector<std::string> files_below(const std::filesystem::path& root);
+
+}  // namespace upsample::testing
