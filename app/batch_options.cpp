@@ -11,7 +11,9 @@ namespace upsample::app {
 
 void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& default_name) {
   o.name_template = default_name;
-  cmd.add_option("inputs", o.inputs, "Image files and/or folders (folders: every image inside)")->required();
+  // Not ->required(): CLI11 would then demand inputs even for `upsample bench`; the batch
+  // planner reports a missing input as a usage error instead.
+  cmd.add_option("inputs", o.inputs, "Image files and/or folders (folders: every image inside)");
   cmd.add_option("-o,--output", o.output,
                  "Output file (one input) or folder (created if missing); default: beside each input");
   cmd.add_flag("-r,--recursive", o.recursive, "Also take images in sub-folders (mirrored under -o)");

@@ -10,7 +10,12 @@ namespace upsample::app {
 
 using Action = std::function<int()>;
 
+struct Command {
+  CLI::App* cli;  // the subcommand (or the root app for the main job)
+  Action run;
+};
+
 // The main job: `upsample INPUT... -s N -m METHOD -o OUT` (options on the root app).
-Action add_upscale_command(CLI::App& app);
+Command add_upscale_command(CLI::App& app);
 
 }  // namespace upsample::app

@@ -36,7 +36,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("upsample ") + UPSAMPLE_VERSION);
   app.footer(kExamples);
   app.require_subcommand(0, 1);
-  const upsample::app::Action upscale = upsample::app::add_upscale_command(app);
+  // The main job first, then one subcommand per file in app/.
+  const std::vector<upsample::app::Command> commands = {
+      upsample::app::add_upscale_command(app),
+  };
 
   try {
     app.parse(argc, argv);
@@ -45,9 +48,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   try {
-    return upscale();
+    for (auto it = commands.rbegin(); it != commands.rend(); ++it)
+      if (it->cli == &app || it->cli->parsed()) return it->run();
+    return 2;
   } catch (const upsample::UsageError& e) {
     spdlog::error("{}", e.what());
+    std::fputs("Run 'upsample --help' for usage and examples.\n", stderr);
     return 2;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

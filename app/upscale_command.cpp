@@ -18,7 +18,7 @@ struct UpscaleOptions {
 };
 }  // namespace
 
-Action add_upscale_command(CLI::App& app) {
+Command add_upscale_command(CLI::App& app) {
   auto o = std::make_shared<UpscaleOptions>();
   app.add_option("-s,--scale", o->scale, "Upscaling factor (whole number)")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("-m,--method", o->method,
@@ -27,7 +27,7 @@ Action add_upscale_command(CLI::App& app) {
   app.add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
       ->check(CLI::NonNegativeNumber);
   add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
-  return [o]() {
+  return {&app, [o]() {
     apply_verbosity(o->batch.quiet, o->batch.verbose);
     std::unique_ptr<pipeline::Upscaler> upscaler;
     try {
@@ -41,7 +41,7 @@ Action add_upscale_command(CLI::App& app) {
     const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale}};
     return run_batch_command(o->batch, o->method, o->scale,
                              [&up](const cv::Mat& image) { return pipeline::upscale_image(image, up); }, extra);
-  };
+  }};
 }
 
 }  // namespace upsample::app
