@@ -39,7 +39,9 @@ Command add_upscale_command(CLI::App& app) {
     }
     const pipeline::Upscaler& up = *upscaler;
     const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale}};
-    return run_batch_command(o->batch, o->method, o->scale,
+    // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
+    const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
+    return run_batch_command(o->batch, label, o->scale,
                              [&up](const cv::Mat& image) { return pipeline::upscale_image(image, up); }, extra);
   }};
 }

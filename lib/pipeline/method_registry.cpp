@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -10,6 +11,7 @@ const MethodRegistry& MethodRegistry::builtin() {
   static const MethodRegistry registry = [] {
     MethodRegistry r;
     register_classical_methods(r);
+    register_learned_methods(r);
     return r;
   }();
   return registry;
@@ -32,6 +34,7 @@ std::string MethodRegistry::names() const {
 }
 
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options) {
+  if (method.ends_with(".safetensors")) return upscaler_from_model_file(method, scale, options);
   const MethodRegistry& registry = MethodRegistry::builtin();
   const MethodInfo* info = registry.find(method);
   if (info == nullptr) throw Error("unknown method '" + method + "' (known: " + registry.names() + ")");

@@ -1,0 +1,37 @@
+// ESPCN (Shi et al. 2016): three convolutions on the low-resolution image, the last one
+// with scale² channels, rearranged into the image by a pixel shuffle (sub-pixel conv).
+#include "models/model.hpp"
+#include "nn/layers.hpp"
+
+namespace upsample::models {
+
+Architecture espcn_architecture() {
+  Architecture a;
+  a.name = "espcn";
+  a.summary = "ESPCN: conv5×5(64)·tanh, conv3×3(32)·tanh, conv3×3(scale²), pixel shuffle";
+  a.defaults = {{"features1", "64"}, {"features2", "32"}, {"icnr", "true"}};
+  a.build = [](const Metadata& meta, std::mt19937& rng) {
+    const int scale = metadata_int(meta, "scale");
+    const int f1 = metadata_int(meta, "features1"), f2 = metadata_int(meta, "features2");
+    const int c = meta.at("channels") == "rgb" ? 3 : 1;
+    nn::Sequential net;
+    auto first = std::make_unique<nn::Conv2d>(c, f1, 5);
+    nn::init_kaiming_normal(first->weight().value, 1.0, rng);
+    net.add(std::move(first));
+    net.add(std::make_unique<nn::ActivationLayer>(nn::Activation::Tanh));
+    auto second = std::make_unique<nn::Conv2d>(f1, f2, 3);
+    nn::init_kaiming_normal(second->weight().value, 1.0, rng);
+    net.add(std::move(second));
+    net.add(std::make_unique<nn::ActivationLayer>(nn::Activation::Tanh));
+    auto last = std::make_unique<nn::Conv2d>(f2, c * scale * scale, 3);
+    if (meta.at("icnr") == "true") nn::init_icnr(last->weight().value, scale, rng);
+    else nn::init_kaiming_normal(last->weight().value, 1.0, rng);
+    last->weight().lr_multiplier = last->bias().lr_multiplier = 0.1f;  // as the paper
+    net.add(std::move(last));
+    net.add(std::make_unique<nn::PixelShuffle>(scale));
+    return net;
+  };
+  return a;
+}
+
+}  // namespace upsample::models

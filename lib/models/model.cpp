@@ -1,0 +1,105 @@
+#include "models/model.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "io/safetensors.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::models {
+
+Architecture fsrcnn_architecture();
+Architecture espcn_architecture();
+Architecture resizeconv_architecture();
+
+const std::vector<Architecture>& architectures() {
+  static const std::vector<Architecture> all = {fsrcnn_architecture(), espcn_architecture(), resizeconv_architecture()};
+  return all;
+}
+
+const Architecture& find_architecture(const std::string& name) {
+  for (const auto& a : architectures())
+    if (a.name == name) return a;
+  std::string known;
+  for (const auto& a : architectures()) known += (known.empty() ? "" : ", ") + a.name;
+  throw Error("unknown model architecture '" + name + "' (known: " + known + ")");
+}
+
+int metadata_int(const Metadata& m, const std::string& key, const std::string& source) {
+  const auto it = m.find(key);
+  if (it == m.end()) throw Error(source + ": metadata has no '" + key + "'");
+  int value = 0;
+  const auto* end = it->second.data() + it->second.size();
+  const auto [ptr, ec] = std::from_chars(it->second.data(), end, value);
+  if (ec != std::errc() || ptr != end)
+    throw Error(source + ": metadata '" + key + "' should be a whole number, not '" + it->second + "'");
+  return value;
+}
+
+Model::Model(Metadata metadata, nn::Sequential net) : metadata_(std::move(metadata)), net_(std::move(net)) {
+  scale_ = metadata_int(metadata_, "scale");
+  const std::string& ch = metadata_.at("channels");
+  channels_ = ch == "rgb" ? 3 : 1;
+}
+
+int64_t Model::parameter_count() const {
+  int64_t n = 0;
+  for (const nn::Parameter* p : net_.parameters()) n += p->value.numel();
+  return n;
+}
+
+std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed) {
+  if (!metadata.count("arch")) throw Error("model metadata has no 'arch'");
+  const Architecture& arch = find_architecture(metadata["arch"]);
+  for (const auto& [key, value] : arch.defaults) metadata.emplace(key, value);
+  metadata.emplace("channels", "y");
+  const int scale = metadata_int(metadata, "scale");
+  if (scale < 1 || scale > 8) throw Error("model scale must be 1..8, not " + std::to_string(scale));
+  if (metadata["channels"] != "y" && metadata["channels"] != "rgb")
+    throw Error("model metadata 'channels' must be 'y' or 'rgb', not '" + metadata["channels"] + "'");
+  std::mt19937 rng(seed);
+  nn::Sequential net = arch.build(metadata, rng);
+  if (net.upscale() != scale)
+    throw Error("model '" + arch.name + "' built for scale " + std::to_string(scale) + " upscales by " +
+                std::to_string(net.upscale()));
+  return std::make_unique<Model>(std::move(metadata), std::move(net));
+}
+
+std::unique_ptr<Model> load_model(const std::filesystem::path& path) {
+  const io::SafetensorsContent file = io::read_safetensors(path);
+  const std::string source = path.string();
+  std::unique_ptr<Model> model;
+  try {
+    model = build_model(file.metadata);
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+  size_t used = 0;
+  for (nn::Parameter* p : model->net().parameters()) {
+    if (!file.contains(p->name))
+      throw Error(source + ": tensor '" + p->name + "' is missing (a " + model->arch() + " model needs it)");
+    const Tensor& t = file.get(p->name);
+    if (!(t.shape() == p->value.shape()))
+      throw Error(source + ": tensor '" + p->name + "' has shape " + t.shape().str() + ", the " + model->arch() +
+                  " described by its metadata needs " + p->value.shape().str());
+    std::copy_n(t.data(), t.numel(), p->value.data());
+    ++used;
+  }
+  if (used != file.tensors.size()) {
+    for (const auto& [name, tensor] : file.tensors) {
+      const auto params = model->net().parameters();
+      const bool known = std::any_of(params.begin(), params.end(), [&](const nn::Parameter* p) { return p->name == name; });
+      if (!known) throw Error(source + ": unexpected tensor '" + name + "' for a " + model->arch() + " model");
+    }
+  }
+  model->net().weights_changed();
+  return model;
+}
+
+void save_model(const Model& model, const std::filesystem::path& path) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const nn::Parameter* p : model.net().parameters()) tensors.emplace_back(p->name, p->value);
+  io::write_safetensors(path, tensors, model.metadata());
+}
+
+}  // namespace upsample::models

@@ -1,0 +1,69 @@
+#pragma once
+// A learned image-to-image model: an architecture built from metadata, its weights, and
+// the metadata that travels with it in the safetensors file (DESIGN.md §3).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "nn/sequential.hpp"
+
+namespace upsample::models {
+
+using Metadata = std::map<std::string, std::string>;
+
+// An architecture: how to build its network from metadata (hyper-parameters), with
+// defaults for every key it reads.
+struct Architecture {
+  std::string name;     // metadata "arch"
+  std::string summary;  // one line for `models` and --help
+  Metadata defaults;    // every hyper-parameter key with its default value
+  std::function<nn::Sequential(const Metadata&, std::mt19937&)> build;
+};
+
+// All known architectures (fsrcnn, espcn, resizeconv).
+const std::vector<Architecture>& architectures();
+const Architecture& find_architecture(const std::string& name);  // throws Error naming the known ones
+
+class Model {
+ public:
+  Model(Metadata metadata, nn::Sequential net);
+
+  const Metadata& metadata() const { return metadata_; }
+  Metadata& metadata() { return metadata_; }
+  const std::string& arch() const { return metadata_.at("arch"); }
+  int scale() const { return scale_; }
+  int channels() const { return channels_; }  // 1 (Y) or 3 (RGB)
+  nn::Sequential& net() { return net_; }
+  const nn::Sequential& net() const { return net_; }
+  int64_t parameter_count() const;
+
+  // x: [N, channels, H, W] in [0, 1] → [N, channels, H·scale, W·scale].
+  Tensor forward(const Tensor& x) const { return net_.forward(x); }
+
+ private:
+  Metadata metadata_;
+  nn::Sequential net_;
+  int scale_ = 1;
+  int channels_ = 1;
+};
+
+// Metadata value as an integer; throws Error naming the key (and `source`) when bad.
+int metadata_int(const Metadata& m, const std::string& key, const std::string& source = "model metadata");
+
+// A new model with random initial weights: `metadata` needs "arch" and "scale"; missing
+// hyper-parameters take the architecture's defaults (and are written into the metadata).
+std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed = 1);
+
+// Loads a model file: builds the architecture its metadata names and takes every weight,
+// refusing missing, unexpected or mis-shaped tensors with a message naming the file.
+std::unique_ptr<Model> load_model(const std::filesystem::path& path);
+
+// Saves weights and metadata (atomically, replacing an existing file).
+void save_model(const Model& model, const std::filesystem::path& path);
+
+}  // namespace upsample::models

@@ -1,0 +1,44 @@
+// Resize-convolution (Odena et al. 2016): FSRCNN's body, but the upscaling is a plain
+// resize followed by a stride-1 convolution, which cannot overlap unevenly and so leaves
+// no checkerboard.
+#include "models/model.hpp"
+#include "nn/layers.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::models {
+
+Architecture resizeconv_architecture() {
+  Architecture a;
+  a.name = "resizeconv";
+  a.summary = "resize-conv: FSRCNN body, then nearest (or bilinear) resize ×scale and a conv k×k";
+  a.defaults = {{"d", "56"}, {"s", "12"}, {"m", "4"}, {"resize", "nearest"}, {"kernel", "5"}};
+  a.build = [](const Metadata& meta, std::mt19937& rng) {
+    const int scale = metadata_int(meta, "scale");
+    const int d = metadata_int(meta, "d"), s = metadata_int(meta, "s"), m = metadata_int(meta, "m");
+    const int k = metadata_int(meta, "kernel");
+    const int c = meta.at("channels") == "rgb" ? 3 : 1;
+    const std::string& mode = meta.at("resize");
+    if (mode != "nearest" && mode != "bilinear")
+      throw Error("resizeconv: 'resize' must be nearest or bilinear, not '" + mode + "'");
+    nn::Sequential net;
+    auto conv = [&](int in, int out, int kernel) {
+      auto layer = std::make_unique<nn::Conv2d>(in, out, kernel);
+      nn::init_kaiming_normal(layer->weight().value, 0.25, rng);
+      net.add(std::move(layer));
+      net.add(std::make_unique<nn::PRelu>(out));
+    };
+    conv(c, d, 5);
+    conv(d, s, 1);
+    for (int i = 0; i < m; ++i) conv(s, s, 3);
+    conv(s, d, 1);
+    net.add(std::make_unique<nn::Resize>(mode == "nearest" ? ops::ResizeMode::Nearest : ops::ResizeMode::Bilinear, scale));
+    auto last = std::make_unique<nn::Conv2d>(d, c, k);
+    nn::init_normal(last->weight().value, 0.001, rng);
+    last->weight().lr_multiplier = last->bias().lr_multiplier = 0.1f;
+    net.add(std::move(last));
+    return net;
+  };
+  return a;
+}
+
+}  // namespace upsample::models

@@ -1,0 +1,46 @@
+#pragma once
+// Layers with parameters and gradients. A layer runs forward for inference, or
+// forward_train which keeps what backward needs; backward adds into each parameter's
+// grad and returns the gradient w.r.t. the layer's input.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace upsample::nn {
+
+struct Parameter {
+  std::string name;            // PyTorch state_dict key, e.g. "3.weight"
+  Tensor value;
+  Tensor grad;                 // same shape as value; zeroed by zero_grad()
+  float lr_multiplier = 1.0f;  // per-layer learning rate, as the SR papers use
+  bool trainable = true;       // false = frozen (fine-tuning only the last layer)
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  // One line for `models` and error messages, e.g. "conv 5×5 1→56".
+  virtual std::string describe() const = 0;
+  virtual Shape output_shape(const Shape& input) const = 0;
+  virtual Tensor forward(const Tensor& input) const = 0;
+  // Forward that remembers what backward needs (the input, or the output).
+  virtual Tensor forward_train(const Tensor& input) = 0;
+  virtual Tensor backward(const Tensor& grad_output) = 0;
+  virtual std::vector<Parameter*> parameters() { return {}; }
+  // Spatial upscaling factor of the layer (1 for most).
+  virtual int upscale() const { return 1; }
+  // Input pixels on each side that can influence one output pixel: the halo a tile needs.
+  virtual int context() const { return 0; }
+  // Useful floating-point operations for an input of this shape (multiply-add = 2).
+  virtual double flops(const Shape& /*input*/) const { return 0.0; }
+  // Names the layer's parameters with a prefix (its index in a Sequential).
+  virtual void set_name_prefix(const std::string& /*prefix*/) {}
+  // Lets a layer prepare for fast inference after its weights change (repacking).
+  virtual void weights_changed() {}
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+}  // namespace upsample::nn

@@ -1,0 +1,121 @@
+// The learned upsamplers as methods of the main job: each architecture at ×2, ×3, ×4 with
+// our trained weights from weights/, and any model file given by path. Models work on
+// Y (BT.601) as the papers do; Cb, Cr are upscaled with bicubic.
+#include <cstdlib>
+
+#include <opencv2/imgproc.hpp>
+
+#include "models/model.hpp"
+#include "pipeline/colour.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "pipeline/tiling.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Chroma is upscaled by cv::resize INTER_CUBIC, which reads 2 pixels each side.
+constexpr int kChromaHalo = 3;
+
+class LearnedUpscaler final : public Upscaler {
+ public:
+  LearnedUpscaler(std::shared_ptr<const models::Model> model, int tile) : model_(std::move(model)), tile_(tile) {}
+
+  int scale() const override { return model_->scale(); }
+
+  cv::Mat upscale(const cv::Mat& image) const override {
+    const nn::Sequential& net = model_->net();
+    const int s = model_->scale();
+    const int tile = tile_ > 0 ? tile_ : automatic_tile(net, model_->channels(), image.size());
+    cv::Mat out(image.rows * s, image.cols * s, image.type());
+    for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo))) {
+      const cv::Mat region = to_unit_float(image(t.padded));
+      const cv::Mat result = upscale_region(region, s);
+      const TileOutput where = tile_output(t, s);
+      from_unit_float(result(where.inside), image.depth()).copyTo(out(where.target));
+    }
+    return out;
+  }
+
+ private:
+  cv::Mat run(const cv::Mat& planes) const { return tensor_to_mat(model_->forward(mat_to_tensor(planes))); }
+
+  cv::Mat upscale_region(const cv::Mat& region, int s) const {
+    const cv::Size big(region.cols * s, region.rows * s);
+    if (model_->channels() == 3) {
+      cv::Mat rgb;
+      cv::cvtColor(region.channels() == 1 ? grey_as_bgr(region) : region, rgb, cv::COLOR_BGR2RGB);
+      cv::Mat out = run(rgb);
+      cv::cvtColor(out, out, cv::COLOR_RGB2BGR);
+      if (region.channels() == 1) cv::cvtColor(out, out, cv::COLOR_BGR2GRAY);
+      return out;
+    }
+    if (region.channels() == 1) return y_to_grey(run(grey_to_y(region)));
+    cv::Mat y, cb, cr;
+    bgr_to_ycbcr(region, y, cb, cr);
+    const cv::Mat y_big = run(y);
+    cv::Mat cb_big, cr_big;
+    cv::resize(cb, cb_big, big, 0, 0, cv::INTER_CUBIC);
+    cv::resize(cr, cr_big, big, 0, 0, cv::INTER_CUBIC);
+    return ycbcr_to_bgr(y_big, cb_big, cr_big);
+  }
+
+  static cv::Mat grey_as_bgr(const cv::Mat& grey) {
+    cv::Mat bgr;
+    cv::cvtColor(grey, bgr, cv::COLOR_GRAY2BGR);
+    return bgr;
+  }
+
+  std::shared_ptr<const models::Model> model_;
+  int tile_;
+};
+
+}  // namespace
+
+std::vector<fs::path> weights_search_path() {
+  std::vector<fs::path> folders;
+  if (const char* env = std::getenv("UPSAMPLE_WEIGHTS")) folders.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    folders.push_back(exe.parent_path() / "weights");
+    folders.push_back(exe.parent_path().parent_path() / "weights");
+    folders.push_back(exe.parent_path().parent_path() / "share/upsample/weights");
+  }
+  folders.emplace_back(UPSAMPLE_WEIGHTS_DIR);
+  return folders;
+}
+
+fs::path find_weights(const std::string& arch, int scale) {
+  const std::string name = arch + "_x" + std::to_string(scale) + ".safetensors";
+  std::string searched;
+  for (const auto& folder : weights_search_path()) {
+    std::error_code ec;
+    if (fs::is_regular_file(folder / name, ec)) return folder / name;
+    searched += (searched.empty() ? "" : ", ") + folder.string();
+  }
+  throw Error("no trained weights for " + arch + " ×" + std::to_string(scale) + ": " + name + " is not in " + searched +
+              " (set UPSAMPLE_WEIGHTS to the folder that holds it)");
+}
+
+std::unique_ptr<Upscaler> upscaler_from_model_file(const fs::path& path, int scale, const UpscalerOptions& options) {
+  std::shared_ptr<const models::Model> model = models::load_model(path);
+  if (model->scale() != scale)
+    throw Error(path.string() + ": this model upscales ×" + std::to_string(model->scale()) + ", not ×" +
+                std::to_string(scale) + " (pass -s " + std::to_string(model->scale()) + ")");
+  return std::make_unique<LearnedUpscaler>(std::move(model), options.tile);
+}
+
+void register_learned_methods(MethodRegistry& registry) {
+  for (const auto& arch : models::architectures()) {
+    const std::string name = arch.name;
+    registry.add({name, arch.summary, {2, 3, 4}, [name](int scale, const UpscalerOptions& options) {
+                    return upscaler_from_model_file(find_weights(name, scale), scale, options);
+                  }});
+  }
+}
+
+}  // namespace upsample::pipeline

@@ -1,0 +1,87 @@
+#include "pipeline/tiling.hpp"
+
+#include <algorithm>
+
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo) {
+  const cv::Rect whole(0, 0, image.width, image.height);
+  if (tile <= 0) return {{whole, whole}};
+  std::vector<Tile> tiles;
+  for (int y = 0; y < image.height; y += tile)
+    for (int x = 0; x < image.width; x += tile) {
+      const cv::Rect core = cv::Rect(x, y, tile, tile) & whole;
+      const cv::Rect padded = cv::Rect(core.x - halo, core.y - halo, core.width + 2 * halo, core.height + 2 * halo) & whole;
+      tiles.push_back({core, padded});
+    }
+  return tiles;
+}
+
+TileOutput tile_output(const Tile& t, int s) {
+  return {cv::Rect((t.core.x - t.padded.x) * s, (t.core.y - t.padded.y) * s, t.core.width * s, t.core.height * s),
+          cv::Rect(t.core.x * s, t.core.y * s, t.core.width * s, t.core.height * s)};
+}
+
+namespace {
+// Peak bytes of one forward pass: the largest input + output pair of any layer.
+double peak_activation_bytes(const nn::Sequential& net, const Shape& input) {
+  double peak = 0;
+  Shape s = input;
+  for (size_t i = 0; i < net.size(); ++i) {
+    const Shape next = net[i].output_shape(s);
+    peak = std::max(peak, 4.0 * static_cast<double>(s.numel() + next.numel()));
+    s = next;
+  }
+  return peak;
+}
+}  // namespace
+
+int automatic_tile(const nn::Sequential& net, int channels, cv::Size image, double budget_bytes) {
+  if (peak_activation_bytes(net, Shape{1, channels, image.height, image.width}) <= budget_bytes) return 0;
+  const int halo = net.halo();
+  for (int edge : {1024, 768, 512, 384, 256, 192, 128, 96, 64}) {
+    const int padded = edge + 2 * halo;
+    if (peak_activation_bytes(net, Shape{1, channels, padded, padded}) <= budget_bytes) return edge;
+  }
+  return 64;
+}
+
+Tensor mat_to_tensor(const cv::Mat& image) {
+  CV_Assert(image.depth() == CV_32F);
+  const int c = image.channels();
+  Tensor t(Shape{1, c, image.rows, image.cols});
+  if (c == 1) {
+    for (int r = 0; r < image.rows; ++r) std::copy_n(image.ptr<float>(r), image.cols, t.row(0, 0, r));
+    return t;
+  }
+  std::vector<cv::Mat> planes(static_cast<size_t>(c));
+  for (int k = 0; k < c; ++k) planes[static_cast<size_t>(k)] = cv::Mat(image.rows, image.cols, CV_32F, t.plane(0, k));
+  cv::split(image, planes);
+  return t;
+}
+
+cv::Mat tensor_to_mat(const Tensor& t) {
+  check_rank4(t, "tensor_to_mat");
+  const int c = static_cast<int>(t.shape().c()), h = static_cast<int>(t.shape().h()), w = static_cast<int>(t.shape().w());
+  std::vector<cv::Mat> planes;
+  for (int k = 0; k < c; ++k) planes.emplace_back(h, w, CV_32F, const_cast<float*>(t.plane(0, k)));
+  cv::Mat out;
+  cv::merge(planes, out);
+  return out;
+}
+
+cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {
+  const int s = net.upscale();
+  const int halo = net.halo();
+  cv::Mat out(image.rows * s, image.cols * s, image.type());
+  for (const Tile& t : plan_tiles(image.size(), tile, halo)) {
+    const Tensor result = net.forward(mat_to_tensor(image(t.padded)));
+    const TileOutput where = tile_output(t, s);
+    tensor_to_mat(result)(where.inside).copyTo(out(where.target));
+  }
+  return out;
+}
+
+}  // namespace upsample::pipeline

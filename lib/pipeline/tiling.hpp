@@ -1,0 +1,40 @@
+#pragma once
+// Tiled inference: a large image runs through a network in tiles that overlap by the
+// network's receptive field (its halo), so each tile's core comes out exactly as it would
+// from the whole image while memory stays bounded by the tile size.
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "nn/sequential.hpp"
+
+namespace upsample::pipeline {
+
+struct Tile {
+  cv::Rect core;    // the input pixels this tile is responsible for
+  cv::Rect padded;  // core grown by the halo, clipped to the image
+};
+
+// Cuts `image` into tiles of at most `tile`×`tile` core pixels (tile ≤ 0: one tile).
+std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo);
+
+// Where a tile's result goes, for a network that upscales by `scale`: `inside` is the
+// core within the tile's (padded) output, `target` the core within the whole output.
+struct TileOutput {
+  cv::Rect inside, target;
+};
+TileOutput tile_output(const Tile& tile, int scale);
+
+// Largest tile edge whose activations stay within `budget_bytes` for `net` on `channels`
+// input planes; returns 0 when the whole image fits.
+int automatic_tile(const nn::Sequential& net, int channels, cv::Size image, double budget_bytes = 256.0 * (1 << 20));
+
+// Runs `net` on a float image ([0, 1], CV_32FC1 or CV_32FC3 as RGB planes) tile by tile
+// and returns the upscaled result (CV_32F, same channels).
+cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile);
+
+// cv::Mat (CV_32FC1/CV_32FC3, channels as planes) ↔ Tensor [1, C, H, W].
+Tensor mat_to_tensor(const cv::Mat& image);
+cv::Mat tensor_to_mat(const Tensor& t);
+
+}  // namespace upsample::pipeline

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "cli_runner.hpp"
+#include "io/safetensors.hpp"
+#include "models/model.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "pipeline/tiling.hpp"
+#include "tensor/error.hpp"
+
+using namespace upsample;
+
+namespace {
+
+// A small, smooth-ish random image in [0, 1].
+cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
+  cv::Mat m(rows, cols, type);
+  cv::RNG rng(seed);
+  rng.fill(m, cv::RNG::UNIFORM, 0, type == CV_32F ? 1.0 : 255.0);
+  cv::GaussianBlur(m, m, {3, 3}, 0.8);
+  return m;
+}
+
+double max_abs_diff(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF); }
+
+// The small variants keep the reference ops quick in sanitized builds.
+models::Metadata small(const std::string& arch, int scale) {
+  models::Metadata m = {{"arch", arch}, {"scale", std::to_string(scale)}};
+  if (arch != "espcn") m.insert({{"d", "16"}, {"s", "8"}, {"m", "1"}});
+  else m.insert({{"features1", "16"}, {"features2", "8"}});
+  return m;
+}
+
+}  // namespace
+
+TEST_SUITE("models") {
+
+TEST_CASE("every architecture upscales by its scale and names parameters like PyTorch") {
+  for (const auto& arch : models::architectures()) {
+    for (int scale : {2, 3, 4}) {
+      CAPTURE(arch.name);
+      CAPTURE(scale);
+      const auto model = models::build_model(small(arch.name, scale));
+      const Tensor out = model->forward(Tensor::full(Shape{1, 1, 7, 5}, 0.5f));
+      CHECK(out.shape() == Shape{1, 1, 7 * scale, 5 * scale});
+      CHECK(model->net().parameters().front()->name == "0.weight");
+      CHECK(model->net().upscale() == scale);
+    }
+  }
+  // The paper's default FSRCNN(56, 12, 4) at ×3 has 12,464 weights + biases + PReLU slopes.
+  const auto fsrcnn = models::build_model({{"arch", "fsrcnn"}, {"scale", "3"}});
+  CHECK(fsrcnn->parameter_count() == 12464 + (56 + 12 + 4 * 12 + 56 + 1) + (56 + 12 + 4 * 12 + 56));
+}
+
+TEST_CASE("a saved model reloads with identical outputs; bad files are refused by name") {
+  testing::ScratchFolder dir;
+  const auto model = models::build_model(small("fsrcnn", 2), 42);
+  models::save_model(*model, dir / "m.safetensors");
+  const auto again = models::load_model(dir / "m.safetensors");
+  CHECK(again->metadata() == model->metadata());
+  const Tensor x = Tensor::full(Shape{1, 1, 9, 11}, 0.3f);
+  const Tensor a = model->forward(x), b = again->forward(x);
+  CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin()));
+
+  auto tensors = std::vector<std::pair<std::string, Tensor>>{};
+  for (const auto* p : model->net().parameters()) tensors.emplace_back(p->name, p->value);
+  tensors.pop_back();  // drop the last bias
+  io::write_safetensors(dir / "missing.safetensors", tensors, model->metadata());
+  CHECK_THROWS_WITH_AS(models::load_model(dir / "missing.safetensors"), doctest::Contains("missing.safetensors: tensor '"), Error);
+  auto meta = model->metadata();
+  meta["arch"] = "srgan";
+  io::write_safetensors(dir / "arch.safetensors", {{"x", Tensor(Shape{1})}}, meta);
+  CHECK_THROWS_WITH_AS(models::load_model(dir / "arch.safetensors"), doctest::Contains("unknown model architecture 'srgan'"), Error);
+  meta = model->metadata();
+  meta["d"] = "17";  // the weights were made for d = 16
+  tensors.clear();
+  for (const auto* p : model->net().parameters()) tensors.emplace_back(p->name, p->value);
+  io::write_safetensors(dir / "shape.safetensors", tensors, meta);
+  CHECK_THROWS_WITH_AS(models::load_model(dir / "shape.safetensors"), doctest::Contains("has shape"), Error);
+}
+
+TEST_CASE("tiled inference equals whole-image inference on sizes that are not tile multiples") {
+  for (const auto& arch : models::architectures()) {
+    for (int scale : {2, 3}) {
+      CAPTURE(arch.name);
+      CAPTURE(scale);
+      const auto model = models::build_model(small(arch.name, scale), 7);
+      const cv::Mat image = test_image(37, 29, CV_32F, 3);
+      const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+      for (int tile : {8, 13, 16}) {
+        CAPTURE(tile);
+        const cv::Mat tiled = pipeline::run_network_tiled(model->net(), image, tile);
+        CHECK(max_abs_diff(whole, tiled) <= 1e-5);
+      }
+    }
+  }
+}
+
+TEST_CASE("a halo smaller than the receptive field would show: the equality test can fail") {
+  const auto model = models::build_model(small("fsrcnn", 2), 7);
+  const cv::Mat image = test_image(24, 24, CV_32F, 5);
+  const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+  // Tiles with no halo at all: zero padding at tile seams changes the result.
+  cv::Mat seams(whole.size(), whole.type());
+  for (const auto& t : pipeline::plan_tiles(image.size(), 8, 0)) {
+    const Tensor r = model->forward(pipeline::mat_to_tensor(image(t.padded)));
+    pipeline::tensor_to_mat(r).copyTo(seams(pipeline::tile_output(t, 2).target));
+  }
+  CHECK(max_abs_diff(whole, seams) > 1e-3);
+}
+
+TEST_CASE("learned upscaler: colour, grey, 16-bit; tiles change nothing") {
+  testing::ScratchFolder dir;
+  const auto model = models::build_model(small("espcn", 2), 9);
+  models::save_model(*model, dir / "e.safetensors");
+  const auto whole = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {0});
+  const auto tiled = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {10});
+  for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
+    CAPTURE(type);
+    cv::Mat image = test_image(23, 31, type, 11);
+    const cv::Mat a = whole->upscale(image), b = tiled->upscale(image);
+    CHECK(a.type() == type);
+    CHECK(a.size() == cv::Size(62, 46));
+    CHECK(max_abs_diff(a, b) == 0);
+  }
+  CHECK_THROWS_WITH_AS(pipeline::upscaler_from_model_file(dir / "e.safetensors", 3, {}), doctest::Contains("pass -s 2"), Error);
+}
+
+}  // TEST_SUITE
