@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   // The main job first, then one subcommand per file in app/.
   const std::vector<upsample::app::Command> commands = {
       upsample::app::add_upscale_command(app),
+      upsample::app::add_eval_command(app),
+      upsample::app::add_train_command(app, argc, argv),
   };
 
   try {

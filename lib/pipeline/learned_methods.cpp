@@ -26,10 +26,21 @@ class LearnedUpscaler final : public Upscaler {
 
   int scale() const override { return model_->scale(); }
 
+  cv::Mat upscale_y(const cv::Mat& y) const override {
+    if (model_->channels() == 3) {
+      cv::Mat rgb;
+      cv::cvtColor(y_to_grey(y), rgb, cv::COLOR_GRAY2RGB);
+      cv::Mat out = run_network_tiled(model_->net(), rgb, tile_for(y.size()));
+      cv::cvtColor(out, out, cv::COLOR_RGB2GRAY);
+      return grey_to_y(out);
+    }
+    return run_network_tiled(model_->net(), y, tile_for(y.size()));
+  }
+
   cv::Mat upscale(const cv::Mat& image) const override {
     const nn::Sequential& net = model_->net();
     const int s = model_->scale();
-    const int tile = tile_ > 0 ? tile_ : automatic_tile(net, model_->channels(), image.size());
+    const int tile = tile_for(image.size());
     cv::Mat out(image.rows * s, image.cols * s, image.type());
     for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo))) {
       const cv::Mat region = to_unit_float(image(t.padded));
@@ -41,6 +52,10 @@ class LearnedUpscaler final : public Upscaler {
   }
 
  private:
+  int tile_for(cv::Size size) const {
+    return tile_ > 0 ? tile_ : automatic_tile(model_->net(), model_->channels(), size);
+  }
+
   cv::Mat run(const cv::Mat& planes) const { return tensor_to_mat(model_->forward(mat_to_tensor(planes))); }
 
   cv::Mat upscale_region(const cv::Mat& region, int s) const {
@@ -109,10 +124,14 @@ std::unique_ptr<Upscaler> upscaler_from_model_file(const fs::path& path, int sca
   return std::make_unique<LearnedUpscaler>(std::move(model), options.tile);
 }
 
+std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile) {
+  return std::make_unique<LearnedUpscaler>(std::move(model), tile);
+}
+
 void register_learned_methods(MethodRegistry& registry) {
   for (const auto& arch : models::architectures()) {
     const std::string name = arch.name;
-    registry.add({name, arch.summary, {2, 3, 4}, [name](int scale, const UpscalerOptions& options) {
+    registry.add({name, arch.summary, {2, 3, 4}, true, [name](int scale, const UpscalerOptions& options) {
                     return upscaler_from_model_file(find_weights(name, scale), scale, options);
                   }});
   }

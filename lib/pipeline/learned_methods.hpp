@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/model.hpp"
 #include "pipeline/method_registry.hpp"
 
 namespace upsample::pipeline {
@@ -15,6 +16,9 @@ std::filesystem::path find_weights(const std::string& arch, int scale);
 // An upscaler running the model in `path` (Y or RGB as its metadata says).
 std::unique_ptr<Upscaler> upscaler_from_model_file(const std::filesystem::path& path, int scale,
                                                    const UpscalerOptions& options);
+// An upscaler running `model` (which may still be training: call its net's
+// weights_changed() after updating weights).
+std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile = 0);
 // Registers fsrcnn, espcn and resizeconv (×2, ×3, ×4, weights from find_weights).
 void register_learned_methods(MethodRegistry& registry);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pipeline/learned_methods.hpp"
+#include "pipeline/opencv_superres.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -35,6 +36,7 @@ std::string MethodRegistry::names() const {
 
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options) {
   if (method.ends_with(".safetensors")) return upscaler_from_model_file(method, scale, options);
+  if (method.starts_with("opencv:")) return opencv_superres_upscaler(method.substr(7), scale);
   const MethodRegistry& registry = MethodRegistry::builtin();
   const MethodInfo* info = registry.find(method);
   if (info == nullptr) throw Error("unknown method '" + method + "' (known: " + registry.names() + ")");

@@ -18,6 +18,9 @@ class Upscaler {
   // `image`: 8- or 16-bit, 1 (grey) or 3 (BGR) channels; alpha is handled by the caller.
   // Returns an image of the same type, `scale` times larger in each direction.
   virtual cv::Mat upscale(const cv::Mat& image) const = 0;
+  // The luma path of the evaluation protocol: `y` is a BT.601 Y plane (CV_32FC1, Y/255,
+  // not rounded); returns the upscaled Y plane (CV_32FC1, not rounded).
+  virtual cv::Mat upscale_y(const cv::Mat& y) const = 0;
   virtual int scale() const = 0;
 };
 
@@ -29,6 +32,7 @@ struct MethodInfo {
   std::string name;                 // what users type after -m
   std::string summary;              // one line for --help and `models`
   std::vector<int> scales;          // supported scales; empty = any integer ≥ 1
+  bool learned = false;             // needs trained weights (which may not be installed)
   std::function<std::unique_ptr<Upscaler>(int scale, const UpscalerOptions&)> create;
 };
 
@@ -47,11 +51,14 @@ class MethodRegistry {
   std::vector<MethodInfo> methods_;
 };
 
-// Creates the upscaler for `method` at `scale`; throws upsample::Error naming the known
-// methods if the name is unknown, or the supported scales if the scale is not one.
+// Creates the upscaler for `method` at `scale`: a registered name, a model file
+// (PATH.safetensors) or an OpenCV dnn_superres model (opencv:PATH.pb). Throws
+// upsample::Error naming the known methods if the name is unknown, or the supported
+// scales if the scale is not one.
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options = {});
 
-// Registers nearest, bilinear, bicubic, lanczos and area (OpenCV's cv::resize).
+// Registers nearest, bilinear, lanczos and area (OpenCV's cv::resize) and bicubic
+// (MATLAB's imresize, the SR papers' baseline).
 void register_classical_methods(MethodRegistry& registry);
 
 }  // namespace upsample::pipeline

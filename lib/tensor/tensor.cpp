@@ -27,10 +27,18 @@ Shape::Shape(std::span<const int64_t> dims) {
   if (dims.size() > static_cast<size_t>(kMaxRank))
     throw Error("tensor rank " + std::to_string(dims.size()) + " exceeds the supported maximum of 4");
   rank_ = static_cast<int>(dims.size());
+  bool has_zero = false;
+  int64_t count = 1;
+  bool overflow = false;
   for (int i = 0; i < rank_; ++i) {
-    if (dims[static_cast<size_t>(i)] < 0) throw Error("negative tensor dimension in shape");
-    dims_[static_cast<size_t>(i)] = dims[static_cast<size_t>(i)];
+    const int64_t d = dims[static_cast<size_t>(i)];
+    if (d < 0) throw Error("negative tensor dimension in shape");
+    dims_[static_cast<size_t>(i)] = d;
+    has_zero = has_zero || d == 0;
+    overflow = overflow || __builtin_mul_overflow(count, d, &count);
   }
+  // numel() must not overflow; a zero dimension makes any other size harmless.
+  if (overflow && !has_zero) throw Error("tensor shape " + str() + " has too many elements");
 }
 
 int64_t Shape::operator[](int axis) const {
@@ -45,6 +53,8 @@ int64_t Shape::at4(int axis) const {
 
 int64_t Shape::numel() const {
   if (rank_ == 0) return 0;
+  for (int i = 0; i < rank_; ++i)
+    if (dims_[static_cast<size_t>(i)] == 0) return 0;
   int64_t n = 1;
   for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
   return n;

@@ -1,0 +1,23 @@
+#pragma once
+// Turning a -m list ("bicubic,fsrcnn", "all", model paths) into upscalers, shared by the
+// commands that compare several methods.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/method_registry.hpp"
+
+namespace upsample::app {
+
+// (label, upscaler) for each method at `scale`. "all" expands to every registered
+// method that can run at this scale (learned ones only where weights are installed, the
+// others skipped with a note). "{scale}" in a name is replaced by the scale, so one
+// list can name per-scale model files. Unknown names and unusable files are usage errors.
+std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_methods(
+    const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options = {});
+
+// How a method is named in file names and tables: a model file by its stem.
+std::string method_label(const std::string& method);
+
+}  // namespace upsample::app

@@ -1,0 +1,64 @@
+#include "analysis/evaluation.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "analysis/matlab_imresize.hpp"
+#include "analysis/metrics.hpp"
+#include "io/image_io.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::analysis {
+
+namespace fs = std::filesystem;
+
+std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(folder))
+    if (e.is_regular_file() && io::is_image_extension(io::extension_of(e.path()))) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
+  std::vector<EvalImage> set;
+  for (const auto& f : files) {
+    cv::Mat hr = io::load_image(f);
+    if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
+    EvalImage image{f.stem().string(), crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}};
+    matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
+    set.push_back(std::move(image));
+  }
+  return set;
+}
+
+std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
+                                          int scale) {
+  std::vector<ImageScore> scores;
+  for (const EvalImage& image : set) {
+    const auto start = std::chrono::steady_clock::now();
+    cv::Mat sr;
+    upscaler.upscale_y(image.lr_y).convertTo(sr, CV_8U, 255.0);  // rounds and saturates
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const PsnrSsim s = evaluate_pair(sr, image.hr_y, scale);
+    scores.push_back({image.name, s.psnr, s.ssim, seconds});
+  }
+  return scores;
+}
+
+ImageScore average(const std::vector<ImageScore>& scores) {
+  ImageScore mean{"average", 0, 0, 0};
+  for (const auto& s : scores) {
+    mean.psnr += s.psnr;
+    mean.ssim += s.ssim;
+    mean.seconds += s.seconds;
+  }
+  if (!scores.empty()) {
+    const auto n = static_cast<double>(scores.size());
+    mean.psnr /= n;
+    mean.ssim /= n;
+    mean.seconds /= n;
+  }
+  return mean;
+}
+
+}  // namespace upsample::analysis

@@ -1,0 +1,40 @@
+#pragma once
+// The standard super-resolution evaluation of any upscaler on a folder of HR images, as
+// the papers' test code does it (SRCNN, FSRCNN): Y of the 8-bit HR (MATLAB rgb2ycbcr,
+// rounded), cropped to a multiple of the scale, shrunk with MATLAB's bicubic in floating
+// point (not rounded), upscaled by the method on Y, rounded to 8 bits, PSNR and SSIM
+// with `scale` pixels shaved. This reproduces the published bicubic numbers exactly;
+// rounding the LR to 8 bits first (an LR *file*) costs about 0.02 dB.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "pipeline/method_registry.hpp"
+
+namespace upsample::analysis {
+
+struct EvalImage {
+  std::string name;  // file stem
+  cv::Mat hr_y;      // CV_8UC1 Y, cropped to a multiple of the scale
+  cv::Mat lr_y;      // CV_32FC1 Y / 255 of hr_y / scale, not rounded
+};
+
+// Every image in `folder` (sorted by name), prepared for `scale`. Throws Error naming
+// the folder if it has no images.
+std::vector<EvalImage> load_eval_set(const std::filesystem::path& folder, int scale);
+
+struct ImageScore {
+  std::string name;
+  double psnr = 0, ssim = 0, seconds = 0;
+};
+
+// Upscales every LR with `upscaler` and scores it against its HR.
+std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
+                                          int scale);
+
+// Mean PSNR and SSIM of a list of scores.
+ImageScore average(const std::vector<ImageScore>& scores);
+
+}  // namespace upsample::analysis

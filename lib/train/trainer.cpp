@@ -1,0 +1,247 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/evaluation.hpp"
+#include "io/safetensors.hpp"
+#include "ops/losses.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
+#include "train/adam.hpp"
+#include "train/patch_dataset.hpp"
+
+namespace upsample::train {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double cosine_learning_rate(double start, double end, int64_t step, int64_t total) {
+  if (total <= 1) return start;
+  const double t = std::min(1.0, static_cast<double>(step) / static_cast<double>(total));
+  return end + 0.5 * (start - end) * (1.0 + std::cos(std::numbers::pi * t));
+}
+
+namespace {
+
+ops::LossResult compute_loss(const std::string& loss, const Tensor& prediction, const Tensor& target) {
+  if (loss == "mse") return ops::mse_loss(prediction, target);
+  if (loss == "l1") return ops::l1_loss(prediction, target);
+  if (loss == "charbonnier") return ops::charbonnier_loss(prediction, target);
+  throw Error("unknown loss '" + loss + "' (mse, l1, charbonnier)");
+}
+
+// Copies every tensor of `source` whose name and shape match into `model`; returns how
+// many parameters were taken.
+size_t take_matching_weights(models::Model& model, const models::Model& source) {
+  size_t taken = 0;
+  const auto from = source.net().parameters();
+  for (nn::Parameter* p : model.net().parameters())
+    for (const nn::Parameter* q : from)
+      if (q->name == p->name && q->value.shape() == p->value.shape()) {
+        std::copy_n(q->value.data(), q->value.numel(), p->value.data());
+        ++taken;
+      }
+  return taken;
+}
+
+// The parameters of the last layer that has any (the upsampling layer in all our SR models).
+std::vector<nn::Parameter*> last_layer_parameters(models::Model& model) {
+  for (size_t i = model.net().size(); i-- > 0;) {
+    auto params = model.net()[i].parameters();
+    if (!params.empty()) return params;
+  }
+  return {};
+}
+
+// What identifies a run: resuming with other settings would silently mix two runs.
+std::string run_signature(const TrainOptions& o) {
+  nlohmann::json j = {{"model", o.model}, {"batch", o.batch}, {"lr_patch", o.lr_patch}, {"steps", o.steps},
+                      {"learning_rate", o.learning_rate}, {"final_learning_rate", o.final_learning_rate},
+                      {"loss", o.loss}, {"seed", o.seed}, {"last_layer_only", o.train_last_layer_only}};
+  std::vector<std::string> folders;
+  for (const auto& f : o.train_folders) folders.push_back(f.string());
+  j["train_folders"] = folders;
+  return j.dump();
+}
+
+struct Checkpoint {
+  int64_t step = 0;
+  double seconds = 0;
+  double validation_psnr = 0;
+  std::string rng_state;
+};
+
+void save_checkpoint(const fs::path& path, const models::Model& model, const Adam& adam, const TrainOptions& o,
+                     const Checkpoint& c) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const nn::Parameter* p : model.net().parameters()) tensors.emplace_back(p->name, p->value);
+  for (auto& t : adam.state()) tensors.push_back(std::move(t));
+  models::Metadata meta = model.metadata();
+  meta["checkpoint.step"] = std::to_string(c.step);
+  meta["checkpoint.seconds"] = std::to_string(c.seconds);
+  meta["checkpoint.validation_psnr"] = std::to_string(c.validation_psnr);
+  meta["checkpoint.rng"] = c.rng_state;
+  meta["checkpoint.run"] = run_signature(o);
+  io::write_safetensors(path, tensors, meta);
+}
+
+Checkpoint load_checkpoint(const fs::path& path, models::Model& model, Adam& adam, const TrainOptions& o) {
+  const io::SafetensorsContent file = io::read_safetensors(path);
+  const auto& meta = file.metadata;
+  auto get = [&](const std::string& key) {
+    const auto it = meta.find(key);
+    if (it == meta.end()) throw Error(path.string() + ": not a training checkpoint (no '" + key + "')");
+    return it->second;
+  };
+  if (get("checkpoint.run") != run_signature(o))
+    throw Error(path.string() + ": this checkpoint belongs to a run with other settings; resume with the same "
+                                "options, or choose another --checkpoint");
+  for (nn::Parameter* p : model.net().parameters()) {
+    const Tensor& t = file.get(p->name);
+    check_shape(t.shape(), p->value.shape(), path.string() + ": tensor " + p->name);
+    std::copy_n(t.data(), t.numel(), p->value.data());
+  }
+  Checkpoint c;
+  c.step = std::stoll(get("checkpoint.step"));
+  c.seconds = std::stod(get("checkpoint.seconds"));
+  c.validation_psnr = std::stod(get("checkpoint.validation_psnr"));
+  c.rng_state = get("checkpoint.rng");
+  adam.restore(file.tensors, c.step);
+  model.net().weights_changed();
+  return c;
+}
+
+}  // namespace
+
+TrainResult train_model(const TrainOptions& o, const std::function<void(const TrainProgress&)>& on_progress,
+                        const std::function<void(const std::string&)>& log) {
+  if (o.output.empty()) throw Error("train: no output file given");
+  if (o.batch < 1 || o.lr_patch < 4 || o.steps < 1) throw Error("train: batch ≥ 1, patch ≥ 4 and steps ≥ 1 please");
+  compute_loss(o.loss, Tensor::zeros(Shape{1, 1, 1, 1}), Tensor::zeros(Shape{1, 1, 1, 1}));  // validates the name
+  const fs::path checkpoint_path = o.checkpoint.empty() ? fs::path(o.output.string() + ".ckpt") : o.checkpoint;
+
+  auto model_owner = models::build_model(o.model, o.seed);
+  models::Model& model = *model_owner;
+  if (o.init) {
+    const auto source = models::load_model(*o.init);
+    const size_t taken = take_matching_weights(model, *source);
+    log("initialised " + std::to_string(taken) + " of " + std::to_string(model.net().parameters().size()) +
+        " parameter tensors from " + o.init->string());
+  }
+  if (o.train_last_layer_only) {
+    for (nn::Parameter* p : model.net().parameters()) p->trainable = false;
+    for (nn::Parameter* p : last_layer_parameters(model)) p->trainable = true;
+  }
+  const int scale = model.scale();
+  if (model.channels() != 1) throw Error("train: only Y-channel models can be trained for now");
+
+  PatchDatasetOptions data_options;
+  data_options.folders = o.train_folders;
+  data_options.scale = scale;
+  const auto data_start = Clock::now();
+  const PatchDataset data = PatchDataset::build(data_options, log);
+  log("training data: " + std::to_string(data.files()) + " images, " + std::to_string(data.pairs()) +
+      " LR/HR pairs with down-scaling augmentation, prepared in " +
+      std::to_string(std::chrono::duration<double>(Clock::now() - data_start).count()).substr(0, 4) + " s");
+
+  std::vector<analysis::EvalImage> validation;
+  if (o.validation_folder) validation = analysis::load_eval_set(*o.validation_folder, scale);
+  // The model being trained, seen as an upscaler (no ownership: it lives in model_owner).
+  const std::shared_ptr<const models::Model> model_view(&model, [](const models::Model*) {});
+  const auto validator = pipeline::upscaler_for_model(model_view);
+  auto validate = [&] {
+    model.net().weights_changed();
+    return validation.empty() ? 0.0 : analysis::average(analysis::evaluate_upscaler(*validator, validation, scale)).psnr;
+  };
+
+  Adam adam(model.net().parameters());
+  std::mt19937 rng(o.seed);
+  Checkpoint state;
+  if (o.resume && fs::exists(checkpoint_path)) {
+    state = load_checkpoint(checkpoint_path, model, adam, o);
+    std::istringstream(state.rng_state) >> rng;
+    log("resumed from " + checkpoint_path.string() + " at step " + std::to_string(state.step));
+  } else if (o.resume) {
+    log("no checkpoint at " + checkpoint_path.string() + " yet: starting from step 0");
+  }
+
+  Tensor lr_batch, hr_batch;
+  double loss_sum = 0;
+  int loss_count = 0;
+  double recent_loss = 0;
+  const auto run_start = Clock::now();
+  const double seconds_before = state.seconds;
+  auto last_report = Clock::now(), last_checkpoint = Clock::now();
+  const int64_t first_step = state.step;
+  auto elapsed = [&] { return seconds_before + std::chrono::duration<double>(Clock::now() - run_start).count(); };
+  auto checkpoint = [&] {
+    std::ostringstream rng_text;
+    rng_text << rng;
+    state.rng_state = rng_text.str();
+    state.seconds = elapsed();
+    save_checkpoint(checkpoint_path, model, adam, o, state);
+    last_checkpoint = Clock::now();
+  };
+  auto report = [&](double lr) {
+    const double run_seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
+    const double steps_per_second = run_seconds > 0 ? static_cast<double>(state.step - first_step) / run_seconds : 0;
+    on_progress({state.step, o.steps, recent_loss, state.validation_psnr, steps_per_second * o.batch,
+                 steps_per_second > 0 ? static_cast<double>(o.steps - state.step) / steps_per_second : 0, lr});
+    last_report = Clock::now();
+  };
+
+  while (state.step < o.steps) {
+    const double lr = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.step, o.steps);
+    data.sample(rng, o.batch, o.lr_patch, lr_batch, hr_batch);
+    model.net().zero_grad();
+    const Tensor prediction = model.net().forward_train(lr_batch);
+    const ops::LossResult loss = compute_loss(o.loss, prediction, hr_batch);
+    if (!std::isfinite(loss.value))
+      throw Error("training diverged at step " + std::to_string(state.step) + " (loss is " + std::to_string(loss.value) +
+                  "): lower --lr");
+    model.net().backward(loss.grad);
+    adam.step(lr);
+    ++state.step;
+    loss_sum += loss.value;
+    ++loss_count;
+
+    const bool validate_now = o.validate_every > 0 && state.step % o.validate_every == 0;
+    if (validate_now && !validation.empty()) state.validation_psnr = validate();
+    if (std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0 || validate_now ||
+        state.step == o.steps) {
+      recent_loss = loss_sum / std::max(1, loss_count);
+      loss_sum = 0;
+      loss_count = 0;
+      report(lr);
+    }
+    if (std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0) {
+      checkpoint();
+      log("checkpoint saved at step " + std::to_string(state.step));
+    }
+  }
+  if (!validation.empty()) state.validation_psnr = validate();
+  checkpoint();
+
+  models::Metadata& meta = model.metadata();
+  meta["training_command"] = o.command_line;
+  std::string folders;
+  for (const auto& f : o.train_folders) folders += (folders.empty() ? "" : ", ") + f.string();
+  meta["training_data"] = folders;
+  meta["training_steps"] = std::to_string(state.step);
+  meta["training_seconds"] = std::to_string(static_cast<int64_t>(elapsed()));
+  meta["training_loss"] = o.loss;
+  if (o.validation_folder) {
+    meta["validation_data"] = o.validation_folder->string();
+    meta["validation_psnr"] = std::to_string(state.validation_psnr);
+  }
+  model.net().weights_changed();
+  models::save_model(model, o.output);
+  return {recent_loss, state.validation_psnr, elapsed(), state.step};
+}
+
+}  // namespace upsample::train

@@ -1,0 +1,61 @@
+#pragma once
+// `upsample train`: fits a super-resolution model to patches of HR images with Adam,
+// validating on a folder by the evaluation protocol, checkpointing every few minutes so a
+// stopped run resumes where it was.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/model.hpp"
+
+namespace upsample::train {
+
+struct TrainOptions {
+  models::Metadata model;                         // arch, scale and hyper-parameters
+  std::optional<std::filesystem::path> init;      // start from this model's weights (fine-tuning)
+  bool train_last_layer_only = false;             // freeze all but the last parameterised layer
+  std::vector<std::filesystem::path> train_folders;
+  std::optional<std::filesystem::path> validation_folder;
+  int batch = 64;
+  int lr_patch = 32;                              // LR patch edge; HR patches are scale × larger
+  int64_t steps = 100000;
+  double learning_rate = 1e-3;
+  double final_learning_rate = 1e-5;              // cosine decay from learning_rate to this
+  std::string loss = "mse";                       // mse, l1, charbonnier
+  int validate_every = 1000;                      // steps
+  double checkpoint_minutes = 5.0;
+  std::filesystem::path output;                   // the trained model
+  std::filesystem::path checkpoint;               // resumable state (default: output + ".ckpt")
+  bool resume = false;
+  uint32_t seed = 1;
+  std::string command_line;                       // recorded in the model's metadata
+};
+
+struct TrainProgress {
+  int64_t step = 0, total_steps = 0;
+  double loss = 0;                  // running mean of the recent batches
+  double validation_psnr = 0;       // latest, 0 before the first validation
+  double patches_per_second = 0;
+  double eta_seconds = 0;
+  double learning_rate = 0;
+};
+
+struct TrainResult {
+  double final_loss = 0;
+  double validation_psnr = 0;
+  double seconds = 0;
+  int64_t steps = 0;
+};
+
+// Trains and writes options.output. `on_progress` is called about once a second and at
+// every validation; `log` gets notes (data set size, checkpoints).
+TrainResult train_model(const TrainOptions& options, const std::function<void(const TrainProgress&)>& on_progress,
+                        const std::function<void(const std::string&)>& log);
+
+// Learning rate at `step` of `total` (cosine from `start` to `end`).
+double cosine_learning_rate(double start, double end, int64_t step, int64_t total);
+
+}  // namespace upsample::train
