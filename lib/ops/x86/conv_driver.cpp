@@ -1,0 +1,502 @@
+#include "ops/x86/conv_driver.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "ops/x86/parallel.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::ops::x86 {
+
+namespace {
+
+// ---- Per-ISA entry points -------------------------------------------------------------
+
+struct Kernels {
+  int (*max_vectors)(int);
+  int (*lanes)();
+  void (*conv_rows)(const TapConvRun&, int64_t, int64_t);
+  int (*grad_slots)();
+  void (*grad_rows)(const TapGradRun&, int64_t, int64_t, float*);
+};
+
+Kernels kernels_for(Isa isa) {
+  if (isa == Isa::Avx512)
+    return {avx512::max_vectors, avx512::lanes, avx512::tap_conv_rows, avx512::grad_slots, avx512::tap_grad_rows};
+  if (isa == Isa::Avx2)
+    return {avx2::max_vectors, avx2::lanes, avx2::tap_conv_rows, avx2::grad_slots, avx2::tap_grad_rows};
+  throw Error("fast conv: no kernels for instruction set " + std::string(isa_name(isa)));
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// ---- Packing --------------------------------------------------------------------------
+
+struct TapEntry {
+  int32_t plane, dy, dx;
+  float weight;
+};
+
+struct SlotTaps {
+  SlotKey key;
+  std::vector<TapEntry> taps;
+};
+
+// How many slots each block gets: R values the kernels are built for, few padding slots,
+// as many accumulators as the registers hold.
+std::vector<int> block_sizes(int slots, Isa isa) {
+  if (slots <= 4) return {slots};
+  const bool wide = isa == Isa::Avx512;
+  const std::vector<int> preferred = wide ? std::vector<int>{8, 6, 4, 3} : std::vector<int>{4, 3, 6};
+  for (int r : preferred)
+    if (slots % r == 0) return std::vector<int>(static_cast<size_t>(slots / r), r);
+  const int big = wide ? 8 : 4;
+  std::vector<int> sizes(static_cast<size_t>(slots / big), big);
+  const int rest = slots % big;
+  sizes.push_back(rest == 5 ? 6 : rest == 7 ? 8 : rest);  // R = 5 and 7 are padded
+  return sizes;
+}
+
+// One block over the union of its slots' taps (a slot's weight is 0 on taps it lacks).
+PackedBlock make_block(const SlotTaps* slots, int count, int block_slots) {
+  PackedBlock b;
+  std::vector<std::tuple<int32_t, int32_t, int32_t>> taps;
+  for (int s = 0; s < count; ++s)
+    for (const TapEntry& t : slots[s].taps) taps.emplace_back(t.plane, t.dy, t.dx);
+  std::sort(taps.begin(), taps.end());
+  taps.erase(std::unique(taps.begin(), taps.end()), taps.end());
+  const int R = block_slots;
+  b.weights.assign(taps.size() * static_cast<size_t>(R), 0.0f);
+  for (size_t i = 0; i < taps.size(); ++i) {
+    const auto [plane, dy, dx] = taps[i];
+    if (b.rows.empty() || b.rows.back().plane != plane || b.rows.back().dy != dy)
+      b.rows.push_back({plane, dy, static_cast<int32_t>(i), 0});
+    ++b.rows.back().tap_count;
+    b.dx.push_back(dx);
+  }
+  for (int s = 0; s < count; ++s) {
+    for (const TapEntry& t : slots[s].taps) {
+      const auto it = std::lower_bound(taps.begin(), taps.end(), std::make_tuple(t.plane, t.dy, t.dx));
+      b.weights[static_cast<size_t>(it - taps.begin()) * static_cast<size_t>(R) + static_cast<size_t>(s)] += t.weight;
+    }
+  }
+  for (int s = 0; s < R; ++s) b.keys.push_back(s < count ? slots[s].key : SlotKey{});
+  if (!b.dx.empty()) {
+    b.dx_min = *std::min_element(b.dx.begin(), b.dx.end());
+    b.dx_max = *std::max_element(b.dx.begin(), b.dx.end());
+  }
+  return b;
+}
+
+void add_blocks(std::vector<PackedBlock>& blocks, const std::vector<SlotTaps>& family, Isa isa) {
+  int first = 0;
+  for (int size : block_sizes(static_cast<int>(family.size()), isa)) {
+    const int count = std::min(size, static_cast<int>(family.size()) - first);
+    blocks.push_back(make_block(family.data() + first, count, size));
+    first += count;
+  }
+}
+
+std::vector<float> bias_vector(const Tensor& bias, int64_t channels) {
+  if (bias.empty()) return std::vector<float>(static_cast<size_t>(channels), 0.0f);
+  if (bias.numel() != channels) throw Error("fast conv: bias " + bias.shape().str() + " does not fit " +
+                                            std::to_string(channels) + " output channels");
+  return {bias.data(), bias.data() + channels};
+}
+
+// The plane and the offset (in plane rows/columns) that kernel position `k` reads for
+// output position 0 of a conv: input index stride·(y + offset) + phase.
+struct PlaneOffset {
+  int32_t offset, phase;
+};
+PlaneOffset conv_tap(int64_t k, int dilation, int pad, int stride) {
+  const int64_t v = k * dilation - pad;
+  const int64_t offset = floor_div(v, stride);
+  return {static_cast<int32_t>(offset), static_cast<int32_t>(v - offset * stride)};
+}
+
+// The taps of a conv's input channel group, shared by all its output channels, with the
+// index of the weight each one takes (ci·kH·kW + kh·kW + kw within one output channel).
+struct ConvTap {
+  int32_t plane, dy, dx;
+  int64_t weight_index;
+};
+std::vector<ConvTap> conv_group_taps(int64_t group, int64_t in_per_group, int64_t kh_count, int64_t kw_count,
+                                     const ConvGeometry& g) {
+  std::vector<ConvTap> taps;
+  const bool strided = g.stride_h > 1 || g.stride_w > 1;
+  for (int64_t ci = 0; ci < in_per_group; ++ci) {
+    const int64_t channel = group * in_per_group + ci;
+    for (int64_t kh = 0; kh < kh_count; ++kh) {
+      const PlaneOffset row = conv_tap(kh, g.dilation_h, g.pad_top, g.stride_h);
+      for (int64_t kw = 0; kw < kw_count; ++kw) {
+        const PlaneOffset col = conv_tap(kw, g.dilation_w, g.pad_left, g.stride_w);
+        const int64_t plane = strided ? (channel * g.stride_h + row.phase) * g.stride_w + col.phase : channel;
+        taps.push_back({static_cast<int32_t>(plane), row.offset, col.offset, (ci * kh_count + kh) * kw_count + kw});
+      }
+    }
+  }
+  return taps;
+}
+
+void check_geometry(const ConvGeometry& g) {
+  if (g.stride_h < 1 || g.stride_w < 1 || g.dilation_h < 1 || g.dilation_w < 1 || g.groups < 1)
+    throw Error("fast conv: stride, dilation and groups must be at least 1");
+}
+
+}  // namespace
+
+// ---- Public ---------------------------------------------------------------------------
+
+PackedConv pack_conv(const Tensor& weight, const Tensor& bias, const ConvGeometry& g, Epilogue epilogue, Isa isa) {
+  check_geometry(g);
+  kernels_for(isa);
+  const Shape& ws = weight.shape();
+  PackedConv p;
+  p.transposed = false;
+  p.isa = isa;
+  p.geometry = g;
+  p.out_channels = ws[0];
+  p.in_channels = ws[1] * g.groups;
+  p.kernel_h = ws[2];
+  p.kernel_w = ws[3];
+  p.bias = bias_vector(bias, p.out_channels);
+  p.epilogue = std::move(epilogue);
+  const int64_t out_per_group = p.out_channels / g.groups, in_per_group = ws[1];
+  const int64_t per_output = in_per_group * p.kernel_h * p.kernel_w;
+  PackedJob job;
+  for (int64_t group = 0; group < g.groups; ++group) {
+    const std::vector<ConvTap> taps = conv_group_taps(group, in_per_group, p.kernel_h, p.kernel_w, g);
+    std::vector<SlotTaps> family;
+    for (int64_t co = group * out_per_group; co < (group + 1) * out_per_group; ++co) {
+      SlotTaps slot{{static_cast<int>(co), 0}, {}};
+      const float* w = weight.data() + co * per_output;
+      for (const ConvTap& t : taps) slot.taps.push_back({t.plane, t.dy, t.dx, w[t.weight_index]});
+      family.push_back(std::move(slot));
+    }
+    add_blocks(job.blocks, family, isa);
+  }
+  p.jobs.push_back(std::move(job));
+  return p;
+}
+
+PackedConv pack_transposed(const Tensor& weight, const Tensor& bias, const ConvGeometry& g, Epilogue epilogue,
+                           Isa isa) {
+  check_geometry(g);
+  kernels_for(isa);
+  const Shape& ws = weight.shape();
+  PackedConv p;
+  p.transposed = true;
+  p.isa = isa;
+  p.geometry = g;
+  p.in_channels = ws[0];
+  p.out_channels = ws[1] * g.groups;
+  p.kernel_h = ws[2];
+  p.kernel_w = ws[3];
+  p.bias = bias_vector(bias, p.out_channels);
+  p.epilogue = std::move(epilogue);
+  const int64_t in_per_group = p.in_channels / g.groups, out_per_group = ws[1];
+  const int64_t kh_count = p.kernel_h, kw_count = p.kernel_w;
+  // With few output channels a block takes all column phases of a channel (their taps are
+  // offset by at most one column, so the union wastes little); with many, a block holds
+  // one phase of several channels and wastes nothing.
+  const bool merge_phases = out_per_group < 4 && g.stride_w > 1;
+  for (int py = 0; py < g.stride_h; ++py) {
+    PackedJob job;
+    job.row_phase = py;
+    for (int64_t group = 0; group < g.groups; ++group) {
+      auto slot_taps = [&](int64_t co_local, int px) {
+        SlotTaps slot{{static_cast<int>(group * out_per_group + co_local), px}, {}};
+        for (int64_t ci = 0; ci < in_per_group; ++ci) {
+          const int64_t channel = group * in_per_group + ci;
+          for (int64_t kh = 0; kh < kh_count; ++kh) {
+            // Output row stride·q + py takes input row q + dy through tap kh when
+            // py + pad − kh·dilation = stride·dy.
+            const int64_t m = py + g.pad_top - kh * g.dilation_h;
+            if (floor_div(m, g.stride_h) * g.stride_h != m) continue;
+            for (int64_t kw = 0; kw < kw_count; ++kw) {
+              const int64_t mx = px + g.pad_left - kw * g.dilation_w;
+              if (floor_div(mx, g.stride_w) * g.stride_w != mx) continue;
+              const float w = weight.data()[((channel * out_per_group + co_local) * kh_count + kh) * kw_count + kw];
+              slot.taps.push_back({static_cast<int32_t>(channel), static_cast<int32_t>(m / g.stride_h),
+                                   static_cast<int32_t>(mx / g.stride_w), w});
+            }
+          }
+        }
+        return slot;
+      };
+      if (merge_phases) {
+        std::vector<SlotTaps> family;
+        for (int64_t co = 0; co < out_per_group; ++co)
+          for (int px = 0; px < g.stride_w; ++px) family.push_back(slot_taps(co, px));
+        add_blocks(job.blocks, family, isa);
+      } else {
+        for (int px = 0; px < g.stride_w; ++px) {
+          std::vector<SlotTaps> family;
+          for (int64_t co = 0; co < out_per_group; ++co) family.push_back(slot_taps(co, px));
+          add_blocks(job.blocks, family, isa);
+        }
+      }
+    }
+    p.jobs.push_back(std::move(job));
+  }
+  return p;
+}
+
+Planes make_planes(const Tensor& input, int stride_h, int stride_w) {
+  check_rank4(input, "fast conv: input");
+  const Shape& s = input.shape();
+  Planes p;
+  if (stride_h == 1 && stride_w == 1) {
+    p.storage = input;
+    p.data = input.data();
+    p.h = static_cast<int32_t>(s.h());
+    p.w = static_cast<int32_t>(s.w());
+    p.row_stride = s.w();
+    p.plane_stride = s.h() * s.w();
+    p.image_stride = s.c() * p.plane_stride;
+    return p;
+  }
+  const int64_t hp = ceil_div(s.h(), stride_h), wp = ceil_div(s.w(), stride_w);
+  const int64_t phases = int64_t{stride_h} * stride_w;
+  p.storage = Tensor(Shape{s.n(), s.c() * phases, hp, wp});
+  p.data = p.storage.data();
+  p.h = static_cast<int32_t>(hp);
+  p.w = static_cast<int32_t>(wp);
+  p.row_stride = wp;
+  p.plane_stride = hp * wp;
+  p.image_stride = s.c() * phases * p.plane_stride;
+  Tensor& out = p.storage;
+  const int64_t planes = s.n() * s.c();
+  for_each_thread_range(planes, [&](int64_t first, int64_t last, int) {
+    for (int64_t nc = first; nc < last; ++nc) {
+      const int64_t n = nc / s.c(), c = nc % s.c();
+      for (int ph = 0; ph < stride_h; ++ph) {
+        for (int pw = 0; pw < stride_w; ++pw) {
+          float* dst = out.plane(n, c * phases + ph * stride_w + pw);
+          for (int64_t yq = 0; yq < hp; ++yq) {
+            const int64_t y = yq * stride_h + ph;
+            if (y >= s.h()) break;  // the rest stays zero
+            const float* src = input.row(n, c, y);
+            for (int64_t xq = 0, x = pw; x < s.w(); ++xq, x += stride_w) dst[yq * wp + xq] = src[x];
+          }
+        }
+      }
+    }
+  });
+  return p;
+}
+
+void run_packed(const PackedConv& packed, const Tensor& input, Tensor& output, int shuffle) {
+  const Planes planes =
+      make_planes(input, packed.transposed ? 1 : packed.geometry.stride_h, packed.transposed ? 1 : packed.geometry.stride_w);
+  run_packed(packed, planes, output, shuffle);
+}
+
+void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, int shuffle) {
+  const Kernels k = kernels_for(packed.isa);
+  const Shape& os = output.shape();
+  const int64_t batch = os.n();
+  const int64_t out_h = os.h() / shuffle, out_w = os.w() / shuffle;
+  const ConvGeometry& g = packed.geometry;
+  const Epilogue& epi = packed.epilogue;
+  const int lanes = k.lanes();
+  for (const PackedJob& job : packed.jobs) {
+    const int sh = packed.transposed ? g.stride_h : 1, sw = packed.transposed ? g.stride_w : 1;
+    const int64_t grid_h = job.row_phase < out_h ? ceil_div(out_h - job.row_phase, sh) : 0;
+    if (grid_h == 0) continue;
+    // Slot placement for this output size.
+    std::vector<std::vector<Slot>> slots(job.blocks.size());
+    std::vector<BlockView> views(job.blocks.size());
+    int64_t grid_w = 0;
+    int vectors = 1 << 20;
+    for (size_t bi = 0; bi < job.blocks.size(); ++bi) {
+      const PackedBlock& b = job.blocks[bi];
+      for (const SlotKey& key : b.keys) {
+        Slot s;
+        if (key.channel >= 0) {
+          const int64_t co = key.channel;
+          s.live = true;
+          s.bias = packed.bias[static_cast<size_t>(co)];
+          s.slope = epi.slopes.empty() ? 0.0f : epi.slopes.size() == 1 ? epi.slopes[0] : epi.slopes[static_cast<size_t>(co)];
+          s.height = static_cast<int32_t>(grid_h);
+          if (packed.transposed) {
+            const int px = key.column_phase;
+            s.offset = co * out_h * out_w + job.row_phase * out_w + px;
+            s.row_stride = sh * out_w;
+            s.col_step = sw;
+            s.width = static_cast<int32_t>(px < out_w ? ceil_div(out_w - px, sw) : 0);
+          } else if (shuffle > 1) {
+            // Pixel shuffle folded into the store: channel c·r² + i·r + j goes to
+            // output plane c, rows ≡ i, columns ≡ j.
+            const int64_t r2 = int64_t{shuffle} * shuffle;
+            const int64_t c = co / r2, i = (co % r2) / shuffle, j = co % shuffle;
+            s.offset = c * os.h() * os.w() + i * os.w() + j;
+            s.row_stride = shuffle * os.w();
+            s.col_step = shuffle;
+            s.width = static_cast<int32_t>(out_w);
+          } else {
+            s.offset = co * out_h * out_w;
+            s.row_stride = out_w;
+            s.col_step = 1;
+            s.width = static_cast<int32_t>(out_w);
+          }
+          grid_w = std::max<int64_t>(grid_w, s.width);
+        }
+        slots[bi].push_back(s);
+      }
+      views[bi] = {static_cast<int32_t>(b.keys.size()), slots[bi].data(),  b.rows.data(),
+                   static_cast<int32_t>(b.rows.size()), b.dx.data(),      b.weights.data(),
+                   b.tap_count(),                       b.dx_min,         b.dx_max};
+      vectors = std::min(vectors, k.max_vectors(static_cast<int>(b.keys.size())));
+    }
+    if (grid_w == 0) continue;
+    TapConvRun run;
+    run.input = planes.data;
+    run.in_image_stride = planes.image_stride;
+    run.in_plane_stride = planes.plane_stride;
+    run.in_row_stride = planes.row_stride;
+    run.in_h = planes.h;
+    run.in_w = planes.w;
+    run.output = output.data();
+    run.out_image_stride = os.c() * os.h() * os.w();
+    run.grid_h = static_cast<int32_t>(grid_h);
+    run.grid_w = static_cast<int32_t>(grid_w);
+    run.blocks = views.data();
+    run.block_count = static_cast<int32_t>(views.size());
+    run.act = epi.act;
+    run.vectors = static_cast<int32_t>(std::min<int64_t>(vectors, ceil_div(grid_w, lanes)));
+    for_each_thread_range(batch * grid_h, [&](int64_t first, int64_t last, int) { k.conv_rows(run, first, last); });
+  }
+}
+
+void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& grid, const ConvGeometry& g,
+                      Tensor& grad_weight, Isa isa) {
+  check_geometry(g);
+  const Kernels k = kernels_for(isa);
+  const Shape& ws = grad_weight.shape();
+  const Shape& gs = grid.shape();
+  const int64_t out_channels = ws[0], in_per_group = ws[1], kh_count = ws[2], kw_count = ws[3];
+  const int64_t out_per_group = out_channels / g.groups;
+  if (in_per_group * g.groups != in_channels || gs.c() != out_channels)
+    throw Error("fast conv weight gradient: channels do not match");
+  const int lanes = k.lanes();
+  const int max_slots = k.grad_slots();
+  const int64_t grid_plane = gs.h() * gs.w();
+
+  struct GradBlock {
+    PackedBlock packed;
+    std::vector<Slot> slots;
+    std::vector<int64_t> weight_index;  // per tap
+    int64_t partial_offset = 0;
+  };
+  std::vector<GradBlock> blocks;
+  int64_t partial_size = 0;
+  for (int64_t group = 0; group < g.groups; ++group) {
+    std::vector<ConvTap> taps = conv_group_taps(group, in_per_group, kh_count, kw_count, g);
+    std::sort(taps.begin(), taps.end(), [](const ConvTap& a, const ConvTap& b) {
+      return std::tie(a.plane, a.dy, a.dx) < std::tie(b.plane, b.dy, b.dx);
+    });
+    for (int64_t first = 0; first < out_per_group; first += max_slots) {
+      GradBlock gb;
+      const int64_t count = std::min<int64_t>(max_slots, out_per_group - first);
+      for (size_t i = 0; i < taps.size(); ++i) {
+        const ConvTap& t = taps[i];
+        auto& rows = gb.packed.rows;
+        if (rows.empty() || rows.back().plane != t.plane || rows.back().dy != t.dy)
+          rows.push_back({t.plane, t.dy, static_cast<int32_t>(i), 0});
+        ++rows.back().tap_count;
+        gb.packed.dx.push_back(t.dx);
+        gb.weight_index.push_back(t.weight_index);
+      }
+      for (int64_t s = 0; s < count; ++s) {
+        const int64_t co = group * out_per_group + first + s;
+        gb.packed.keys.push_back({static_cast<int>(co), 0});
+        Slot slot;
+        slot.offset = co * grid_plane;
+        slot.row_stride = gs.w();
+        slot.height = static_cast<int32_t>(gs.h());
+        slot.width = static_cast<int32_t>(gs.w());
+        slot.live = true;
+        gb.slots.push_back(slot);
+      }
+      gb.partial_offset = partial_size;
+      partial_size += gb.packed.tap_count() * count * lanes;
+      blocks.push_back(std::move(gb));
+    }
+  }
+  std::vector<BlockView> views;
+  for (const GradBlock& gb : blocks)
+    views.push_back({static_cast<int32_t>(gb.slots.size()), gb.slots.data(), gb.packed.rows.data(),
+                     static_cast<int32_t>(gb.packed.rows.size()), gb.packed.dx.data(), nullptr,
+                     gb.packed.tap_count(), 0, 0});
+  TapGradRun run;
+  run.input = input.data;
+  run.in_image_stride = input.image_stride;
+  run.in_plane_stride = input.plane_stride;
+  run.in_row_stride = input.row_stride;
+  run.in_h = input.h;
+  run.in_w = input.w;
+  run.grid = grid.data();
+  run.grid_image_stride = gs.c() * grid_plane;
+  run.grid_h = static_cast<int32_t>(gs.h());
+  run.grid_w = static_cast<int32_t>(gs.w());
+  run.blocks = views.data();
+  run.block_count = static_cast<int32_t>(views.size());
+
+  const int threads = omp_get_max_threads();
+  std::vector<float> partials(static_cast<size_t>(partial_size) * static_cast<size_t>(threads), 0.0f);
+  for_each_thread_range(gs.n() * gs.h(), [&](int64_t first, int64_t last, int t) {
+    k.grad_rows(run, first, last, partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size));
+  });
+  // Lanes and threads summed in double, then scattered back to the weight layout.
+  float* gw = grad_weight.data();
+  const int64_t per_output = in_per_group * kh_count * kw_count;
+  for (const GradBlock& gb : blocks) {
+    const int64_t R = static_cast<int64_t>(gb.slots.size());
+    for (int64_t tap = 0; tap < gb.packed.tap_count(); ++tap) {
+      for (int64_t r = 0; r < R; ++r) {
+        double sum = 0.0;
+        for (int t = 0; t < threads; ++t) {
+          const float* lane = partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size) +
+                              gb.partial_offset + (tap * R + r) * lanes;
+          for (int l = 0; l < lanes; ++l) sum += static_cast<double>(lane[l]);
+        }
+        gw[gb.packed.keys[static_cast<size_t>(r)].channel * per_output + gb.weight_index[static_cast<size_t>(tap)]] =
+            static_cast<float>(sum);
+      }
+    }
+  }
+}
+
+Tensor channel_sums(const Tensor& t) {
+  check_rank4(t, "channel sums");
+  const Shape& s = t.shape();
+  Tensor sums(Shape{s.c()});
+  const int64_t plane = s.h() * s.w();
+  for_each_thread_range(s.c(), [&](int64_t first, int64_t last, int) {
+    for (int64_t c = first; c < last; ++c) {
+      double total = 0.0;
+      for (int64_t n = 0; n < s.n(); ++n) {
+        const float* p = t.plane(n, c);
+        // Eight float partial sums vectorise; each one adds up a short stretch only.
+        for (int64_t i = 0; i < plane; i += 4096) {
+          float part[8] = {};
+          const int64_t end = std::min(plane, i + 4096);
+          int64_t j = i;
+          for (; j + 8 <= end; j += 8)
+            for (int l = 0; l < 8; ++l) part[l] += p[j + l];
+          for (; j < end; ++j) part[0] += p[j];
+          for (float v : part) total += static_cast<double>(v);
+        }
+      }
+      sums.data()[c] = static_cast<float>(total);
+    }
+  });
+  return sums;
+}
+
+}  // namespace upsample::ops::x86

@@ -1,0 +1,27 @@
+#pragma once
+// OpenMP helper of the fast paths (not for the per-ISA kernel files).
+#include <omp.h>
+
+#include <cstdint>
+
+namespace upsample::ops::x86 {
+
+// Calls body(first, last, thread) once per thread on one contiguous part of [0, items):
+// neighbouring rows share input rows, so a thread keeps them in its own cache. Runs on
+// the calling thread alone when there is one item or one thread.
+template <typename Body>
+void for_each_thread_range(int64_t items, Body body) {
+  if (items <= 0) return;
+  if (items == 1 || omp_get_max_threads() == 1) {
+    body(int64_t{0}, items, 0);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
+    const int64_t first = items * t / count, last = items * (t + 1) / count;
+    if (first < last) body(first, last, static_cast<int>(t));
+  }
+}
+
+}  // namespace upsample::ops::x86

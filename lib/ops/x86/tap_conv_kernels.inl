@@ -1,0 +1,352 @@
+// Kernels of tap_conv.hpp, written once over a vector-traits type `Vec` that the including
+// file (tap_conv_avx2.cpp or tap_conv_avx512.cpp) defines, inside its own ISA namespace.
+// Everything here has internal linkage or lives in that namespace, and no standard-library
+// template is instantiated, so no function compiled for AVX-512 can be merged by the
+// linker into a caller of the AVX2 code.
+//
+// Expects, before inclusion: namespace upsample::ops::x86::<isa> is open, and `Vec` has
+//   V (vector), M (lane mask), L (lanes), zero, set1, load, load_masked, store, store_masked,
+//   fma, add, sub, mul, div, max, select (mask ? a : b), gt_zero, le_zero (masks),
+//   range(start, lo, hi) (lanes i with lo ≤ start + i < hi), hsum, accumulate_double,
+//   and `kMaxVectors(R)`, `kGradSlots`, `kGradTaps`.
+
+namespace {
+
+using V = Vec::V;
+using M = Vec::M;
+constexpr int L = Vec::L;
+
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// ---- Elementwise maths ----------------------------------------------------------------
+
+// e^x, Cephes' polynomial (about 1 ulp); x is clamped to ±87.3 so that 2^n stays a normal
+// float, which tanh and sigmoid saturate correctly anyway.
+inline V exp_approx(V x) {
+  x = Vec::max(Vec::min(x, Vec::set1(87.3f)), Vec::set1(-87.3f));
+  const V n = Vec::round(Vec::mul(x, Vec::set1(1.44269504088896341f)));
+  V r = Vec::fma(n, Vec::set1(-0.693359375f), x);
+  r = Vec::fma(n, Vec::set1(2.12194440e-4f), r);
+  V p = Vec::set1(1.9875691500E-4f);
+  p = Vec::fma(p, r, Vec::set1(1.3981999507E-3f));
+  p = Vec::fma(p, r, Vec::set1(8.3334519073E-3f));
+  p = Vec::fma(p, r, Vec::set1(4.1665795894E-2f));
+  p = Vec::fma(p, r, Vec::set1(1.6666665459E-1f));
+  p = Vec::fma(p, r, Vec::set1(5.0000001201E-1f));
+  p = Vec::fma(p, Vec::mul(r, r), Vec::add(r, Vec::set1(1.0f)));
+  return Vec::scale_by_pow2(p, n);
+}
+
+// tanh: Cephes' odd polynomial below 0.625, 1 − 2/(e^{2|x|} + 1) above (no cancellation there).
+inline V tanh_approx(V x) {
+  const V ax = Vec::abs(x);
+  const V z = Vec::mul(x, x);
+  V p = Vec::set1(-5.70498872745E-3f);
+  p = Vec::fma(p, z, Vec::set1(2.06390887954E-2f));
+  p = Vec::fma(p, z, Vec::set1(-5.37397155531E-2f));
+  p = Vec::fma(p, z, Vec::set1(1.33314422036E-1f));
+  p = Vec::fma(p, z, Vec::set1(-3.33332819422E-1f));
+  const V small = Vec::fma(Vec::mul(p, z), x, x);
+  const V e = exp_approx(Vec::add(ax, ax));
+  const V large_abs = Vec::sub(Vec::set1(1.0f), Vec::div(Vec::set1(2.0f), Vec::add(e, Vec::set1(1.0f))));
+  const V large = Vec::copy_sign(large_abs, x);
+  return Vec::select(Vec::lt(ax, Vec::set1(0.625f)), small, large);
+}
+
+inline V sigmoid_approx(V x) {
+  const V e = exp_approx(Vec::sub(Vec::zero(), x));
+  return Vec::div(Vec::set1(1.0f), Vec::add(Vec::set1(1.0f), e));
+}
+
+inline V activate(Act act, V x, V slope) {
+  switch (act) {
+    case Act::None: return x;
+    case Act::Relu: return Vec::max(x, Vec::zero());
+    case Act::PRelu: return Vec::select(Vec::gt_zero(x), x, Vec::mul(x, slope));
+    case Act::Tanh: return tanh_approx(x);
+    case Act::Sigmoid: return sigmoid_approx(x);
+  }
+  return x;
+}
+
+// ---- Forward: one chunk of R slots × NV vectors ---------------------------------------
+
+template <int R, int NV>
+inline void store_slots(const TapConvRun& run, const BlockView& b, V (&acc)[R][NV], float* out_image, int y, int x0) {
+  for (int r = 0; r < R; ++r) {
+    const Slot& s = b.slots[r];
+    if (!s.live || y >= s.height || x0 >= s.width) continue;
+    const V bias = Vec::set1(s.bias), slope = Vec::set1(s.slope);
+    float* dst = out_image + s.offset + int64_t{y} * s.row_stride;
+    if (s.col_step == 1) {
+      for (int v = 0; v < NV; ++v) {
+        const int x = x0 + v * L;
+        if (x >= s.width) break;
+        const V o = activate(run.act, Vec::add(acc[r][v], bias), slope);
+        if (x + L <= s.width) Vec::store(dst + x, o);
+        else Vec::store_masked(dst + x, o, Vec::range(x, 0, s.width));
+      }
+    } else {
+      // Interleaved phases: the scattered stores cost one per output against many FMAs.
+      alignas(64) float staged[NV * L];
+      for (int v = 0; v < NV; ++v) Vec::store(staged + v * L, activate(run.act, Vec::add(acc[r][v], bias), slope));
+      const int count = static_cast<int>(min64(NV * L, s.width - x0));
+      float* d = dst + int64_t{x0} * s.col_step;
+      for (int i = 0; i < count; ++i) d[int64_t{i} * s.col_step] = staged[i];
+    }
+  }
+}
+
+// acc[r][v] = Σ over taps of w[tap][r] · input vector v at the tap's offset. Edge chunks
+// read with lane masks (the zero padding and the ends of the rows); interior ones do not.
+template <int R, int NV, bool Edge>
+void conv_chunk(const TapConvRun& run, const BlockView& b, const float* image, float* out_image, int y, int x0) {
+  V acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = Vec::zero();
+  const int64_t ps = run.in_plane_stride, rs = run.in_row_stride;
+  const int in_w = run.in_w;
+  for (int ri = 0; ri < b.row_count; ++ri) {
+    const TapRow row = b.rows[ri];
+    const int iy = y + row.dy;
+    if (iy < 0 || iy >= run.in_h) continue;
+    const float* src = image + row.plane * ps + iy * rs + x0;
+    const int32_t* dx = b.dx + row.first_tap;
+    const float* w = b.weights + int64_t{row.first_tap} * R;
+    for (int t = 0; t < row.tap_count; ++t, w += R) {
+      const float* p = src + dx[t];
+      const int start = x0 + dx[t];
+      if constexpr (R <= NV) {
+        V wr[R];
+        for (int r = 0; r < R; ++r) wr[r] = Vec::set1(w[r]);
+        for (int v = 0; v < NV; ++v) {
+          V in;
+          if constexpr (Edge) in = Vec::load_masked(p + v * L, Vec::range(start + v * L, 0, in_w));
+          else in = Vec::load(p + v * L);
+          for (int r = 0; r < R; ++r) acc[r][v] = Vec::fma(wr[r], in, acc[r][v]);
+        }
+      } else {
+        V in[NV];
+        for (int v = 0; v < NV; ++v) {
+          if constexpr (Edge) in[v] = Vec::load_masked(p + v * L, Vec::range(start + v * L, 0, in_w));
+          else in[v] = Vec::load(p + v * L);
+        }
+        for (int r = 0; r < R; ++r) {
+          const V wr = Vec::set1(w[r]);
+          for (int v = 0; v < NV; ++v) acc[r][v] = Vec::fma(wr, in[v], acc[r][v]);
+        }
+      }
+    }
+  }
+  store_slots<R, NV>(run, b, acc, out_image, y, x0);
+}
+
+using ChunkFn = void (*)(const TapConvRun&, const BlockView&, const float*, float*, int, int);
+
+template <int R, int NV>
+ChunkFn chunk_fn_for(int vectors, bool edge) {
+  if constexpr (NV == 0) {
+    return nullptr;
+  } else {
+    if (vectors == NV) return edge ? &conv_chunk<R, NV, true> : &conv_chunk<R, NV, false>;
+    return chunk_fn_for<R, NV - 1>(vectors, edge);
+  }
+}
+
+ChunkFn chunk_fn(int slots, int vectors, bool edge) {
+  switch (slots) {
+    case 1: return chunk_fn_for<1, kMaxVectors(1)>(vectors, edge);
+    case 2: return chunk_fn_for<2, kMaxVectors(2)>(vectors, edge);
+    case 3: return chunk_fn_for<3, kMaxVectors(3)>(vectors, edge);
+    case 4: return chunk_fn_for<4, kMaxVectors(4)>(vectors, edge);
+    case 6: return chunk_fn_for<6, kMaxVectors(6)>(vectors, edge);
+    case 8: return chunk_fn_for<8, kMaxVectors(8)>(vectors, edge);
+    default: return nullptr;
+  }
+}
+
+// ---- Weight gradient: R grid planes × T taps of one tap row ----------------------------
+
+template <int R, int T, bool Edge>
+inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const float* src, const int32_t* dx, int x,
+                        int grid_w, int in_w) {
+  V g[R];
+  for (int r = 0; r < R; ++r) {
+    if constexpr (Edge) g[r] = Vec::load_masked(grid[r] + x, Vec::range(x, 0, grid_w));
+    else g[r] = Vec::load(grid[r] + x);
+  }
+  for (int t = 0; t < T; ++t) {
+    V in;
+    if constexpr (Edge) in = Vec::load_masked(src + x + dx[t], Vec::range(x + dx[t], 0, in_w));
+    else in = Vec::load(src + x + dx[t]);
+    for (int r = 0; r < R; ++r) acc[r][t] = Vec::fma(g[r], in, acc[r][t]);
+  }
+}
+
+// Adds Σ over grid rows [y0, y1) of image (input, grid) into partial[(tap·R + r)·L + lane].
+template <int R, int T>
+void grad_sweep(const TapGradRun& run, const BlockView& b, const TapRow& row, int tap_offset, const float* image,
+                const float* grid_image, int y0, int y1, float* partial) {
+  V acc[R][T];
+  float* base = partial + (int64_t{row.first_tap} + tap_offset) * R * L;
+  for (int t = 0; t < T; ++t)
+    for (int r = 0; r < R; ++r) acc[r][t] = Vec::load(base + (int64_t{t} * R + r) * L);
+  const int32_t* dx = b.dx + row.first_tap + tap_offset;
+  int dx_lo = dx[0], dx_hi = dx[0];
+  for (int t = 1; t < T; ++t) {
+    dx_lo = dx[t] < dx_lo ? dx[t] : dx_lo;
+    dx_hi = dx[t] > dx_hi ? dx[t] : dx_hi;
+  }
+  const int grid_w = run.grid_w, in_w = run.in_w;
+  // Vectors starting in [x_begin, x_end) read inside the grid row and the input row.
+  const int x_begin = dx_lo < 0 ? -dx_lo : 0;
+  const int x_end = static_cast<int>(min64(grid_w, int64_t{in_w} - dx_hi)) - L + 1;
+  for (int y = y0; y < y1; ++y) {
+    const int iy = y + row.dy;
+    if (iy < 0 || iy >= run.in_h) continue;
+    const float* src = image + row.plane * run.in_plane_stride + iy * run.in_row_stride;
+    const float* grid[R];
+    for (int r = 0; r < R; ++r) grid[r] = grid_image + b.slots[r].offset + int64_t{y} * b.slots[r].row_stride;
+    int x = 0;
+    for (; x < grid_w && x < x_begin; x += L) grad_vector<R, T, true>(acc, grid, src, dx, x, grid_w, in_w);
+    for (; x < x_end; x += L) grad_vector<R, T, false>(acc, grid, src, dx, x, grid_w, in_w);
+    for (; x < grid_w; x += L) grad_vector<R, T, true>(acc, grid, src, dx, x, grid_w, in_w);
+  }
+  for (int t = 0; t < T; ++t)
+    for (int r = 0; r < R; ++r) Vec::store(base + (int64_t{t} * R + r) * L, acc[r][t]);
+}
+
+using GradFn = void (*)(const TapGradRun&, const BlockView&, const TapRow&, int, const float*, const float*, int, int,
+                        float*);
+
+template <int R, int T>
+GradFn grad_fn_for(int taps) {
+  if constexpr (T == 0) {
+    return nullptr;
+  } else {
+    if (taps == T) return &grad_sweep<R, T>;
+    return grad_fn_for<R, T - 1>(taps);
+  }
+}
+
+GradFn grad_fn(int slots, int taps) {
+  static_assert(kGradSlots <= 4, "grad_fn instantiates R = 1..4");
+  switch (slots) {
+    case 1: return grad_fn_for<1, kGradTaps>(taps);
+    case 2: return grad_fn_for<2, kGradTaps>(taps);
+    case 3: return kGradSlots >= 3 ? grad_fn_for<3, kGradTaps>(taps) : nullptr;
+    case 4: return kGradSlots >= 4 ? grad_fn_for<4, kGradTaps>(taps) : nullptr;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+// ---- Entry points ---------------------------------------------------------------------
+
+int max_vectors(int slots) { return kMaxVectors(slots); }
+int lanes() { return L; }
+int grad_slots() { return kGradSlots; }
+
+void tap_conv_rows(const TapConvRun& run, int64_t first, int64_t last) {
+  const int vectors = run.vectors;
+  const int chunk = vectors * L;
+  for (int64_t item = first; item < last; ++item) {
+    const int64_t n = item / run.grid_h;
+    const int y = static_cast<int>(item % run.grid_h);
+    const float* image = run.input + n * run.in_image_stride;
+    float* out_image = run.output + n * run.out_image_stride;
+    // Chunk outside, blocks inside: the chunk's input stays in L1 for every block.
+    for (int x0 = 0; x0 < run.grid_w; x0 += chunk) {
+      for (int bi = 0; bi < run.block_count; ++bi) {
+        const BlockView& b = run.blocks[bi];
+        const bool edge = x0 + b.dx_min < 0 || int64_t{x0} + chunk + b.dx_max > run.in_w;
+        chunk_fn(b.slot_count, vectors, edge)(run, b, image, out_image, y, x0);
+      }
+    }
+  }
+}
+
+void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* partial) {
+  for (int64_t item = first; item < last;) {
+    // One image's share of the rows at a time: its grid rows stay in cache for every tap.
+    const int64_t n = item / run.grid_h;
+    const int y0 = static_cast<int>(item % run.grid_h);
+    const int y1 = static_cast<int>(min64(run.grid_h, y0 + (last - item)));
+    const float* image = run.input + n * run.in_image_stride;
+    const float* grid_image = run.grid + n * run.grid_image_stride;
+    float* block_partial = partial;
+    for (int bi = 0; bi < run.block_count; ++bi) {
+      const BlockView& b = run.blocks[bi];
+      for (int ri = 0; ri < b.row_count; ++ri) {
+        const TapRow& row = b.rows[ri];
+        for (int t = 0; t < row.tap_count; t += kGradTaps) {
+          const int taps = static_cast<int>(min64(kGradTaps, row.tap_count - t));
+          grad_fn(b.slot_count, taps)(run, b, row, t, image, grid_image, y0, y1, block_partial);
+        }
+      }
+      block_partial += int64_t{b.tap_count} * b.slot_count * L;
+    }
+    item += y1 - y0;
+  }
+}
+
+void act_forward(Act act, const float* x, float* y, int64_t n, float slope) {
+  const V s = Vec::set1(slope);
+  int64_t i = 0;
+  for (; i + L <= n; i += L) Vec::store(y + i, activate(act, Vec::load(x + i), s));
+  if (i < n) {
+    const M m = Vec::range(0, 0, static_cast<int>(n - i));
+    Vec::store_masked(y + i, activate(act, Vec::load_masked(x + i, m), s), m);
+  }
+}
+
+void relu_backward(const float* g, const float* x, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    Vec::store(out + i, Vec::select(Vec::gt_zero(Vec::load(x + i)), Vec::load(g + i), Vec::zero()));
+  for (; i < n; ++i) out[i] = x[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void tanh_backward(const float* g, const float* y, float* out, int64_t n) {
+  int64_t i = 0;
+  const V one = Vec::set1(1.0f);
+  for (; i + L <= n; i += L) {
+    const V yv = Vec::load(y + i);
+    Vec::store(out + i, Vec::mul(Vec::load(g + i), Vec::sub(one, Vec::mul(yv, yv))));
+  }
+  for (; i < n; ++i) out[i] = g[i] * (1.0f - y[i] * y[i]);
+}
+
+void sigmoid_backward(const float* g, const float* y, float* out, int64_t n) {
+  int64_t i = 0;
+  const V one = Vec::set1(1.0f);
+  for (; i + L <= n; i += L) {
+    const V yv = Vec::load(y + i);
+    Vec::store(out + i, Vec::mul(Vec::load(g + i), Vec::mul(yv, Vec::sub(one, yv))));
+  }
+  for (; i < n; ++i) out[i] = g[i] * y[i] * (1.0f - y[i]);
+}
+
+double prelu_backward(const float* g, const float* x, float* out, int64_t n, float slope) {
+  const V s = Vec::set1(slope);
+  Vec::D sums[2] = {Vec::zero_double(), Vec::zero_double()};
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V xv = Vec::load(x + i), gv = Vec::load(g + i);
+    const M positive = Vec::gt_zero(xv);
+    Vec::store(out + i, Vec::select(positive, gv, Vec::mul(gv, s)));
+    Vec::accumulate_double(sums, Vec::select(positive, Vec::zero(), Vec::mul(xv, gv)));
+  }
+  double total = Vec::hsum_double(sums[0]) + Vec::hsum_double(sums[1]);
+  for (; i < n; ++i) {
+    if (x[i] > 0.0f) {
+      out[i] = g[i];
+    } else {
+      out[i] = slope * g[i];
+      total += static_cast<double>(x[i]) * static_cast<double>(g[i]);
+    }
+  }
+  return total;
+}
