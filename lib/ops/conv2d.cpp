@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ops/ref/conv2d_ref.hpp"
+#include "ops/x86/fast_ops.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::ops {
@@ -45,12 +46,16 @@ Shape conv2d_output_shape(const Shape& input, const Shape& weight, const Conv2dP
 }
 
 Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
-  return ref::conv2d_forward(input, weight, bias, params);
+  const x86::Isa isa = x86::active_isa();
+  if (isa == x86::Isa::Ref) return ref::conv2d_forward(input, weight, bias, params);
+  return x86::conv2d_forward(input, weight, bias, params, isa);
 }
 
 ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
                           const Conv2dParams& params) {
-  return ref::conv2d_backward(grad_output, input, weight, has_bias, params);
+  const x86::Isa isa = x86::active_isa();
+  if (isa == x86::Isa::Ref) return ref::conv2d_backward(grad_output, input, weight, has_bias, params);
+  return x86::conv2d_backward(grad_output, input, weight, has_bias, params, isa);
 }
 
 }  // namespace upsample::ops

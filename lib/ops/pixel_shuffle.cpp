@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ops/ref/pixel_shuffle_ref.hpp"
+#include "ops/x86/fast_ops.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::ops {
@@ -33,16 +34,24 @@ Shape pixel_unshuffle_output_shape(const Shape& input, int factor) {
   return Shape{input.n(), input.c() * factor * factor, input.h() / factor, input.w() / factor};
 }
 
-Tensor pixel_shuffle_forward(const Tensor& input, int factor) { return ref::pixel_shuffle_forward(input, factor); }
-
-Tensor pixel_shuffle_backward(const Tensor& grad_output, int factor) {
-  return ref::pixel_shuffle_backward(grad_output, factor);
+Tensor pixel_shuffle_forward(const Tensor& input, int factor) {
+  if (x86::active_isa() == x86::Isa::Ref) return ref::pixel_shuffle_forward(input, factor);
+  return x86::pixel_shuffle_forward(input, factor);
 }
 
-Tensor pixel_unshuffle_forward(const Tensor& input, int factor) { return ref::pixel_unshuffle_forward(input, factor); }
+Tensor pixel_shuffle_backward(const Tensor& grad_output, int factor) {
+  if (x86::active_isa() == x86::Isa::Ref) return ref::pixel_shuffle_backward(grad_output, factor);
+  return x86::pixel_unshuffle_forward(grad_output, factor);
+}
+
+Tensor pixel_unshuffle_forward(const Tensor& input, int factor) {
+  if (x86::active_isa() == x86::Isa::Ref) return ref::pixel_unshuffle_forward(input, factor);
+  return x86::pixel_unshuffle_forward(input, factor);
+}
 
 Tensor pixel_unshuffle_backward(const Tensor& grad_output, int factor) {
-  return ref::pixel_unshuffle_backward(grad_output, factor);
+  if (x86::active_isa() == x86::Isa::Ref) return ref::pixel_unshuffle_backward(grad_output, factor);
+  return x86::pixel_shuffle_forward(grad_output, factor);
 }
 
 }  // namespace upsample::ops

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ops/ref/prelu_ref.hpp"
+#include "ops/x86/fast_ops.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::ops {
@@ -18,10 +19,16 @@ Shape prelu_output_shape(const Shape& input, const Shape& weight) {
   return input;
 }
 
-Tensor prelu_forward(const Tensor& input, const Tensor& weight) { return ref::prelu_forward(input, weight); }
+Tensor prelu_forward(const Tensor& input, const Tensor& weight) {
+  const x86::Isa isa = x86::active_isa();
+  if (isa == x86::Isa::Ref) return ref::prelu_forward(input, weight);
+  return x86::prelu_forward(input, weight, isa);
+}
 
 PReluGrads prelu_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight) {
-  return ref::prelu_backward(grad_output, input, weight);
+  const x86::Isa isa = x86::active_isa();
+  if (isa == x86::Isa::Ref) return ref::prelu_backward(grad_output, input, weight);
+  return x86::prelu_backward(grad_output, input, weight, isa);
 }
 
 }  // namespace upsample::ops

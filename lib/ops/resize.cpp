@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ops/ref/resize_ref.hpp"
+#include "ops/x86/fast_ops.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::ops {
@@ -58,10 +59,14 @@ Shape resize_output_shape(const Shape& input, const ResizeParams& p) {
   return Shape{input.n(), input.c(), out_h, out_w};
 }
 
-Tensor resize_forward(const Tensor& input, const ResizeParams& params) { return ref::resize_forward(input, params); }
+Tensor resize_forward(const Tensor& input, const ResizeParams& params) {
+  if (x86::active_isa() == x86::Isa::Ref) return ref::resize_forward(input, params);
+  return x86::resize_forward(input, params);
+}
 
 Tensor resize_backward(const Tensor& grad_output, const Shape& input_shape, const ResizeParams& params) {
-  return ref::resize_backward(grad_output, input_shape, params);
+  if (x86::active_isa() == x86::Isa::Ref) return ref::resize_backward(grad_output, input_shape, params);
+  return x86::resize_backward(grad_output, input_shape, params);
 }
 
 }  // namespace upsample::ops
