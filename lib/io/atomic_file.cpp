@@ -62,12 +62,14 @@ extern "C" void remove_pending_and_reraise(int signo) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::string temp_name_for(const std::filesystem::path& target) {
+// Hidden, unique, and ending in `extension` (encoders that take a path pick the format
+// from it): ".photo.png.tmp-k3x9a0qe.png".
+std::string temp_name_for(const std::filesystem::path& target, const std::string& extension) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string suffix(8, 'x');
   for (auto& ch : suffix) ch = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
-  return "." + target.filename().string() + ".tmp-" + suffix;
+  return "." + target.filename().string() + ".tmp-" + suffix + extension;
 }
 
 // Writes everything or throws; the caller removes the file on failure.
@@ -81,7 +83,6 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) throw Error(path.string() + ": cannot flush to disk: " + errno_text(errno));
 }
 
 // The end-to-end test of Ctrl-C needs the process caught while a temporary file exists;
@@ -98,11 +99,18 @@ void pause_for_interrupt_test() {
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
                            ExistingFile existing) {
+  write_file_atomically_with(
+      path, [&](int fd, const std::filesystem::path&) { write_all(fd, bytes, path); }, existing, "");
+}
+
+void write_file_atomically_with(const std::filesystem::path& path,
+                                const std::function<void(int fd, const std::filesystem::path& temp)>& fill,
+                                ExistingFile existing, const std::string& temp_extension) {
   const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::path temp;
   int fd = -1;
   for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-    temp = folder / temp_name_for(path);
+    temp = folder / temp_name_for(path, temp_extension);
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST)
       throw Error(path.string() + ": cannot create a file in " + folder.string() + ": " + errno_text(errno));
@@ -115,7 +123,8 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
     unregister_pending(slot);
   };
   try {
-    write_all(fd, bytes, path);
+    fill(fd, temp);
+    if (::fsync(fd) != 0) throw Error(path.string() + ": cannot flush to disk: " + errno_text(errno));
   } catch (...) {
     ::close(fd);
     discard_temp();

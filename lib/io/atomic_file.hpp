@@ -4,7 +4,9 @@
 // step. A crash, a full disk or Ctrl-C leaves either the old state or the whole new file.
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace upsample::io {
@@ -15,6 +17,13 @@ enum class ExistingFile { Refuse, Replace };
 // never replaced, even if it appears while we write (throws upsample::Error).
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
                            ExistingFile existing = ExistingFile::Refuse);
+
+// The same for writers that produce the file themselves: `fill` gets the open temporary
+// file (descriptor, and path ending in `temp_extension`) and writes it completely, or
+// throws; it is then flushed and moved into place as above.
+void write_file_atomically_with(const std::filesystem::path& path,
+                                const std::function<void(int fd, const std::filesystem::path& temp)>& fill,
+                                ExistingFile existing = ExistingFile::Refuse, const std::string& temp_extension = "");
 
 // Reads a whole file; throws upsample::Error naming the file and the reason.
 std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
