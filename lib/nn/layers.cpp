@@ -68,11 +68,20 @@ Shape Conv2d::output_shape(const Shape& input) const {
   return ops::conv2d_output_shape(input, weight_.value.shape(), params_);
 }
 
-Tensor Conv2d::forward(const Tensor& input) const { return ops::conv2d_forward(input, weight_.value, bias_.value, params_); }
+Tensor Conv2d::forward(const Tensor& input) const { return forward_fused(input, {}, 1); }
+
+Tensor Conv2d::forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue, int shuffle) const {
+  if (plan_.packed_from(weight_.value, bias_.value, epilogue)) return plan_.forward_shuffled(input, shuffle);
+  return ops::Conv2dPlan(weight_.value, bias_.value, params_, epilogue).forward_shuffled(input, shuffle);
+}
+
+void Conv2d::prepare(const ops::ConvEpilogue& epilogue) {
+  plan_ = ops::Conv2dPlan(weight_.value, bias_.value, params_, epilogue);
+}
 
 Tensor Conv2d::forward_train(const Tensor& input) {
   saved_input_ = input;
-  return forward(input);
+  return ops::conv2d_forward(input, weight_.value, bias_.value, params_);
 }
 
 Tensor Conv2d::backward(const Tensor& grad_output) {
@@ -124,13 +133,20 @@ Shape ConvTranspose2d::output_shape(const Shape& input) const {
   return ops::conv_transpose2d_output_shape(input, weight_.value.shape(), params_);
 }
 
-Tensor ConvTranspose2d::forward(const Tensor& input) const {
-  return ops::conv_transpose2d_forward(input, weight_.value, bias_.value, params_);
+Tensor ConvTranspose2d::forward(const Tensor& input) const { return forward_fused(input, {}); }
+
+Tensor ConvTranspose2d::forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue) const {
+  if (plan_.packed_from(weight_.value, bias_.value, epilogue)) return plan_.forward(input);
+  return ops::ConvTranspose2dPlan(weight_.value, bias_.value, params_, epilogue).forward(input);
+}
+
+void ConvTranspose2d::prepare(const ops::ConvEpilogue& epilogue) {
+  plan_ = ops::ConvTranspose2dPlan(weight_.value, bias_.value, params_, epilogue);
 }
 
 Tensor ConvTranspose2d::forward_train(const Tensor& input) {
   saved_input_ = input;
-  return forward(input);
+  return ops::conv_transpose2d_forward(input, weight_.value, bias_.value, params_);
 }
 
 Tensor ConvTranspose2d::backward(const Tensor& grad_output) {

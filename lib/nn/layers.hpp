@@ -4,6 +4,7 @@
 
 #include "nn/layer.hpp"
 #include "ops/conv2d.hpp"
+#include "ops/conv_plan.hpp"
 #include "ops/conv_transpose2d.hpp"
 #include "ops/resize.hpp"
 
@@ -17,12 +18,19 @@ class Conv2d final : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& input) const override;
+  // Inference with the activation (and pixel shuffle) that follows this layer in a
+  // Sequential folded into the pass that writes the output. Uses the weights packed by
+  // prepare() when they are still current, else packs them for this call.
+  Tensor forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue, int shuffle = 1) const;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
   int context() const override { return params_.pad_top; }
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override;
+  // Packs the weights once for inference (with the epilogue forward_fused will be given).
+  void prepare(const ops::ConvEpilogue& epilogue = {});
+  void weights_changed() override { prepare(); }
   Parameter& weight() { return weight_; }
   Parameter& bias() { return bias_; }
   const ops::Conv2dParams& params() const { return params_; }
@@ -30,6 +38,7 @@ class Conv2d final : public Layer {
  private:
   Parameter weight_, bias_;
   ops::Conv2dParams params_;
+  ops::Conv2dPlan plan_;
   Tensor saved_input_;
 };
 
@@ -41,6 +50,8 @@ class ConvTranspose2d final : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& input) const override;
+  // As Conv2d::forward_fused (no pixel shuffle).
+  Tensor forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue) const;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
@@ -48,6 +59,8 @@ class ConvTranspose2d final : public Layer {
   int context() const override;
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override;
+  void prepare(const ops::ConvEpilogue& epilogue = {});
+  void weights_changed() override { prepare(); }
   Parameter& weight() { return weight_; }
   Parameter& bias() { return bias_; }
   const ops::ConvTranspose2dParams& params() const { return params_; }
@@ -55,6 +68,7 @@ class ConvTranspose2d final : public Layer {
  private:
   Parameter weight_, bias_;
   ops::ConvTranspose2dParams params_;
+  ops::ConvTranspose2dPlan plan_;
   Tensor saved_input_;
 };
 
@@ -67,6 +81,7 @@ class PixelShuffle final : public Layer {
   Tensor forward_train(const Tensor& input) override { return forward(input); }
   Tensor backward(const Tensor& grad_output) override;
   int upscale() const override { return factor_; }
+  int factor() const { return factor_; }
 
  private:
   int factor_;
@@ -102,6 +117,7 @@ class PRelu final : public Layer {
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override { return {&weight_}; }
   void set_name_prefix(const std::string& prefix) override { weight_.name = prefix + "weight"; }
+  const Tensor& slopes() const { return weight_.value; }
 
  private:
   Parameter weight_;
@@ -119,6 +135,7 @@ class ActivationLayer final : public Layer {
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
+  Activation kind() const { return kind_; }
 
  private:
   Activation kind_;

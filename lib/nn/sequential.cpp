@@ -1,6 +1,60 @@
 #include "nn/sequential.hpp"
 
+#include <optional>
+
+#include "nn/layers.hpp"
+
 namespace upsample::nn {
+
+namespace {
+
+// The layer as an activation a conv can apply while writing its output.
+std::optional<ops::ConvEpilogue> as_epilogue(const Layer& layer) {
+  if (const auto* prelu = dynamic_cast<const PRelu*>(&layer))
+    return ops::ConvEpilogue{ops::FusedActivation::PRelu, prelu->slopes()};
+  if (const auto* act = dynamic_cast<const ActivationLayer*>(&layer)) {
+    switch (act->kind()) {
+      case Activation::Relu: return ops::ConvEpilogue{ops::FusedActivation::Relu, {}};
+      case Activation::Tanh: return ops::ConvEpilogue{ops::FusedActivation::Tanh, {}};
+      case Activation::Sigmoid: return ops::ConvEpilogue{ops::FusedActivation::Sigmoid, {}};
+    }
+  }
+  return std::nullopt;
+}
+
+// For inference, a conv takes over the activation after it and, for a conv, a pixel
+// shuffle after that: one pass over the output instead of two or three.
+struct Fusion {
+  Conv2d* conv = nullptr;
+  ConvTranspose2d* transposed = nullptr;
+  ops::ConvEpilogue epilogue;
+  int shuffle = 1;
+  size_t layers = 1;  // how many layers, from the conv on, this covers
+};
+
+Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t i) {
+  Fusion f;
+  f.conv = dynamic_cast<Conv2d*>(layers[i].get());
+  f.transposed = dynamic_cast<ConvTranspose2d*>(layers[i].get());
+  if (f.conv == nullptr && f.transposed == nullptr) return f;
+  size_t next = i + 1;
+  if (next < layers.size()) {
+    if (auto epilogue = as_epilogue(*layers[next])) {
+      f.epilogue = std::move(*epilogue);
+      ++next;
+    }
+  }
+  if (f.conv != nullptr && next < layers.size()) {
+    if (const auto* shuffle = dynamic_cast<const PixelShuffle*>(layers[next].get())) {
+      f.shuffle = shuffle->factor();
+      ++next;
+    }
+  }
+  f.layers = next - i;
+  return f;
+}
+
+}  // namespace
 
 void Sequential::add(LayerPtr layer) {
   layer->set_name_prefix(std::to_string(layers_.size()) + ".");
@@ -15,7 +69,13 @@ Shape Sequential::output_shape(const Shape& input) const {
 
 Tensor Sequential::forward(const Tensor& input) const {
   Tensor x = input;
-  for (const auto& l : layers_) x = l->forward(x);
+  for (size_t i = 0; i < layers_.size();) {
+    const Fusion f = fusion_at(layers_, i);
+    if (f.conv != nullptr) x = f.conv->forward_fused(x, f.epilogue, f.shuffle);
+    else if (f.transposed != nullptr) x = f.transposed->forward_fused(x, f.epilogue);
+    else x = layers_[i]->forward(x);
+    i += f.layers;
+  }
   return x;
 }
 
@@ -52,6 +112,12 @@ void Sequential::zero_grad() {
 
 void Sequential::weights_changed() {
   for (auto& l : layers_) l->weights_changed();
+  // Pack each conv once more with the activation forward() will fuse into it.
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Fusion f = fusion_at(layers_, i);
+    if (f.conv != nullptr) f.conv->prepare(f.epilogue);
+    if (f.transposed != nullptr) f.transposed->prepare(f.epilogue);
+  }
 }
 
 int Sequential::upscale() const {

@@ -274,6 +274,7 @@ Planes make_planes(const Tensor& input, int stride_h, int stride_w) {
   for_each_thread_range(planes, [&](int64_t first, int64_t last, int) {
     for (int64_t nc = first; nc < last; ++nc) {
       const int64_t n = nc / s.c(), c = nc % s.c();
+      // (each plane is one pass over its input: cheap, so only big tensors go parallel)
       for (int ph = 0; ph < stride_h; ++ph) {
         for (int pw = 0; pw < stride_w; ++pw) {
           float* dst = out.plane(n, c * phases + ph * stride_w + pw);
@@ -286,7 +287,7 @@ Planes make_planes(const Tensor& input, int stride_h, int stride_w) {
         }
       }
     }
-  });
+  }, static_cast<double>(input.numel()));
   return p;
 }
 
@@ -369,7 +370,17 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
     run.block_count = static_cast<int32_t>(views.size());
     run.act = epi.act;
     run.vectors = static_cast<int32_t>(std::min<int64_t>(vectors, ceil_div(grid_w, lanes)));
-    for_each_thread_range(batch * grid_h, [&](int64_t first, int64_t last, int) { k.conv_rows(run, first, last); });
+    run.dx_min = std::min_element(views.begin(), views.end(), [](const BlockView& a, const BlockView& b) {
+                   return a.dx_min < b.dx_min;
+                 })->dx_min;
+    run.dx_max = std::max_element(views.begin(), views.end(), [](const BlockView& a, const BlockView& b) {
+                   return a.dx_max < b.dx_max;
+                 })->dx_max;
+    double work = 0;
+    for (const BlockView& v : views) work += static_cast<double>(v.tap_count) * v.slot_count;
+    work *= static_cast<double>(batch * grid_h * grid_w);
+    for_each_thread_range(
+        batch * grid_h, [&](int64_t first, int64_t last, int) { k.conv_rows(run, first, last); }, work);
   }
 }
 
@@ -449,9 +460,13 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
 
   const int threads = omp_get_max_threads();
   std::vector<float> partials(static_cast<size_t>(partial_size) * static_cast<size_t>(threads), 0.0f);
-  for_each_thread_range(gs.n() * gs.h(), [&](int64_t first, int64_t last, int t) {
-    k.grad_rows(run, first, last, partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size));
-  });
+  const double work = static_cast<double>(partial_size / lanes) * static_cast<double>(gs.n() * grid_plane);
+  for_each_thread_range(
+      gs.n() * gs.h(),
+      [&](int64_t first, int64_t last, int t) {
+        k.grad_rows(run, first, last, partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size));
+      },
+      work);
   // Lanes and threads summed in double, then scattered back to the weight layout.
   float* gw = grad_weight.data();
   const int64_t per_output = in_per_group * kh_count * kw_count;
@@ -495,7 +510,7 @@ Tensor channel_sums(const Tensor& t) {
       }
       sums.data()[c] = static_cast<float>(total);
     }
-  });
+  }, static_cast<double>(t.numel()));
   return sums;
 }
 

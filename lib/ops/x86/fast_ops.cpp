@@ -42,9 +42,9 @@ ElementwiseKernels elementwise(Isa isa) {
 template <typename Body>
 void for_each_chunk(int64_t n, Body body) {
   constexpr int64_t kChunk = int64_t{1} << 15;
-  for_each_thread_range((n + kChunk - 1) / kChunk, [&](int64_t first, int64_t last, int) {
-    body(first * kChunk, std::min(n, last * kChunk));
-  });
+  for_each_thread_range(
+      (n + kChunk - 1) / kChunk, [&](int64_t first, int64_t last, int) { body(first * kChunk, std::min(n, last * kChunk)); },
+      static_cast<double>(n));
 }
 
 Tensor map_forward(const Tensor& x, Act act, float slope, Isa isa, const char* op) {
@@ -185,7 +185,7 @@ Tensor prelu_forward(const Tensor& input, const Tensor& weight, Isa isa) {
       const float slope = weight.data()[shared ? 0 : oc % l.channels];
       k.act_forward(Act::PRelu, input.data() + oc * l.inner, output.data() + oc * l.inner, l.inner, slope);
     }
-  });
+  }, static_cast<double>(input.numel()));
   return output;
 }
 
@@ -207,7 +207,7 @@ PReluGrads prelu_backward(const Tensor& grad_output, const Tensor& input, const 
                                                          grads.input.data() + base, l.inner, slope);
       }
     }
-  });
+  }, static_cast<double>(input.numel()));
   if (shared) {
     double total = 0.0;
     for (double s : sums) total += s;
@@ -237,7 +237,7 @@ Tensor pixel_shuffle_forward(const Tensor& input, int factor) {
         for (int64_t w = 0; w < s.w(); ++w) dst[w * r + j] = src[w];
       }
     }
-  });
+  }, static_cast<double>(input.numel()));
   return output;
 }
 
@@ -256,7 +256,7 @@ Tensor pixel_unshuffle_forward(const Tensor& input, int factor) {
       float* dst = output.row(n, oc, h);
       for (int64_t w = 0; w < out_shape.w(); ++w) dst[w] = src[w * r + j];
     }
-  });
+  }, static_cast<double>(input.numel()));
   return output;
 }
 
@@ -293,7 +293,7 @@ Tensor resize_forward(const Tensor& input, const ResizeParams& params) {
         dst[ox] = sum;
       }
     }
-  });
+  }, static_cast<double>(out.numel()) * (ty + tx));
   return output;
 }
 
@@ -328,7 +328,7 @@ Tensor resize_backward(const Tensor& grad_output, const Shape& input_shape, cons
         }
       }
     }
-  });
+  }, static_cast<double>(out.numel()) * (ty + tx));
   return grad_input;
 }
 

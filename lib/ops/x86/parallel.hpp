@@ -6,13 +6,18 @@
 
 namespace upsample::ops::x86 {
 
+// Below this much work (about one multiply-add per unit) threads cost more than they
+// save: waking them and meeting at the barrier takes microseconds, more on a busy machine.
+inline constexpr double kMinParallelWork = 2e5;
+
 // Calls body(first, last, thread) once per thread on one contiguous part of [0, items):
 // neighbouring rows share input rows, so a thread keeps them in its own cache. Runs on
-// the calling thread alone when there is one item or one thread.
+// the calling thread alone when there is one item, one thread, or `work` (the total, in
+// multiply-adds or elements) is small.
 template <typename Body>
-void for_each_thread_range(int64_t items, Body body) {
+void for_each_thread_range(int64_t items, Body body, double work = 1e300) {
   if (items <= 0) return;
-  if (items == 1 || omp_get_max_threads() == 1) {
+  if (items == 1 || work < kMinParallelWork || omp_get_max_threads() == 1) {
     body(int64_t{0}, items, 0);
     return;
   }

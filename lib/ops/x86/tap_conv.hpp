@@ -52,7 +52,8 @@ struct TapConvRun {
   const BlockView* blocks = nullptr;
   int32_t block_count = 0;
   Act act = Act::None;
-  int32_t vectors = 1;  // V: vectors per chunk along x (≤ the kernel's maximum for each R)
+  int32_t vectors = 1;  // the most vectors per chunk along x (≤ the kernel's maximum for every R)
+  int32_t dx_min = 0, dx_max = 0;  // over all blocks: which vectors need masked reads
 };
 
 // Weight gradient: dW[tap][slot] = Σ_n,y,x grid[slot][y][x] · in[plane(tap)][y + dy][x + dx].

@@ -250,21 +250,35 @@ int lanes() { return L; }
 int grad_slots() { return kGradSlots; }
 
 void tap_conv_rows(const TapConvRun& run, int64_t first, int64_t last) {
-  const int vectors = run.vectors;
-  const int chunk = vectors * L;
+  // Vectors along the row: the few at either end whose taps read outside the input row
+  // take the masked kernel, one vector at a time; the rest go in chunks of up to
+  // run.vectors, balanced so that no chunk is much shorter than the others.
+  const int vectors = (run.grid_w + L - 1) / L;
+  int left = run.dx_min < 0 ? (-run.dx_min + L - 1) / L : 0;
+  int right = static_cast<int>((int64_t{run.in_w} - run.dx_max) / L);  // first vector reading past the row end
+  left = left < vectors ? left : vectors;
+  right = right < left ? left : (right > vectors ? vectors : right);
+  const int interior = right - left;
+  const int chunks = interior > 0 ? (interior + run.vectors - 1) / run.vectors : 0;
   for (int64_t item = first; item < last; ++item) {
     const int64_t n = item / run.grid_h;
     const int y = static_cast<int>(item % run.grid_h);
     const float* image = run.input + n * run.in_image_stride;
     float* out_image = run.output + n * run.out_image_stride;
     // Chunk outside, blocks inside: the chunk's input stays in L1 for every block.
-    for (int x0 = 0; x0 < run.grid_w; x0 += chunk) {
+    auto run_chunk = [&](int first_vector, int count, bool edge) {
       for (int bi = 0; bi < run.block_count; ++bi) {
         const BlockView& b = run.blocks[bi];
-        const bool edge = x0 + b.dx_min < 0 || int64_t{x0} + chunk + b.dx_max > run.in_w;
-        chunk_fn(b.slot_count, vectors, edge)(run, b, image, out_image, y, x0);
+        chunk_fn(b.slot_count, count, edge)(run, b, image, out_image, y, first_vector * L);
       }
+    };
+    for (int v = 0; v < left; ++v) run_chunk(v, 1, true);
+    for (int c = 0, v = left; c < chunks; ++c) {
+      const int count = (interior - (v - left) + (chunks - c) - 1) / (chunks - c);
+      run_chunk(v, count, false);
+      v += count;
     }
+    for (int v = right; v < vectors; ++v) run_chunk(v, 1, true);
   }
 }
 

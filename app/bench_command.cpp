@@ -1,0 +1,94 @@
+// `upsample bench`: speed of the fast ops, the networks and a training step, with the
+// same layers in OpenCV's dnn module for comparison.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/bench.hpp"
+#include "commands.hpp"
+#include "ops/x86/isa.hpp"
+
+namespace upsample::app {
+
+namespace {
+
+struct BenchCliOptions {
+  bench::Options bench;
+  bool json = false;
+  bool list = false;
+  bool no_opencv = false;
+};
+
+void print_row(const bench::Result& r) {
+  std::string opencv = "-", ratio = "-";
+  if (r.opencv_ms > 0) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", r.opencv_ms);
+    opencv = buffer;
+    std::snprintf(buffer, sizeof buffer, "%.2fx", r.opencv_ratio());
+    ratio = buffer;
+  }
+  std::printf("%-30s %2d %10.2f %9.1f %12s %9s  %s\n", r.name.c_str(), r.threads, r.ms, r.gflops(), opencv.c_str(),
+              ratio.c_str(), r.note.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchCliOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time the fast ops, the networks and a training step (vs OpenCV dnn)");
+  cmd->add_option("--filter", o->bench.filters, "Run only cases whose name contains this text (repeatable)");
+  cmd->add_option("--runs", o->bench.runs, "Timed runs per measurement (the median is reported)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->bench.warmup, "Untimed runs first")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--threads", o->bench.threads, "Thread counts to measure (repeatable)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--no-opencv", o->no_opencv, "Do not time OpenCV dnn");
+  cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
+  cmd->add_flag("--list", o->list, "List the case names and exit");
+  cmd->footer(R"(
+Each case is timed after a warm-up; the table gives the median in ms, the useful GFLOP/s
+(2·N·H·W·Cin·Cout/groups·kH·kW per conv), OpenCV dnn's median on the same layers and
+how many times faster this is. UPSAMPLE_ISA=avx2|avx512|ref picks the kernels.
+
+Examples:
+  upsample bench                                  everything, 1 and 2 threads
+  upsample bench --filter deconv --threads 2      the transposed convs only
+  upsample bench --filter fsrcnn --json           the FSRCNN networks, as JSON)");
+  return {cmd, [o]() {
+    if (o->list) {
+      for (const std::string& name : bench::case_names()) std::printf("%s\n", name.c_str());
+      return 0;
+    }
+    o->bench.opencv = !o->no_opencv;
+    const std::string isa = ops::x86::isa_name(ops::x86::active_isa());
+    if (!o->json) {
+      std::printf("kernels: %s; median of %d runs after %d warm-up\n", isa.c_str(), o->bench.runs, o->bench.warmup);
+      std::printf("%-30s %2s %10s %9s %12s %9s  %s\n", "case", "th", "ms", "GFLOP/s", "opencv ms", "speedup", "note");
+    }
+    const auto results = bench::run(o->bench, o->json ? std::function<void(const bench::Result&)>{} : print_row);
+    if (o->json) {
+      nlohmann::json out = {{"isa", isa}, {"runs", o->bench.runs}, {"warmup", o->bench.warmup}};
+      out["results"] = nlohmann::json::array();
+      for (const bench::Result& r : results) {
+        nlohmann::json row = {{"name", r.name}, {"kind", r.kind},   {"threads", r.threads},
+                              {"ms", r.ms},     {"flops", r.flops}, {"gflops", r.gflops()}};
+        if (r.opencv_ms > 0) {
+          row["opencv_ms"] = r.opencv_ms;
+          row["speedup_vs_opencv"] = r.opencv_ratio();
+        }
+        if (!r.note.empty()) row["note"] = r.note;
+        out["results"].push_back(row);
+      }
+      std::cout << out.dump(2) << "\n";
+    }
+    return 0;
+  }};
+}
+
+}  // namespace upsample::app

@@ -1,0 +1,39 @@
+#pragma once
+// `upsample bench`: times the fast ops on the shapes of issue 4, the whole FSRCNN / ESPCN
+// networks on a 1920×1080 → 4K job, and one FSRCNN training step, each with 1 and 2
+// threads, and the same layers in OpenCV's dnn module for comparison. Medians of several
+// runs after a warm-up; the machines are shared, so ratios mean more than milliseconds.
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace upsample::bench {
+
+struct Options {
+  std::vector<std::string> filters;  // a case runs if its name contains one of these (none = all)
+  int runs = 5;                      // timed runs per measurement; the median is reported
+  int warmup = 1;
+  std::vector<int> threads = {1, 2};
+  bool opencv = true;  // also time the same layers in cv::dnn
+};
+
+struct Result {
+  std::string name;  // e.g. "deconv 56-1 k9 s2 540x960"
+  std::string kind;  // "op", "network" or "train"
+  int threads = 1;
+  double flops = 0;           // useful floating-point operations per run
+  double ms = 0;              // median
+  double opencv_ms = -1;      // median of cv::dnn, −1 when not measured
+  std::string note;           // what the OpenCV side differs in, if anything
+  double gflops() const { return ms > 0 ? flops / (ms * 1e6) : 0.0; }
+  double opencv_ratio() const { return opencv_ms > 0 && ms > 0 ? opencv_ms / ms : 0.0; }  // > 1: we are faster
+};
+
+// Names of all cases, in the order they run.
+std::vector<std::string> case_names();
+
+// Runs the selected cases; `on_result` sees each result as soon as it is measured.
+// Throws upsample::Error when the filters select nothing.
+std::vector<Result> run(const Options& options, const std::function<void(const Result&)>& on_result = {});
+
+}  // namespace upsample::bench
