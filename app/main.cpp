@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
       upsample::app::add_eval_command(app),
       upsample::app::add_bench_command(app),
       upsample::app::add_train_command(app, argc, argv),
+      upsample::app::add_models_command(app),
   };
 
   try {
