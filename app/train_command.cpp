@@ -23,6 +23,8 @@ struct TrainCliOptions {
   std::vector<std::string> hyper;
   std::vector<std::string> data = {"../shared/data/sr-train/T91", "../shared/data/sr-train/BSD200"};
   std::string validation = "../shared/data/sr-bench/Set5";
+  std::vector<std::string> final_eval = {"../shared/data/sr-bench/Set5", "../shared/data/sr-bench/Set14",
+                                         "../shared/data/sr-bench/BSD100"};
   std::string init, output, checkpoint;
   bool quiet = false;
   int verbose = 0;
@@ -47,6 +49,8 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--set", o->hyper, "Hyper-parameter KEY=VALUE, e.g. --set d=32 --set s=5 --set m=1");
   cmd->add_option("--data", o->data, "Folders of HR training images")->capture_default_str();
   cmd->add_option("--val", o->validation, "Folder of HR validation images ('' for none)")->capture_default_str();
+  cmd->add_option("--eval", o->final_eval, "Folders scored at the end and recorded in the model (none: --eval '')")
+      ->capture_default_str();
   cmd->add_option("--steps", o->train.steps, "Training steps (batches)")->capture_default_str();
   cmd->add_option("--batch", o->train.batch, "Patches per batch")->capture_default_str();
   cmd->add_option("--patch", o->train.lr_patch, "LR patch edge in pixels")->capture_default_str();
@@ -62,6 +66,8 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--checkpoint-minutes", o->train.checkpoint_minutes, "Minutes between checkpoints")
       ->capture_default_str();
   cmd->add_flag("--resume", o->train.resume, "Continue from the checkpoint if there is one");
+  cmd->add_option("--time-limit", o->train.max_minutes_this_run,
+                  "Stop after this many minutes (checkpoint kept; continue with --resume)");
   cmd->add_option("--seed", o->train.seed, "Random seed (data sampling, initial weights)")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Only print errors");
   cmd->add_flag("-v,--verbose", o->verbose, "Print more");
@@ -86,6 +92,8 @@ Examples:
             }
             for (const auto& d : o->data) t.train_folders.emplace_back(d);
             if (!o->validation.empty()) t.validation_folder = o->validation;
+            for (const auto& d : o->final_eval)
+              if (!d.empty()) t.final_eval_folders.emplace_back(d);
             if (!o->init.empty()) t.init = o->init;
             t.output = o->output;
             t.checkpoint = o->checkpoint;
@@ -109,6 +117,7 @@ Examples:
             };
             const train::TrainResult r = train::train_model(t, on_progress, log);
             if (terminal && !o->quiet) std::fputs("\n", stderr);
+            if (!r.finished) return 0;
             spdlog::info("trained {} steps in {}: final loss {:.3e}, validation {:.2f} dB", r.steps,
                          format_duration(r.seconds), r.final_loss, r.validation_psnr);
             std::printf("%s\n", t.output.string().c_str());

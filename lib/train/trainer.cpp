@@ -1,6 +1,7 @@
 #include "train/trainer.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <numbers>
 #include <sstream>
@@ -66,6 +67,7 @@ std::string run_signature(const TrainOptions& o) {
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;
+  j.erase("steps");  // a run may be extended: resume with more steps
   return j.dump();
 }
 
@@ -195,7 +197,18 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     last_report = Clock::now();
   };
 
+  auto out_of_budget = [&] {
+    if (o.max_steps_this_run > 0 && state.step - first_step >= o.max_steps_this_run) return true;
+    return o.max_minutes_this_run > 0 &&
+           std::chrono::duration<double>(Clock::now() - run_start).count() >= o.max_minutes_this_run * 60.0;
+  };
   while (state.step < o.steps) {
+    if (out_of_budget()) {
+      checkpoint();
+      log("stopped at step " + std::to_string(state.step) + " of " + std::to_string(o.steps) + "; checkpoint " +
+          checkpoint_path.string() + " (run again with --resume to continue)");
+      return {false, recent_loss, state.validation_psnr, elapsed(), state.step};
+    }
     const double lr = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.step, o.steps);
     data.sample(rng, o.batch, o.lr_patch, lr_batch, hr_batch);
     model.net().zero_grad();
@@ -240,8 +253,18 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     meta["validation_psnr"] = std::to_string(state.validation_psnr);
   }
   model.net().weights_changed();
+  for (const auto& folder : o.final_eval_folders) {
+    const auto scores = analysis::average(analysis::evaluate_upscaler(*validator, analysis::load_eval_set(folder, scale), scale));
+    const std::string name = folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string();
+    char psnr[32], ssim[32];
+    std::snprintf(psnr, sizeof psnr, "%.2f", scores.psnr);
+    std::snprintf(ssim, sizeof ssim, "%.4f", scores.ssim);
+    meta["eval." + name + ".psnr"] = psnr;
+    meta["eval." + name + ".ssim"] = ssim;
+    log(name + " ×" + std::to_string(scale) + ": " + psnr + " dB / " + ssim);
+  }
   models::save_model(model, o.output);
-  return {recent_loss, state.validation_psnr, elapsed(), state.step};
+  return {true, recent_loss, state.validation_psnr, elapsed(), state.step};
 }
 
 }  // namespace upsample::train

@@ -19,6 +19,7 @@ struct TrainOptions {
   bool train_last_layer_only = false;             // freeze all but the last parameterised layer
   std::vector<std::filesystem::path> train_folders;
   std::optional<std::filesystem::path> validation_folder;
+  std::vector<std::filesystem::path> final_eval_folders;  // scored at the end, recorded as eval.<folder>.psnr/ssim
   int batch = 64;
   int lr_patch = 32;                              // LR patch edge; HR patches are scale × larger
   int64_t steps = 100000;
@@ -30,6 +31,10 @@ struct TrainOptions {
   std::filesystem::path output;                   // the trained model
   std::filesystem::path checkpoint;               // resumable state (default: output + ".ckpt")
   bool resume = false;
+  // Stop early (checkpoint saved, no model written) after this many steps or minutes in
+  // this run; 0 = no limit. Lets a long run go on across sessions with --resume.
+  int64_t max_steps_this_run = 0;
+  double max_minutes_this_run = 0;
   uint32_t seed = 1;
   std::string command_line;                       // recorded in the model's metadata
 };
@@ -44,13 +49,14 @@ struct TrainProgress {
 };
 
 struct TrainResult {
+  bool finished = false;  // false: stopped early, resume to continue
   double final_loss = 0;
   double validation_psnr = 0;
   double seconds = 0;
   int64_t steps = 0;
 };
 
-// Trains and writes options.output. `on_progress` is called about once a second and at
+// Trains and writes options.output (when finished). `on_progress` is called about once a second and at
 // every validation; `log` gets notes (data set size, checkpoints).
 TrainResult train_model(const TrainOptions& options, const std::function<void(const TrainProgress&)>& on_progress,
                         const std::function<void(const std::string&)>& log);

@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli_runner.hpp"
+#include "io/safetensors.hpp"
+#include "models/model.hpp"
+#include "tensor/error.hpp"
+#include "train/adam.hpp"
+#include "train/patch_dataset.hpp"
+#include "train/trainer.hpp"
+
+using namespace upsample;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Two small training images cut from the samples, in their own folder.
+void make_training_folder(const fs::path& folder) {
+  fs::create_directories(folder);
+  const cv::Mat scene = cv::imread(testing::sample("scene.png").string());
+  const cv::Mat chart = cv::imread(testing::sample("text_chart.png").string());
+  cv::imwrite((folder / "a.png").string(), scene(cv::Rect(40, 60, 96, 96)));
+  cv::imwrite((folder / "b.png").string(), chart(cv::Rect(0, 100, 96, 96)));
+}
+
+train::TrainOptions tiny_run(const testing::ScratchFolder& dir) {
+  train::TrainOptions o;
+  o.model = {{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}};
+  o.train_folders = {dir / "train"};
+  o.batch = 4;
+  o.lr_patch = 10;
+  o.steps = 60;
+  o.learning_rate = 3e-3;
+  o.final_learning_rate = 3e-3;
+  o.output = dir / "tiny.safetensors";
+  o.checkpoint_minutes = 1e9;
+  return o;
+}
+
+}  // namespace
+
+TEST_SUITE("train") {
+
+TEST_CASE("Adam minimises a quadratic, honours lr multipliers and frozen parameters") {
+  nn::Parameter fast, slow, frozen;
+  for (nn::Parameter* p : {&fast, &slow, &frozen}) {
+    p->value = Tensor::full(Shape{3}, 5.0f);
+    p->grad = Tensor(Shape{3});
+  }
+  slow.lr_multiplier = 0.1f;
+  frozen.trainable = false;
+  train::Adam adam({&fast, &slow, &frozen});
+  for (int step = 0; step < 500; ++step) {
+    for (nn::Parameter* p : {&fast, &slow, &frozen})
+      for (int64_t i = 0; i < 3; ++i) p->grad.data()[i] = 2.0f * p->value.data()[i];  // d/dw of w²
+    adam.step(0.05);
+  }
+  CHECK(std::abs(fast.value.data()[0]) < 0.05f);
+  CHECK(slow.value.data()[0] > 1.0f);  // 10× smaller steps: still on its way
+  CHECK(slow.value.data()[0] < 4.0f);
+  CHECK(frozen.value.data()[0] == 5.0f);
+}
+
+TEST_CASE("patches are aligned: the LR patch is the HR patch shrunk, under every flip and rotation") {
+  const cv::Mat scene = cv::imread(testing::sample("scene.png").string());
+  const auto data = train::PatchDataset::from_images({scene}, 3, {1.0});
+  std::mt19937 rng(3);
+  Tensor lr, hr;
+  data.sample(rng, 16, 8, lr, hr);
+  CHECK(lr.shape() == Shape{16, 1, 8, 8});
+  CHECK(hr.shape() == Shape{16, 1, 24, 24});
+  // Bicubic shrinking keeps local means: each LR pixel ≈ the mean of its 3×3 HR block.
+  double error = 0, spread = 0;
+  for (int b = 0; b < 16; ++b)
+    for (int y = 1; y < 7; ++y)
+      for (int x = 1; x < 7; ++x) {
+        double block = 0;
+        for (int dy = 0; dy < 3; ++dy)
+          for (int dx = 0; dx < 3; ++dx) block += static_cast<double>(hr.at(b, 0, 3 * y + dy, 3 * x + dx));
+        error += std::abs(block / 9 - static_cast<double>(lr.at(b, 0, y, x)));
+        spread += static_cast<double>(std::abs(lr.at(b, 0, y, x) - lr.at(b, 0, y, x - 1)));
+      }
+  CHECK(error < 0.5 * spread);  // misaligned by one pixel, the error would be as large as the spread
+}
+
+TEST_CASE("a tiny training run lowers the loss and writes a model that reloads") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto o = tiny_run(dir);
+  std::vector<double> losses;
+  const auto r = train::train_model(o, [&](const train::TrainProgress& p) { losses.push_back(p.loss); }, [](const std::string&) {});
+  CHECK(r.finished);
+  REQUIRE(losses.size() >= 2);
+  CHECK(r.final_loss < 0.5 * losses.front());
+  const auto model = models::load_model(o.output);
+  CHECK(model->metadata().at("training_steps") == "60");
+  CHECK(model->arch() == "fsrcnn");
+}
+
+TEST_CASE("a run stopped early and resumed ends exactly where an uninterrupted run ends") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto whole = tiny_run(dir);
+  whole.steps = 12;
+  whole.output = dir / "whole.safetensors";
+  train::train_model(whole, [](const train::TrainProgress&) {}, [](const std::string&) {});
+
+  auto split = whole;
+  split.output = dir / "split.safetensors";
+  split.max_steps_this_run = 5;
+  auto r = train::train_model(split, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  CHECK_FALSE(r.finished);
+  CHECK_FALSE(fs::exists(split.output));
+  split.max_steps_this_run = 0;
+  split.resume = true;
+  r = train::train_model(split, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  CHECK(r.finished);
+  const auto a = io::read_safetensors(whole.output), b = io::read_safetensors(split.output);
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    CAPTURE(a.tensors[i].first);
+    const auto& x = a.tensors[i].second;
+    const auto& y = b.tensors[i].second;
+    CHECK(std::equal(x.values().begin(), x.values().end(), y.values().begin()));
+  }
+  // Other settings must not silently continue this checkpoint.
+  split.loss = "l1";
+  CHECK_THROWS_WITH_AS(train::train_model(split, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("belongs to a run with other settings"), Error);
+}
+
+TEST_CASE("cosine schedule runs from start to end") {
+  CHECK(train::cosine_learning_rate(1e-3, 1e-5, 0, 100) == doctest::Approx(1e-3));
+  CHECK(train::cosine_learning_rate(1e-3, 1e-5, 50, 100) == doctest::Approx((1e-3 + 1e-5) / 2));
+  CHECK(train::cosine_learning_rate(1e-3, 1e-5, 100, 100) == doctest::Approx(1e-5));
+}
+
+}  // TEST_SUITE
