@@ -1,5 +1,7 @@
 // `upsample bench`: speed of the fast ops, the networks and a training step, with the
 // same layers in OpenCV's dnn module for comparison.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -19,6 +21,7 @@ struct BenchCliOptions {
   bool json = false;
   bool list = false;
   bool no_opencv = false;
+  bool fresh_memory = false;
 };
 
 void print_row(const bench::Result& r) {
@@ -30,8 +33,8 @@ void print_row(const bench::Result& r) {
     std::snprintf(buffer, sizeof buffer, "%.2fx", r.opencv_ratio());
     ratio = buffer;
   }
-  std::printf("%-30s %2d %10.2f %9.1f %12s %9s  %s\n", r.name.c_str(), r.threads, r.ms, r.gflops(), opencv.c_str(),
-              ratio.c_str(), r.note.c_str());
+  std::printf("%-30s %2d %10.2f %9.1f %9.1f %12s %9s  %s\n", r.name.c_str(), r.threads, r.ms, r.gflops(),
+              r.gflops_per_core(), opencv.c_str(), ratio.c_str(), r.note.c_str());
   std::fflush(stdout);
 }
 
@@ -49,12 +52,15 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--no-opencv", o->no_opencv, "Do not time OpenCV dnn");
+  cmd->add_flag("--fresh-memory", o->fresh_memory,
+                "Leave glibc's default of mapping large tensors afresh (page faults and clearing on every layer)");
   cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
   cmd->add_flag("--list", o->list, "List the case names and exit");
   cmd->footer(R"(
 Each case is timed after a warm-up; the table gives the median in ms, the useful GFLOP/s
-(2·N·H·W·Cin·Cout/groups·kH·kW per conv), OpenCV dnn's median on the same layers and
-how many times faster this is. UPSAMPLE_ISA=avx2|avx512|ref picks the kernels.
+(2·N·H·W·Cin·Cout/groups·kH·kW per conv), the useful GFLOP per CPU-second (per-core: the
+kernel's efficiency even when other processes share the cores), OpenCV dnn's median on
+the same layers and how many times faster this is. UPSAMPLE_ISA=avx2|avx512|ref picks the kernels.
 
 Examples:
   upsample bench                                  everything, 1 and 2 threads
@@ -66,20 +72,30 @@ Examples:
       return 0;
     }
     o->bench.opencv = !o->no_opencv;
+    if (!o->fresh_memory) {
+      // Keep freed tensors in the heap for the next layer instead of returning them to the
+      // kernel, which would map and clear their pages again on every call: glibc maps
+      // every block above its mmap threshold (at most 32 MB) afresh.
+      mallopt(M_MMAP_MAX, 0);
+      mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
     const std::string isa = ops::x86::isa_name(ops::x86::active_isa());
     if (!o->json) {
       std::printf("kernels: %s; median of %d runs after %d warm-up\n", isa.c_str(), o->bench.runs, o->bench.warmup);
-      std::printf("%-30s %2s %10s %9s %12s %9s  %s\n", "case", "th", "ms", "GFLOP/s", "opencv ms", "speedup", "note");
+      std::printf("%-30s %2s %10s %9s %9s %12s %9s  %s\n", "case", "th", "ms", "GFLOP/s", "per-core", "opencv ms",
+                  "speedup", "note");
     }
     const auto results = bench::run(o->bench, o->json ? std::function<void(const bench::Result&)>{} : print_row);
     if (o->json) {
       nlohmann::json out = {{"isa", isa}, {"runs", o->bench.runs}, {"warmup", o->bench.warmup}};
       out["results"] = nlohmann::json::array();
       for (const bench::Result& r : results) {
-        nlohmann::json row = {{"name", r.name}, {"kind", r.kind},   {"threads", r.threads},
-                              {"ms", r.ms},     {"flops", r.flops}, {"gflops", r.gflops()}};
+        nlohmann::json row = {{"name", r.name},         {"kind", r.kind},     {"threads", r.threads},
+                              {"ms", r.ms},             {"cpu_ms", r.cpu_ms}, {"flops", r.flops},
+                              {"gflops", r.gflops()},   {"gflops_per_core_second", r.gflops_per_core()}};
         if (r.opencv_ms > 0) {
           row["opencv_ms"] = r.opencv_ms;
+          row["opencv_cpu_ms"] = r.opencv_cpu_ms;
           row["speedup_vs_opencv"] = r.opencv_ratio();
         }
         if (!r.note.empty()) row["note"] = r.note;

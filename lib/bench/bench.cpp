@@ -8,6 +8,8 @@
 #include <memory>
 #include <random>
 
+#include <time.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
@@ -93,6 +95,29 @@ std::function<void()> opencv_runner(std::shared_ptr<cv::dnn::Net> net, const Ten
   };
 }
 
+// OpenCV 4.6's Deconvolution crashes on inputs above about 56×30M values (e.g. 56×360×1920),
+// so whole networks run in bands of at most `band_rows` input rows (no overlap: the time is
+// what counts here).
+std::function<void()> opencv_banded_runner(std::shared_ptr<cv::dnn::Net> net, const Tensor& input, int64_t band_rows) {
+  auto bands = std::make_shared<std::vector<cv::Mat>>();
+  const Shape& s = input.shape();
+  for (int64_t y = 0; y < s.h(); y += band_rows) {
+    const int64_t rows = std::min(band_rows, s.h() - y);
+    Tensor band(Shape{s.n(), s.c(), rows, s.w()});
+    for (int64_t n = 0; n < s.n(); ++n)
+      for (int64_t c = 0; c < s.c(); ++c)
+        std::memcpy(band.plane(n, c), input.row(n, c, y), static_cast<size_t>(rows * s.w()) * sizeof(float));
+    bands->push_back(to_mat(band));
+  }
+  return [net, bands]() {
+    for (const cv::Mat& band : *bands) {
+      net->setInput(band);
+      cv::Mat out = net->forward();
+      (void)out;
+    }
+  };
+}
+
 // ---- Op cases -------------------------------------------------------------------------
 
 struct OpShape {
@@ -169,7 +194,7 @@ std::shared_ptr<cv::dnn::Net> opencv_network(nn::Sequential& net, std::string& n
       cv::dnn::LayerParams lp;
       lp.name = name;
       lp.type = "PReLU";
-      lp.blobs.push_back(row_mat(layer.parameters()[0]->value).reshape(1, 1));
+      lp.blobs.push_back(to_mat(layer.parameters()[0]->value));  // 1-D [C], as the Caffe importer gives it
       dnn->addLayerToPrev(lp.name, lp.type, lp);
     } else if (layer.describe() == "tanh" || layer.describe() == "ReLU") {
       cv::dnn::LayerParams lp;
@@ -197,7 +222,16 @@ Prepared prepare_network(const std::string& arch, int scale) {
   p.flops = model->net().flops(input->shape());
   std::shared_ptr<models::Model> shared(std::move(model));
   p.ours = [shared, input]() { (void)shared->forward(*input); };
-  if (auto dnn = opencv_network(shared->net(), p.note)) p.opencv = opencv_runner(dnn, *input);
+  if (auto dnn = opencv_network(shared->net(), p.note)) {
+    const int64_t band_rows = 540 * 960 / w;  // the largest input its deconv takes
+    if (arch == "fsrcnn" && h > band_rows) {
+      p.opencv = opencv_banded_runner(dnn, *input, band_rows);
+      p.note += std::string(p.note.empty() ? "" : "; ") + "cv::dnn in bands of " + std::to_string(band_rows) +
+                " rows (its deconv crashes on larger inputs)";
+    } else {
+      p.opencv = opencv_runner(dnn, *input);
+    }
+  }
   return p;
 }
 
@@ -241,17 +275,35 @@ bool selected(const std::string& name, const std::vector<std::string>& filters) 
                      [&](const std::string& f) { return name.find(f) != std::string::npos; });
 }
 
-double median_ms(const std::function<void()>& body, int runs, int warmup) {
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t mid = v.size() / 2;
+  return v.size() % 2 == 1 ? v[mid] : 0.5 * (v[mid - 1] + v[mid]);
+}
+
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) * 1e-6;
+}
+
+struct Timing {
+  double wall_ms, cpu_ms;
+};
+
+// Medians of wall-clock time and of the CPU time all threads used: on a shared machine
+// the second shows the work done even when other processes take the cores.
+Timing time_runs(const std::function<void()>& body, int runs, int warmup) {
   for (int i = 0; i < warmup; ++i) body();
-  std::vector<double> times;
+  std::vector<double> wall, cpu;
   for (int i = 0; i < runs; ++i) {
+    const double cpu_start = process_cpu_ms();
     const auto start = std::chrono::steady_clock::now();
     body();
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    cpu.push_back(process_cpu_ms() - cpu_start);
   }
-  std::sort(times.begin(), times.end());
-  const size_t mid = times.size() / 2;
-  return times.size() % 2 == 1 ? times[mid] : 0.5 * (times[mid - 1] + times[mid]);
+  return {median(wall), median(cpu)};
 }
 
 }  // namespace
@@ -282,8 +334,14 @@ std::vector<Result> run(const Options& options, const std::function<void(const R
       r.threads = threads;
       r.flops = p.flops;
       r.note = p.note;
-      r.ms = median_ms(p.ours, options.runs, options.warmup);
-      if (options.opencv && p.opencv) r.opencv_ms = median_ms(p.opencv, options.runs, options.warmup);
+      const Timing ours = time_runs(p.ours, options.runs, options.warmup);
+      r.ms = ours.wall_ms;
+      r.cpu_ms = ours.cpu_ms;
+      if (options.opencv && p.opencv) {
+        const Timing theirs = time_runs(p.opencv, options.runs, options.warmup);
+        r.opencv_ms = theirs.wall_ms;
+        r.opencv_cpu_ms = theirs.cpu_ms;
+      }
       results.push_back(r);
       if (on_result) on_result(r);
     }

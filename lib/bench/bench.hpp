@@ -22,10 +22,14 @@ struct Result {
   std::string kind;  // "op", "network" or "train"
   int threads = 1;
   double flops = 0;           // useful floating-point operations per run
-  double ms = 0;              // median
+  double ms = 0;              // median wall-clock time
+  double cpu_ms = 0;          // median CPU time of all threads (what the run cost when cores were shared)
   double opencv_ms = -1;      // median of cv::dnn, −1 when not measured
+  double opencv_cpu_ms = -1;
   std::string note;           // what the OpenCV side differs in, if anything
   double gflops() const { return ms > 0 ? flops / (ms * 1e6) : 0.0; }
+  // Useful GFLOP per CPU-second of one core: the kernel's efficiency, whatever the load.
+  double gflops_per_core() const { return cpu_ms > 0 ? flops / (cpu_ms * 1e6) : 0.0; }
   double opencv_ratio() const { return opencv_ms > 0 && ms > 0 ? opencv_ms / ms : 0.0; }  // > 1: we are faster
 };
 
