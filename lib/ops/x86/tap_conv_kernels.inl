@@ -74,12 +74,15 @@ inline V activate(Act act, V x, V slope) {
 
 template <int R, int NV>
 inline void store_slots(const TapConvRun& run, const BlockView& b, V (&acc)[R][NV], float* out_image, int y, int x0) {
+  // Unrolled, so that the accumulators are read from registers, not spilled for indexing.
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     const Slot& s = b.slots[r];
     if (!s.live || y >= s.height || x0 >= s.width) continue;
     const V bias = Vec::set1(s.bias), slope = Vec::set1(s.slope);
     float* dst = out_image + s.offset + int64_t{y} * s.row_stride;
     if (s.col_step == 1) {
+#pragma GCC unroll 12
       for (int v = 0; v < NV; ++v) {
         const int x = x0 + v * L;
         if (x >= s.width) break;
