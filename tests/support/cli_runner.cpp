@@ -24,11 +24,14 @@ std::string slurp(const fs::path& p) {
 }  // namespace
 
 CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
-                  const std::vector<std::pair<std::string, std::string>>& env) {
+                  const std::vector<std::pair<std::string, std::string>>& env, const std::vector<std::string>& program) {
   const ScratchFolder capture;
   const fs::path out_file = capture / "stdout", err_file = capture / "stderr";
-  std::vector<std::string> argv_strings = {UPSAMPLE_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> argv_strings = program;
+  if (argv_strings.empty()) {
+    argv_strings = {UPSAMPLE_BINARY};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  }
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -13,9 +13,11 @@ struct CliResult {
   std::string out, err;  // what it printed on stdout / stderr
 };
 
-// Runs UPSAMPLE_BINARY with `args` in folder `cwd`; `env` adds variables.
+// Runs UPSAMPLE_BINARY with `args` in folder `cwd`; `env` adds variables. A non-empty
+// `program` (full argv) runs instead of the binary, e.g. a wrapper that gives it a terminal.
 CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                  const std::vector<std::pair<std::string, std::string>>& env = {});
+                  const std::vector<std::pair<std::string, std::string>>& env = {},
+                  const std::vector<std::string>& program = {});
 
 // A fresh empty folder under the system temp folder, removed when this goes away.
 class ScratchFolder {
