@@ -97,11 +97,11 @@ std::unique_ptr<models::Model> model_for(const Arch& a) {
 
 TEST_CASE("networks: fused fast inference and training steps match the reference layer by layer") {
   std::mt19937 rng(8);
-  for (const Arch a : {Arch{"fsrcnn", 2}, Arch{"fsrcnn", 3}, Arch{"espcn", 3}, Arch{"resizeconv", 2}}) {
+  for (const Arch a : {Arch{"fsrcnn", 3}, Arch{"espcn", 2}, Arch{"resizeconv", 2}}) {
     const std::string name = std::string(a.arch) + " ×" + std::to_string(a.scale);
     auto model = model_for(a);
     nn::Sequential& net = model->net();
-    const Tensor input = random_tensor(Shape{2, 1, 11, 19}, rng, 0.3f);
+    const Tensor input = random_tensor(Shape{2, 1, 7, 10}, rng, 0.3f);
     const Tensor grad = random_tensor(net.output_shape(input.shape()), rng);
     Tensor ref_out, ref_grad_input;
     std::vector<Tensor> ref_grads;

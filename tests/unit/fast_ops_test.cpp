@@ -89,8 +89,8 @@ std::vector<ConvCase> conv_cases(int count, unsigned seed) {
     c.pad_b = between(rng, 0, c.kernel_h);
     c.pad_c = between(rng, 0, c.kernel_w);
     c.pad_d = between(rng, 0, c.kernel_w);
-    c.h = between(rng, 1, 15);
-    c.w = between(rng, 1, 40);
+    c.h = between(rng, 1, 11);
+    c.w = between(rng, 1, 34);
     cases.push_back(c);
   }
   return cases;
@@ -99,7 +99,7 @@ std::vector<ConvCase> conv_cases(int count, unsigned seed) {
 TEST_CASE("fast conv2d forward and backward match the reference") {
   std::mt19937 rng(7);
   int run = 0;
-  for (const ConvCase& c : conv_cases(70, 1234)) {
+  for (const ConvCase& c : conv_cases(50, 1234)) {
     ops::Conv2dParams p;
     p.stride_h = c.stride_h;
     p.stride_w = c.stride_w;
@@ -148,7 +148,7 @@ TEST_CASE("fast conv_transpose2d forward and backward match the reference") {
       {1, 8, 8, 9, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1},
   };
   std::mt19937 rng_cases(99);
-  for (const ConvCase& base : conv_cases(70, 4321)) {
+  for (const ConvCase& base : conv_cases(50, 4321)) {
     ConvCase c = base;
     c.pad_b = c.pad_a;  // transposed convs pad symmetrically
     c.pad_d = c.pad_c;
