@@ -85,10 +85,19 @@ Tensor Sequential::forward_train(const Tensor& input) {
   return x;
 }
 
-Tensor Sequential::backward(const Tensor& grad_output) {
+Tensor Sequential::backward(const Tensor& grad_output, bool need_input_gradient) {
+  // Without a use for the input gradient, stop at the first layer that learns anything:
+  // below it nothing needs a gradient (fine-tuning only the last layer skips the body).
+  size_t lowest = 0;
+  if (!need_input_gradient) {
+    lowest = layers_.size();
+    for (size_t i = 0; i < layers_.size() && lowest == layers_.size(); ++i)
+      for (const Parameter* p : layers_[i]->parameters())
+        if (p->trainable) lowest = i;
+  }
   Tensor g = grad_output;
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) g = (*it)->backward(g);
-  return g;
+  for (size_t i = layers_.size(); i-- > lowest;) g = layers_[i]->backward(g);
+  return need_input_gradient ? g : Tensor();
 }
 
 std::vector<Parameter*> Sequential::parameters() {

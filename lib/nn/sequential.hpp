@@ -23,7 +23,9 @@ class Sequential {
   Tensor forward(const Tensor& input) const;
   Tensor forward_train(const Tensor& input);
   // Returns the gradient w.r.t. the network input; parameter grads accumulate.
-  Tensor backward(const Tensor& grad_output);
+  // With need_input_gradient = false it stops below the lowest trainable layer and
+  // returns an empty tensor.
+  Tensor backward(const Tensor& grad_output, bool need_input_gradient = true);
 
   std::vector<Parameter*> parameters();
   std::vector<const Parameter*> parameters() const;

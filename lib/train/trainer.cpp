@@ -217,7 +217,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     if (!std::isfinite(loss.value))
       throw Error("training diverged at step " + std::to_string(state.step) + " (loss is " + std::to_string(loss.value) +
                   "): lower --lr");
-    model.net().backward(loss.grad);
+    model.net().backward(loss.grad, /*need_input_gradient=*/false);
     adam.step(lr);
     ++state.step;
     loss_sum += loss.value;

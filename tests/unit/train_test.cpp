@@ -133,6 +133,34 @@ TEST_CASE("a run stopped early and resumed ends exactly where an uninterrupted r
                        doctest::Contains("belongs to a run with other settings"), Error);
 }
 
+TEST_CASE("fine-tuning only the last layer leaves the body as it was") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto base = tiny_run(dir);
+  base.steps = 3;
+  base.output = dir / "base.safetensors";
+  train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  auto tune = base;
+  tune.init = base.output;
+  tune.train_last_layer_only = true;
+  tune.output = dir / "tuned.safetensors";
+  tune.checkpoint = dir / "tuned.ckpt";
+  train::train_model(tune, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  const auto a = io::read_safetensors(base.output), b = io::read_safetensors(tune.output);
+  const std::string last = a.tensors.back().first;  // the deconv bias sorts last in file order
+  int changed = 0;
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    const auto& x = a.tensors[i].second;
+    const auto& y = b.tensors[i].second;
+    const bool same = std::equal(x.values().begin(), x.values().end(), y.values().begin());
+    const bool in_last_layer = a.tensors[i].first.rfind(last.substr(0, last.find('.')) + ".", 0) == 0;
+    CAPTURE(a.tensors[i].first);
+    CHECK(same != in_last_layer);
+    changed += same ? 0 : 1;
+  }
+  CHECK(changed == 2);  // weight and bias of the transposed conv
+}
+
 TEST_CASE("cosine schedule runs from start to end") {
   CHECK(train::cosine_learning_rate(1e-3, 1e-5, 0, 100) == doctest::Approx(1e-3));
   CHECK(train::cosine_learning_rate(1e-3, 1e-5, 50, 100) == doctest::Approx((1e-3 + 1e-5) / 2));
