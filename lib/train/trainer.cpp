@@ -225,7 +225,9 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
 
     const bool validate_now = o.validate_every > 0 && state.step % o.validate_every == 0;
     if (validate_now && !validation.empty()) state.validation_psnr = validate();
-    if (std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0 || validate_now ||
+    // Report the first step at once (the starting loss), then about once a second.
+    if (state.step == first_step + 1 || std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0 ||
+        validate_now ||
         state.step == o.steps) {
       recent_loss = loss_sum / std::max(1, loss_count);
       loss_sum = 0;
