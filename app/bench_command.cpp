@@ -72,12 +72,12 @@ Examples:
       return 0;
     }
     o->bench.opencv = !o->no_opencv;
-    if (!o->fresh_memory) {
-      // Keep freed tensors in the heap for the next layer instead of returning them to the
-      // kernel, which would map and clear their pages again on every call: glibc maps
-      // every block above its mmap threshold (at most 32 MB) afresh.
-      mallopt(M_MMAP_MAX, 0);
-      mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    if (o->fresh_memory) {
+      // main() keeps freed tensors in the heap; this restores glibc's defaults (large
+      // blocks mapped afresh, and returned to the kernel) to show what that saves.
+      mallopt(M_MMAP_MAX, 65536);
+      mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+      mallopt(M_TRIM_THRESHOLD, 128 * 1024);
     }
     const std::string isa = ops::x86::isa_name(ops::x86::active_isa());
     if (!o->json) {

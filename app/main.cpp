@@ -1,4 +1,6 @@
 // upsample: upscale images with classical and learned upsamplers, and see their artifacts.
+#include <malloc.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -31,6 +33,10 @@ int main(int argc, char** argv) {
   logger->set_pattern("%^%l%$: %v");
   spdlog::set_default_logger(logger);
   upsample::io::install_interrupt_cleanup();
+  // Layer outputs are large and short-lived: served from fresh mmap()s, each one costs
+  // page faults and kernel zeroing on every use. Keeping them in the heap reuses pages.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 
   CLI::App app{"upsample: upscale images with classical and learned upsamplers, and see their artifacts", "upsample"};
   app.set_version_flag("--version", std::string("upsample ") + UPSAMPLE_VERSION);
