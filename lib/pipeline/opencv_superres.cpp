@@ -2,7 +2,7 @@
 // users can compare the pretrained models they can download with ours: `-m opencv:PATH`.
 #include <algorithm>
 #include <mutex>
-#include <regex>
+#include <cctype>
 
 #include <opencv2/dnn_superres.hpp>
 #include <opencv2/imgproc.hpp>
@@ -58,16 +58,17 @@ class OpenCvSuperResUpscaler final : public Upscaler {
 
 std::unique_ptr<Upscaler> opencv_superres_upscaler(const std::filesystem::path& path, int scale) {
   // OpenCV needs the algorithm and scale the graph was made for; the published files are
-  // named after both (FSRCNN_x2.pb, ESPCN_x3.pb, LapSRN_x8.pb, EDSR_x4.pb).
-  static const std::regex pattern(R"((fsrcnn|espcn|lapsrn|edsr)(?:-small)?_x(\d))", std::regex::icase);
-  std::smatch m;
-  const std::string name = path.filename().string();
-  if (!std::regex_search(name, m, pattern))
+  // named after both (FSRCNN_x2.pb, FSRCNN-small_x3.pb, ESPCN_x3.pb, LapSRN_x8.pb, EDSR_x4.pb).
+  std::string name = path.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string algorithm;
+  for (const char* known : {"fsrcnn", "espcn", "lapsrn", "edsr"})
+    if (name.rfind(known, 0) == 0) algorithm = known;
+  const size_t x = name.find("_x");
+  if (algorithm.empty() || x == std::string::npos || x + 2 >= name.size() || !std::isdigit(static_cast<unsigned char>(name[x + 2])))
     throw Error(path.string() + ": cannot tell the OpenCV model's algorithm and scale from its name "
                                 "(expected e.g. FSRCNN_x2.pb, ESPCN_x3.pb, LapSRN_x4.pb)");
-  std::string algorithm = m[1].str();
-  std::transform(algorithm.begin(), algorithm.end(), algorithm.begin(), [](unsigned char c) { return std::tolower(c); });
-  const int file_scale = std::stoi(m[2].str());
+  const int file_scale = name[x + 2] - '0';
   if (file_scale != scale)
     throw Error(path.string() + ": this model upscales ×" + std::to_string(file_scale) + ", not ×" + std::to_string(scale));
   std::error_code ec;

@@ -11,6 +11,7 @@
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
 
 using namespace upsample;
 namespace fs = std::filesystem;
@@ -57,6 +58,25 @@ TEST_CASE("eval reproduces the published bicubic numbers on Set5 with the bicubi
     const double psnr = analysis::average(analysis::evaluate_upscaler(*bicubic, set, scale)).psnr;
     CHECK(std::round(psnr * 100) / 100 == doctest::Approx(published[scale - 2]));
   }
+}
+
+TEST_CASE("OpenCV dnn_superres models: named by file, scored as the issue quotes them") {
+  CHECK_THROWS_WITH_AS(pipeline::create_upscaler("opencv:/nowhere/model.pb", 2), doctest::Contains("cannot tell"), Error);
+  CHECK_THROWS_WITH_AS(pipeline::create_upscaler("opencv:/nowhere/FSRCNN_x3.pb", 2), doctest::Contains("upscales ×3, not ×2"),
+                       Error);
+  CHECK_THROWS_WITH_AS(pipeline::create_upscaler("opencv:/nowhere/FSRCNN_x2.pb", 2), doctest::Contains("no such model file"),
+                       Error);
+  const char* env = std::getenv("UPSAMPLE_DATA");
+  const fs::path data = env ? fs::path(env) : testing::source_dir() / "../shared/data";
+  const fs::path model = data / "anchors/opencv-dnn-superres/FSRCNN_x2.pb";
+  if (!fs::exists(model) || !fs::is_directory(data / "sr-bench/Set5")) {
+    MESSAGE("skipped: " << model.string() << " not found (set UPSAMPLE_DATA)");
+    return;
+  }
+  const auto set = analysis::load_eval_set(data / "sr-bench/Set5", 2);
+  const auto opencv = pipeline::create_upscaler("opencv:" + model.string(), 2);
+  const double psnr = analysis::average(analysis::evaluate_upscaler(*opencv, set, 2)).psnr;
+  CHECK(std::round(psnr * 100) / 100 == doctest::Approx(34.82));
 }
 
 }  // TEST_SUITE
