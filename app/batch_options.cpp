@@ -39,7 +39,7 @@ void apply_verbosity(bool quiet, int verbose) {
 }
 
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
-                      const nlohmann::json& extra) {
+                      const nlohmann::json& extra, const pipeline::AfterSave& after_save) {
   pipeline::BatchOptions batch;
   for (const auto& in : o.inputs) batch.inputs.emplace_back(in);
   batch.recursive = o.recursive;
@@ -70,6 +70,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.quality = o.quality;
   run.format = o.format;
   run.existing = batch.existing;
+  run.after_save = after_save;
   BatchReport report(plan.tasks.size(), o.quiet);
   pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) { report.on_done(t); });
   report.print_summary();

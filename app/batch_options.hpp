@@ -32,9 +32,10 @@ struct BatchCliOptions {
 void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& default_name);
 
 // Plans and runs the batch: `step` turns one loaded image into its result. `label` and
-// `scale` fill the name template; `extra` goes into the --json document.
+// `scale` fill the name template; `extra` goes into the --json document; `after_save`
+// runs after each output is written.
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
-                      const nlohmann::json& extra);
+                      const nlohmann::json& extra, const pipeline::AfterSave& after_save = {});
 
 // Applies -q / -v to the logger.
 void apply_verbosity(bool quiet, int verbose);

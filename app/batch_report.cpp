@@ -80,6 +80,7 @@ nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::js
                         {"input_size", {t.input_size.width, t.input_size.height}},
                         {"output_size", {t.output_size.width, t.output_size.height}},
                         {"warnings", t.warnings}};
+    if (t.extra.is_object()) f.update(t.extra);
     files.push_back(std::move(f));
   }
   nlohmann::json doc = extra;

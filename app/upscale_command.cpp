@@ -1,6 +1,7 @@
 // The main job: upscale image files and folders with one method.
 #include <memory>
 
+#include "analysis/heatmap_render.hpp"
 #include "batch_options.hpp"
 #include "commands.hpp"
 #include "pipeline/method_registry.hpp"
@@ -15,7 +16,30 @@ struct UpscaleOptions {
   int scale = 2;
   std::string method = "bicubic";
   int tile = 0;
+  bool heatmap = false;
 };
+
+// --heatmap: measures each output as computed (before any lossy encoding), writes
+// {output stem}_heatmap.png beside it and adds the scores to its --json entry.
+pipeline::AfterSave heatmap_writer(int scale, bool overwrite) {
+  return [scale, overwrite](pipeline::FileTask& task, const cv::Mat& result) {
+    analysis::CheckerboardAnalysis measured;
+    try {
+      measured = analysis::analyse_checkerboard(result, scale);
+    } catch (const Error& e) {  // e.g. an image too small to hold a few periods: the output itself is fine
+      task.warnings.push_back(task.output.string() + ": no heatmap: " + e.what());
+      return;
+    }
+    const std::filesystem::path path = analysis::heatmap_path_for(task.output);
+    const std::string title = task.output.filename().string() + "\n" + analysis::describe_score(measured.score);
+    io::save_image(path, analysis::render_heatmap(measured.map, result, title),
+                   {"png", {}, overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse});
+    task.extra["checkerboard"] = {{"heatmap", path.string()},
+                                  {"mean", measured.score.mean},
+                                  {"p99", measured.score.p99},
+                                  {"spectral_ratio", measured.score.spectral_ratio}};
+  };
+}
 }  // namespace
 
 Command add_upscale_command(CLI::App& app) {
@@ -26,9 +50,13 @@ Command add_upscale_command(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--heatmap", o->heatmap,
+               "Also write {output stem}_heatmap.png beside each output: where the method leaves checkerboard "
+               "artifacts, with their scores in --json");
   add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
   return {&app, [o]() {
     apply_verbosity(o->batch.quiet, o->batch.verbose);
+    if (o->heatmap && o->scale < 2) throw UsageError("--heatmap needs a scale of 2 or more (-s)");
     std::unique_ptr<pipeline::Upscaler> upscaler;
     try {
       upscaler = pipeline::create_upscaler(o->method, o->scale, {o->tile});
@@ -42,7 +70,8 @@ Command add_upscale_command(CLI::App& app) {
     // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
     const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
     return run_batch_command(o->batch, label, o->scale,
-                             [&up](const cv::Mat& image) { return pipeline::upscale_image(image, up); }, extra);
+                             [&up](const cv::Mat& image) { return pipeline::upscale_image(image, up); }, extra,
+                             o->heatmap ? heatmap_writer(o->scale, o->batch.overwrite) : pipeline::AfterSave{});
   }};
 }
 

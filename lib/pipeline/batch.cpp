@@ -212,6 +212,7 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   if (report.dropped_alpha) task.warnings.push_back(task.output.string() + ": the format has no alpha channel, alpha dropped");
   if (report.reduced_to_8bit) task.warnings.push_back(task.output.string() + ": the format holds 8 bits, reduced from 16");
   task.output_bytes = report.bytes_written;
+  if (options.after_save) options.after_save(task, result);
   task.status = FileStatus::Written;
   task.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "io/image_io.hpp"
@@ -40,6 +41,7 @@ struct FileTask {
   double seconds = 0;
   std::uintmax_t input_bytes = 0, output_bytes = 0;
   cv::Size input_size, output_size;
+  nlohmann::json extra = nlohmann::json::object();  // fields a command adds to the file's --json entry
 };
 
 struct BatchPlan {
@@ -57,12 +59,16 @@ std::string expand_name_template(const std::string& name_template, const std::st
                                  int scale, const std::string& ext);
 
 using ImageStep = std::function<cv::Mat(const cv::Mat&)>;
+// Runs once a task's output is written, with the image written (e.g. --heatmap); it may
+// fill task.extra. An exception fails the task with its message.
+using AfterSave = std::function<void(FileTask& task, const cv::Mat& result)>;
 
 struct RunOptions {
   int jobs = 1;                  // images processed at once
   std::optional<int> quality;    // JPEG/WebP quality
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
+  AfterSave after_save;          // optional
 };
 
 // Runs every Pending task: load, `step`, save atomically. `on_done` is called once per
