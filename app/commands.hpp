@@ -18,10 +18,11 @@ struct Command {
 // The main job: `upsample INPUT... -s N -m METHOD -o OUT` (options on the root app).
 Command add_upscale_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_deblur_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_artifacts_command(CLI::App& app);
-Command add_models_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_models_command(CLI::App& app);
 // argc/argv are recorded in the trained model's metadata.
 Command add_train_command(CLI::App& app, int argc, char** argv);
 

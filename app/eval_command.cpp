@@ -8,6 +8,8 @@
 #include "analysis/evaluation.hpp"
 #include "batch_options.hpp"
 #include "commands.hpp"
+#include "deblur/deblurrer.hpp"
+#include "deblur/evaluation.hpp"
 #include "method_list.hpp"
 #include "tensor/error.hpp"
 
@@ -20,6 +22,10 @@ struct EvalOptions {
   std::vector<int> scales = {2};
   std::vector<std::string> methods = {"bicubic"};
   bool csv = false, json = false, per_image = false, quiet = false;
+  std::string task = "sr";  // deblur: --blur, --noise, --nsr, --iterations below
+  std::vector<std::string> blurs = {"gaussian:1.6"};
+  std::vector<double> noises = {2.0}, nsrs = {0.005, 0.01, 0.02};  // Wiener: best of a small sweep
+  std::vector<int> iterations = {30};
   int verbose = 0;
 };
 
@@ -34,7 +40,7 @@ void print_table(const std::vector<Row>& rows, const std::vector<std::string>& m
   std::string current;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    const std::string block = r.data + " ×" + std::to_string(r.scale);
+    const std::string block = r.scale == 1 ? r.data : r.data + " ×" + std::to_string(r.scale);
     if (block != current) {
       current = block;
       std::printf("\n%s (Y PSNR dB / SSIM)\n%-16s", block.c_str(), "image");
@@ -52,6 +58,27 @@ void print_table(const std::vector<Row>& rows, const std::vector<std::string>& m
   }
 }
 
+// --task deblur: every image of `folder` under each blur and noise level, restored by each
+// method (wiener and richardson-lucy are told the blur); one table block per condition.
+void evaluate_deblurring(const EvalOptions& o, const std::string& folder, std::vector<Row>& rows,
+                         std::vector<std::string>& shown_methods) {
+  const std::string data = std::filesystem::path(folder).filename().string();
+  for (const auto& blur : o.blurs)
+    for (double noise : o.noises) {
+      const auto set = deblur::load_deblur_eval_set(folder, blur, noise);
+      char condition[160];
+      std::snprintf(condition, sizeof condition, "%s %s noise %g", data.c_str(), blur.c_str(), noise);
+      for (const auto& [label, restorer] : deblur::create_deblurrers(o.methods, blur, o.nsrs, o.iterations)) {
+        spdlog::info("{}: {} on {} images", condition, label, set.size());
+        auto scores = deblur::evaluate_deblurrer(*restorer, set);
+        scores.push_back(analysis::average(scores));
+        for (const auto& s : scores) rows.push_back({condition, label, s.name, 1, s});
+        if (std::find(shown_methods.begin(), shown_methods.end(), label) == shown_methods.end())
+          shown_methods.push_back(label);
+      }
+    }
+}
+
 }  // namespace
 
 Command add_eval_command(CLI::App& app) {
@@ -61,6 +88,19 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("-s,--scale", o->scales, "Scale(s) to evaluate")->capture_default_str();
   cmd->add_option("-m,--method", o->methods,
                   "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--task", o->task, "sr (upscaling), or deblur (blur each image, then restore it)")
+      ->check(CLI::IsMember({"sr", "deblur"}))
+      ->capture_default_str();
+  cmd->add_option("--blur", o->blurs, "deblur: blur kernel(s), gaussian:SIGMA, motion:LENGTH,ANGLE, box:N")
+      ->capture_default_str();
+  cmd->add_option("--noise", o->noises, "deblur: Gaussian noise σ(s) in 8-bit levels, added after the blur")
+      ->capture_default_str();
+  cmd->add_option("--nsr", o->nsrs, "deblur: Wiener noise-to-signal ratio(s), each one a column")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "deblur: Richardson-Lucy iteration count(s)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_flag("--per-image", o->per_image, "Show every image, not only the averages");
@@ -77,12 +117,18 @@ published baseline (Set5 33.66 / 30.39 / 28.42 dB at x2 / x3 / x4).
 Examples:
   upsample eval --data ../shared/data/sr-bench/Set5 -s 2 -s 3 -s 4 -m bicubic,fsrcnn,espcn
   upsample eval --data ../shared/data/sr-bench/Set14 -s 3 -m all --per-image
-  upsample eval --data Set5 -s 2 -s 4 -m fsrcnn,opencv:../shared/data/anchors/opencv-dnn-superres/FSRCNN_x{scale}.pb)");
-  return {cmd, [o]() {
+  upsample eval --data Set5 -s 2 -s 4 -m fsrcnn,opencv:../shared/data/anchors/opencv-dnn-superres/FSRCNN_x{scale}.pb
+  upsample eval --task deblur --blur gaussian:1.6 --noise 2 --data Set14 -m deblur,wiener,none --nsr 0.002,0.005)");
+  return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             std::vector<Row> rows;
             std::vector<std::string> shown_methods;
+            if (o->task == "deblur" && cmd->count("--method") == 0) o->methods = {"deblur", "wiener", "none"};
             for (const auto& folder : o->data) {
+              if (o->task == "deblur") {
+                evaluate_deblurring(*o, folder, rows, shown_methods);
+                continue;
+              }
               for (int scale : o->scales) {
                 const auto set = analysis::load_eval_set(folder, scale);
                 const std::string data = std::filesystem::path(folder).filename().string();

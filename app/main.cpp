@@ -46,11 +46,12 @@ int main(int argc, char** argv) {
   const std::vector<upsample::app::Command> commands = {
       upsample::app::add_upscale_command(app),
       upsample::app::add_eval_command(app),
+      upsample::app::add_deblur_command(app),
       upsample::app::add_compare_command(app),
       upsample::app::add_artifacts_command(app),
       upsample::app::add_bench_command(app),
-      upsample::app::add_train_command(app, argc, argv),
       upsample::app::add_models_command(app),
+      upsample::app::add_train_command(app, argc, argv),
   };
 
   try {

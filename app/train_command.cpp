@@ -19,6 +19,7 @@ namespace {
 struct TrainCliOptions {
   train::TrainOptions train;
   std::string arch = "fsrcnn";
+  std::string task = "sr";
   int scale = 3;
   std::vector<std::string> hyper;
   std::vector<std::string> data = {"../shared/data/sr-train/T91", "../shared/data/sr-train/BSD200"};
@@ -43,6 +44,9 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<TrainCliOptions>();
   for (int i = 0; i < argc; ++i) o->train.command_line += (i ? " " : "") + std::string(argv[i]);
   CLI::App* cmd = app.add_subcommand("train", "Train a super-resolution model (fsrcnn, espcn, resizeconv)");
+  cmd->add_option("--task", o->task, "sr, or deblur (arch deblur at scale 1, on patches blurred on the fly)")
+      ->check(CLI::IsMember({"sr", "deblur"}))
+      ->capture_default_str();
   cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv")->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the trained model (.safetensors)")->required();
@@ -80,10 +84,16 @@ Examples:
   upsample train -m fsrcnn -s 3 -o weights/fsrcnn_x3.safetensors --steps 100000
   upsample train -m fsrcnn -s 2 --init weights/fsrcnn_x3.safetensors --last-layer-only -o fsrcnn_x2.safetensors
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
-  upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors)");
-  return {cmd, [o]() {
+  upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
+  upsample train --task deblur --set up=pixelshuffle --patch 64 --batch 16 -o deblur_x1.safetensors)");
+  return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             train::TrainOptions& t = o->train;
+            t.task = o->task;
+            if (o->task == "deblur") {  // the deblurring network keeps the size
+              if (cmd->count("--arch") == 0) o->arch = "deblur";
+              o->scale = 1;
+            }
             t.model = {{"arch", o->arch}, {"scale", std::to_string(o->scale)}};
             for (const auto& kv : o->hyper) {
               const auto eq = kv.find('=');

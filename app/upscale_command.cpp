@@ -4,6 +4,7 @@
 #include "analysis/heatmap_render.hpp"
 #include "batch_options.hpp"
 #include "commands.hpp"
+#include "deblur/deblurrer.hpp"
 #include "pipeline/method_registry.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
@@ -16,6 +17,7 @@ struct UpscaleOptions {
   int scale = 2;
   std::string method = "bicubic";
   int tile = 0;
+  bool deblur = false;
   bool heatmap = false;
 };
 
@@ -53,6 +55,7 @@ Command add_upscale_command(CLI::App& app) {
   app.add_flag("--heatmap", o->heatmap,
                "Also write {output stem}_heatmap.png beside each output: where the method leaves checkerboard "
                "artifacts, with their scores in --json");
+  app.add_flag("--deblur", o->deblur, "Deblur each image with our network before upscaling (see 'upsample deblur')");
   add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
   return {&app, [o]() {
     apply_verbosity(o->batch.quiet, o->batch.verbose);
@@ -66,11 +69,15 @@ Command add_upscale_command(CLI::App& app) {
       throw UsageError(e.what());
     }
     const pipeline::Upscaler& up = *upscaler;
-    const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale}};
+    const std::unique_ptr<pipeline::Upscaler> deblurrer = o->deblur ? deblur::deblurring_network(o->tile) : nullptr;
+    const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale}, {"deblur", o->deblur}};
     // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
     const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
     return run_batch_command(o->batch, label, o->scale,
-                             [&up](const cv::Mat& image) { return pipeline::upscale_image(image, up); }, extra,
+                             [&up, &deblurrer](const cv::Mat& image) {
+                               return pipeline::upscale_image(deblurrer ? pipeline::upscale_image(image, *deblurrer) : image, up);
+                             },
+                             extra,
                              o->heatmap ? heatmap_writer(o->scale, o->batch.overwrite) : pipeline::AfterSave{});
   }};
 }

@@ -11,9 +11,11 @@ namespace upsample::models {
 Architecture fsrcnn_architecture();
 Architecture espcn_architecture();
 Architecture resizeconv_architecture();
+Architecture deblur_architecture();
 
 const std::vector<Architecture>& architectures() {
-  static const std::vector<Architecture> all = {fsrcnn_architecture(), espcn_architecture(), resizeconv_architecture()};
+  static const std::vector<Architecture> all = {fsrcnn_architecture(), espcn_architecture(), resizeconv_architecture(),
+                                                   deblur_architecture()};
   return all;
 }
 

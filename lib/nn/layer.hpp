@@ -33,6 +33,13 @@ class Layer {
   virtual int upscale() const { return 1; }
   // Input pixels on each side that can influence one output pixel: the halo a tile needs.
   virtual int context() const { return 0; }
+  // Tiles must start at multiples of this many input pixels (a layer that downsamples by
+  // stride 2^k internally needs 2^k so a tile's grid matches the whole image's).
+  virtual int alignment() const { return 1; }
+  // Bytes of activations one forward pass holds at its peak (for choosing a tile size).
+  virtual double working_bytes(const Shape& input) const {
+    return 4.0 * static_cast<double>(input.numel() + output_shape(input).numel());
+  }
   // Useful floating-point operations for an input of this shape (multiply-add = 2).
   virtual double flops(const Shape& /*input*/) const { return 0.0; }
   // Names the layer's parameters with a prefix (its index in a Sequential).

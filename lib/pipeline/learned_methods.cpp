@@ -42,7 +42,7 @@ class LearnedUpscaler final : public Upscaler {
     const int s = model_->scale();
     const int tile = tile_for(image.size());
     cv::Mat out(image.rows * s, image.cols * s, image.type());
-    for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo))) {
+    for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net))) {
       const cv::Mat region = to_unit_float(image(t.padded));
       const cv::Mat result = upscale_region(region, s);
       const TileOutput where = tile_output(t, s);
@@ -130,6 +130,7 @@ std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model
 
 void register_learned_methods(MethodRegistry& registry) {
   for (const auto& arch : models::architectures()) {
+    if (arch.defaults.count("task") && arch.defaults.at("task") != "sr") continue;  // deblur: scale 1, its own command
     const std::string name = arch.name;
     registry.add({name, arch.summary, {2, 3, 4}, true, [name](int scale, const UpscalerOptions& options) {
                     return upscaler_from_model_file(find_weights(name, scale), scale, options);

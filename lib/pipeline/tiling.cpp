@@ -6,9 +6,13 @@
 
 namespace upsample::pipeline {
 
-std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo) {
+std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo, int alignment) {
   const cv::Rect whole(0, 0, image.width, image.height);
   if (tile <= 0) return {{whole, whole}};
+  if (alignment > 1) {
+    tile = (tile + alignment - 1) / alignment * alignment;
+    halo = (halo + alignment - 1) / alignment * alignment;
+  }
   std::vector<Tile> tiles;
   for (int y = 0; y < image.height; y += tile)
     for (int x = 0; x < image.width; x += tile) {
@@ -24,15 +28,20 @@ TileOutput tile_output(const Tile& t, int s) {
           cv::Rect(t.core.x * s, t.core.y * s, t.core.width * s, t.core.height * s)};
 }
 
+int tile_alignment(const nn::Sequential& net) {
+  int alignment = 1;
+  for (size_t i = 0; i < net.size(); ++i) alignment = std::max(alignment, net[i].alignment());
+  return alignment;
+}
+
 namespace {
-// Peak bytes of one forward pass: the largest input + output pair of any layer.
+// Peak bytes of one forward pass: the most any layer holds (its input + output for most).
 double peak_activation_bytes(const nn::Sequential& net, const Shape& input) {
   double peak = 0;
   Shape s = input;
   for (size_t i = 0; i < net.size(); ++i) {
-    const Shape next = net[i].output_shape(s);
-    peak = std::max(peak, 4.0 * static_cast<double>(s.numel() + next.numel()));
-    s = next;
+    peak = std::max(peak, net[i].working_bytes(s));
+    s = net[i].output_shape(s);
   }
   return peak;
 }
@@ -76,7 +85,7 @@ cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int t
   const int s = net.upscale();
   const int halo = net.halo();
   cv::Mat out(image.rows * s, image.cols * s, image.type());
-  for (const Tile& t : plan_tiles(image.size(), tile, halo)) {
+  for (const Tile& t : plan_tiles(image.size(), tile, halo, tile_alignment(net))) {
     const Tensor result = net.forward(mat_to_tensor(image(t.padded)));
     const TileOutput where = tile_output(t, s);
     tensor_to_mat(result)(where.inside).copyTo(out(where.target));

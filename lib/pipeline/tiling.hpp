@@ -16,7 +16,12 @@ struct Tile {
 };
 
 // Cuts `image` into tiles of at most `tile`×`tile` core pixels (tile ≤ 0: one tile).
-std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo);
+// With `alignment` > 1 the tile edge and the halo are rounded up to multiples of it, so
+// every padded tile starts at a multiple of `alignment` (see tile_alignment).
+std::vector<Tile> plan_tiles(cv::Size image, int tile, int halo, int alignment = 1);
+
+// The alignment `net`'s tiles need: the largest alignment() of its layers, in input pixels.
+int tile_alignment(const nn::Sequential& net);
 
 // Where a tile's result goes, for a network that upscales by `scale`: `inside` is the
 // core within the tile's (padded) output, `target` the core within the whole output.

@@ -9,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/evaluation.hpp"
+#include "deblur/evaluation.hpp"
 #include "io/safetensors.hpp"
 #include "ops/losses.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
 #include "train/adam.hpp"
+#include "train/deblur_data.hpp"
 #include "train/patch_dataset.hpp"
 
 namespace upsample::train {
@@ -142,22 +144,48 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   const int scale = model.scale();
   if (model.channels() != 1) throw Error("train: only Y-channel models can be trained for now");
 
-  PatchDatasetOptions data_options;
-  data_options.folders = o.train_folders;
-  data_options.scale = scale;
+  // The task picks the training pairs and the validation: (input, target) batches of
+  // o.batch patches of o.lr_patch pixels (input size).
+  const bool deblur = o.task == "deblur";
+  if (!deblur && o.task != "sr") throw Error("train: the task must be sr or deblur, not '" + o.task + "'");
+  const auto model_task = model.metadata().find("task");
+  if (deblur != (model_task != model.metadata().end() && model_task->second == "deblur"))
+    throw Error("train: a " + model.arch() + " model is not trained for the " + o.task + " task");
+  std::function<void(std::mt19937&, Tensor&, Tensor&)> sample_batch;
   const auto data_start = Clock::now();
-  const PatchDataset data = PatchDataset::build(data_options, log);
-  log("training data: " + std::to_string(data.files()) + " images, " + std::to_string(data.pairs()) +
-      " LR/HR pairs with down-scaling augmentation, prepared in " +
-      std::to_string(std::chrono::duration<double>(Clock::now() - data_start).count()).substr(0, 4) + " s");
+  if (deblur) {
+    DeblurDataOptions data_options;
+    data_options.folders = o.train_folders;
+    auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
+    log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
+        " sharp images with down-scaling augmentation, blurred on the fly");
+    sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
+      data->sample(rng, o.batch, o.lr_patch, in, target);
+    };
+  } else {
+    PatchDatasetOptions data_options;
+    data_options.folders = o.train_folders;
+    data_options.scale = scale;
+    auto data = std::make_shared<const PatchDataset>(PatchDataset::build(data_options, log));
+    log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->pairs()) +
+        " LR/HR pairs with down-scaling augmentation, prepared in " +
+        std::to_string(std::chrono::duration<double>(Clock::now() - data_start).count()).substr(0, 4) + " s");
+    sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
+      data->sample(rng, o.batch, o.lr_patch, in, target);
+    };
+  }
 
   std::vector<analysis::EvalImage> validation;
-  if (o.validation_folder) validation = analysis::load_eval_set(*o.validation_folder, scale);
+  std::vector<deblur::DeblurEvalImage> deblur_validation;
+  if (o.validation_folder && deblur) deblur_validation = deblur::load_deblur_validation_set(*o.validation_folder);
+  else if (o.validation_folder) validation = analysis::load_eval_set(*o.validation_folder, scale);
+  const bool has_validation = !validation.empty() || !deblur_validation.empty();
   // The model being trained, seen as an upscaler (no ownership: it lives in model_owner).
   const std::shared_ptr<const models::Model> model_view(&model, [](const models::Model*) {});
   const auto validator = pipeline::upscaler_for_model(model_view);
   auto validate = [&] {
     model.net().weights_changed();
+    if (deblur) return analysis::average(deblur::evaluate_deblurrer(*validator, deblur_validation)).psnr;
     return validation.empty() ? 0.0 : analysis::average(analysis::evaluate_upscaler(*validator, validation, scale)).psnr;
   };
 
@@ -210,7 +238,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
       return {false, recent_loss, state.validation_psnr, elapsed(), state.step};
     }
     const double lr = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.step, o.steps);
-    data.sample(rng, o.batch, o.lr_patch, lr_batch, hr_batch);
+    sample_batch(rng, lr_batch, hr_batch);
     model.net().zero_grad();
     const Tensor prediction = model.net().forward_train(lr_batch);
     const ops::LossResult loss = compute_loss(o.loss, prediction, hr_batch);
@@ -224,7 +252,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     ++loss_count;
 
     const bool validate_now = o.validate_every > 0 && state.step % o.validate_every == 0;
-    if (validate_now && !validation.empty()) state.validation_psnr = validate();
+    if (validate_now && has_validation) state.validation_psnr = validate();
     // Report the first step at once (the starting loss), then about once a second.
     if (state.step == first_step + 1 || std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0 ||
         validate_now ||
@@ -239,7 +267,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
       log("checkpoint saved at step " + std::to_string(state.step));
     }
   }
-  if (!validation.empty()) state.validation_psnr = validate();
+  if (has_validation) state.validation_psnr = validate();
   checkpoint();
 
   models::Metadata& meta = model.metadata();
@@ -256,7 +284,9 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   }
   model.net().weights_changed();
   for (const auto& folder : o.final_eval_folders) {
-    const auto scores = analysis::average(analysis::evaluate_upscaler(*validator, analysis::load_eval_set(folder, scale), scale));
+    const auto scores =
+        deblur ? analysis::average(deblur::evaluate_deblurrer(*validator, deblur::load_deblur_validation_set(folder)))
+               : analysis::average(analysis::evaluate_upscaler(*validator, analysis::load_eval_set(folder, scale), scale));
     const std::string name = folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string();
     char psnr[32], ssim[32];
     std::snprintf(psnr, sizeof psnr, "%.2f", scores.psnr);

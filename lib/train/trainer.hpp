@@ -15,6 +15,7 @@ namespace upsample::train {
 
 struct TrainOptions {
   models::Metadata model;                         // arch, scale and hyper-parameters
+  std::string task = "sr";                        // sr, or deblur: sharp patches blurred on the fly (deblur_data.hpp)
   std::optional<std::filesystem::path> init;      // start from this model's weights (fine-tuning)
   bool train_last_layer_only = false;             // freeze all but the last parameterised layer
   std::vector<std::filesystem::path> train_folders;

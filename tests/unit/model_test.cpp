@@ -40,6 +40,7 @@ TEST_SUITE("models") {
 
 TEST_CASE("every architecture upscales by its scale and names parameters like PyTorch") {
   for (const auto& arch : models::architectures()) {
+    if (arch.defaults.count("task")) continue;  // not super-resolution: tested in its own file
     for (int scale : {2, 3, 4}) {
       CAPTURE(arch.name);
       CAPTURE(scale);
@@ -84,6 +85,7 @@ TEST_CASE("a saved model reloads with identical outputs; bad files are refused b
 
 TEST_CASE("tiled inference equals whole-image inference on sizes that are not tile multiples") {
   for (const auto& arch : models::architectures()) {
+    if (arch.defaults.count("task")) continue;  // not super-resolution: tested in its own file
     for (int scale : {2, 3}) {
       CAPTURE(arch.name);
       CAPTURE(scale);

@@ -1,0 +1,63 @@
+// `upsample deblur`: remove blur from image files and folders, with our network (blind) or
+// a classical deconvolution told the blur; the same batch behaviour as the main job.
+#include <memory>
+
+#include "batch_options.hpp"
+#include "commands.hpp"
+#include "deblur/deblurrer.hpp"
+#include "pipeline/upscale_image.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::app {
+
+namespace {
+struct DeblurCliOptions {
+  BatchCliOptions batch;
+  std::string method = "deblur";
+  deblur::DeblurOptions deblur;
+};
+}  // namespace
+
+Command add_deblur_command(CLI::App& app) {
+  auto o = std::make_shared<DeblurCliOptions>();
+  CLI::App* cmd = app.add_subcommand("deblur", "Remove blur from images (our network, Wiener, Richardson-Lucy)");
+  cmd->add_option("-m,--method", o->method, "Method: " + deblur::deblur_method_names())->capture_default_str();
+  cmd->add_option("--psf", o->deblur.psf,
+                  "The blur to undo, for wiener and richardson-lucy: gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, box:N");
+  cmd->add_option("--nsr", o->deblur.nsr, "Wiener noise-to-signal ratio (larger = smoother)")->capture_default_str();
+  cmd->add_option("--iterations", o->deblur.iterations, "Richardson-Lucy iterations")->capture_default_str();
+  cmd->add_option("--tile", o->deblur.tile, "Tile size in pixels for the network (0 = automatic)")
+      ->check(CLI::NonNegativeNumber);
+  add_batch_options(*cmd, o->batch, "{stem}_{method}.{ext}");
+  cmd->footer(R"(
+The network is blind: it was trained on Gaussian (sigma 0.5-3) and motion (3-15 px, any
+angle) blurs with a little noise, and needs no --psf. Wiener and Richardson-Lucy must be
+told the blur.
+
+Examples:
+  upsample deblur photo.jpg -o sharp.png
+  upsample deblur shots/ -r -o sharp/ -j 2
+  upsample deblur photo.jpg -m wiener --psf gaussian:1.6 --nsr 0.01
+  upsample deblur photo.jpg -m richardson-lucy --psf motion:9,30 --iterations 30)");
+  return {cmd, [o, cmd]() {
+            apply_verbosity(o->batch.quiet, o->batch.verbose);
+            if (!o->deblur.psf.empty() && !deblur::needs_psf(o->method))
+              throw UsageError("--psf is for wiener and richardson-lucy; '" + o->method + "' does not take the blur");
+            if (cmd->count("--nsr") && o->method != "wiener") throw UsageError("--nsr is for -m wiener");
+            if (cmd->count("--iterations") && o->method != "richardson-lucy")
+              throw UsageError("--iterations is for -m richardson-lucy");
+            const std::unique_ptr<pipeline::Upscaler> deblurrer = deblur::create_deblurrer(o->method, o->deblur);
+            const pipeline::Upscaler& restore = *deblurrer;
+            nlohmann::json extra = {{"command", "deblur"}, {"method", o->method}};
+            if (deblur::needs_psf(o->method)) extra["psf"] = o->deblur.psf;
+            if (o->method == "wiener") extra["nsr"] = o->deblur.nsr;
+            if (o->method == "richardson-lucy") extra["iterations"] = o->deblur.iterations;
+            const std::string label =
+                o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
+            return run_batch_command(o->batch, label, 1,
+                                     [&restore](const cv::Mat& image) { return pipeline::upscale_image(image, restore); },
+                                     extra);
+          }};
+}
+
+}  // namespace upsample::app

@@ -1,0 +1,117 @@
+#include "deblur/deblurrer.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "deblur/classical.hpp"
+#include "models/model.hpp"
+#include "pipeline/colour.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
+#include "train/blur_kernels.hpp"
+
+namespace upsample::deblur {
+
+namespace {
+
+// A classical restoration as a scale-1 "upscaler": every colour channel is restored
+// (the blur smeared them all), in floating point, then rounded back to the input's depth.
+class ClassicalDeblurrer final : public pipeline::Upscaler {
+ public:
+  using Restore = std::function<cv::Mat(const cv::Mat&)>;
+  explicit ClassicalDeblurrer(Restore restore) : restore_(std::move(restore)) {}
+  int scale() const override { return 1; }
+  cv::Mat upscale_y(const cv::Mat& y) const override { return restore_(y); }
+  cv::Mat upscale(const cv::Mat& image) const override {
+    const cv::Mat restored = restore_(pipeline::to_unit_float(image));
+    return pipeline::from_unit_float(restored, image.depth());
+  }
+
+ private:
+  Restore restore_;
+};
+
+std::string format_nsr(double nsr) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", nsr);
+  return text;
+}
+
+}  // namespace
+
+std::string deblur_method_names() { return "deblur, wiener, richardson-lucy, none (or PATH.safetensors)"; }
+
+bool needs_psf(const std::string& method) { return method == "wiener" || method == "richardson-lucy"; }
+
+std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, const DeblurOptions& o) {
+  if (needs_psf(method) && o.psf.empty())
+    throw UsageError(method + " needs the blur it should undo: --psf gaussian:SIGMA, motion:LENGTH,ANGLE or box:N");
+  cv::Mat psf;
+  if (needs_psf(method)) {
+    try {
+      psf = train::parse_blur_kernel(o.psf);
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (method == "wiener") {
+    if (!(o.nsr > 0)) throw UsageError("--nsr must be > 0");
+    const double nsr = o.nsr;
+    return std::make_unique<ClassicalDeblurrer>([psf, nsr](const cv::Mat& x) { return wiener_deconvolve(x, psf, nsr); });
+  }
+  if (method == "richardson-lucy") {
+    if (o.iterations < 1) throw UsageError("--iterations must be ≥ 1");
+    const int iterations = o.iterations;
+    return std::make_unique<ClassicalDeblurrer>(
+        [psf, iterations](const cv::Mat& x) { return richardson_lucy(x, psf, iterations); });
+  }
+  if (method == "none") return std::make_unique<ClassicalDeblurrer>([](const cv::Mat& x) { return x.clone(); });
+  std::filesystem::path model_file;
+  if (method == "deblur") model_file = pipeline::find_weights("deblur", 1);
+  else if (method.ends_with(".safetensors")) model_file = method;
+  else throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")");
+  std::shared_ptr<const models::Model> model;
+  try {
+    model = models::load_model(model_file);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  const auto task = model->metadata().find("task");
+  if (task == model->metadata().end() || task->second != "deblur" || model->scale() != 1)
+    throw UsageError(model_file.string() + ": not a deblurring model (its metadata says arch '" + model->arch() + "')");
+  return pipeline::upscaler_for_model(std::move(model), o.tile);
+}
+
+std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {
+  DeblurOptions options;
+  options.tile = tile;
+  return create_deblurrer("deblur", options);
+}
+
+std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_deblurrers(
+    const std::vector<std::string>& methods, const std::string& psf, const std::vector<double>& nsrs,
+    const std::vector<int>& iterations, int tile) {
+  std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
+  for (const auto& method : methods) {
+    DeblurOptions o;
+    o.psf = psf;
+    o.tile = tile;
+    if (method == "wiener") {
+      for (double nsr : nsrs) {
+        o.nsr = nsr;
+        out.emplace_back("wiener nsr=" + format_nsr(nsr), create_deblurrer(method, o));
+      }
+    } else if (method == "richardson-lucy") {
+      for (int n : iterations) {
+        o.iterations = n;
+        out.emplace_back("richardson-lucy " + std::to_string(n) + " it", create_deblurrer(method, o));
+      }
+    } else {
+      const std::string label = method.ends_with(".safetensors") ? std::filesystem::path(method).stem().string() : method;
+      out.emplace_back(label, create_deblurrer(method, o));
+    }
+  }
+  return out;
+}
+
+}  // namespace upsample::deblur

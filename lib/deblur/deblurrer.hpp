@@ -1,0 +1,45 @@
+#pragma once
+// Deblurring methods by name, as image-to-image steps with the Upscaler interface at
+// scale 1, so batches, the luma evaluation path and `--deblur` before upscaling reuse
+// everything the upscalers have (colour, alpha, 16-bit, tiling):
+//   deblur            our trained network (weights/deblur_x1.safetensors); blind
+//   PATH.safetensors  a deblurring model file
+//   wiener            Wiener deconvolution with a known PSF and noise-to-signal ratio
+//   richardson-lucy   Richardson–Lucy with a known PSF and a number of iterations
+//   none              the input unchanged (the baseline of the evaluation)
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/method_registry.hpp"
+
+namespace upsample::deblur {
+
+struct DeblurOptions {
+  std::string psf;        // blur kernel spec (train/blur_kernels.hpp), needed by wiener and richardson-lucy
+  double nsr = 0.01;      // Wiener's noise-to-signal power ratio
+  int iterations = 30;    // Richardson–Lucy iterations
+  int tile = 0;           // tile edge for the network (0 = automatic)
+};
+
+// "deblur, wiener, richardson-lucy, none" (plus PATH.safetensors).
+std::string deblur_method_names();
+// True for the methods that need options.psf.
+bool needs_psf(const std::string& method);
+
+// Throws UsageError for an unknown name, a missing PSF, or a model file that is not a
+// deblurring model; Error when our weights are not installed.
+std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, const DeblurOptions& options);
+
+// Our trained network (-m deblur), e.g. to deblur before upscaling.
+std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile = 0);
+
+// One restorer per method for comparisons: wiener once per NSR in `nsrs` (labelled
+// "wiener nsr=0.005") and richardson-lucy once per count in `iterations` ("richardson-lucy
+// 30 it"), so a sweep is one command; model files are labelled by their stem.
+std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_deblurrers(
+    const std::vector<std::string>& methods, const std::string& psf, const std::vector<double>& nsrs,
+    const std::vector<int>& iterations, int tile = 0);
+
+}  // namespace upsample::deblur

@@ -1,0 +1,79 @@
+#include "deblur/evaluation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <span>
+
+#include "analysis/metrics.hpp"
+#include "io/image_io.hpp"
+#include "tensor/error.hpp"
+#include "train/blur_kernels.hpp"
+
+namespace upsample::deblur {
+
+namespace fs = std::filesystem;
+
+std::vector<DeblurEvalImage> load_deblur_eval_set(const fs::path& folder, const std::string& blur_spec,
+                                                  double noise_levels, uint32_t seed) {
+  const cv::Mat kernel = train::parse_blur_kernel(blur_spec);
+  if (!(noise_levels >= 0)) throw Error("deblur evaluation: the noise level must be ≥ 0");
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(folder))
+    if (e.is_regular_file() && io::is_image_extension(io::extension_of(e.path()))) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
+  std::vector<DeblurEvalImage> set;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const cv::Mat hr = io::load_image(files[i]);
+    if (hr.depth() != CV_8U) throw Error(files[i].string() + ": the evaluation is defined on 8-bit images");
+    DeblurEvalImage image;
+    image.name = files[i].stem().string();
+    image.sharp_y = analysis::rgb_to_y_u8(hr);
+    image.border = train::kernel_radius(kernel);
+    if (image.sharp_y.rows <= 2 * image.border + 11 || image.sharp_y.cols <= 2 * image.border + 11)
+      throw Error(files[i].string() + ": too small for a " + blur_spec + " evaluation");
+    cv::Mat sharp;
+    image.sharp_y.convertTo(sharp, CV_32F, 1.0 / 255.0);
+    cv::Mat blurred = train::blur_image(sharp, kernel);
+    std::mt19937 rng(seed + static_cast<uint32_t>(i));
+    std::normal_distribution<float> unit(0.0f, 1.0f);
+    const auto sigma = static_cast<float>(noise_levels / 255.0);
+    for (int y = 0; y < blurred.rows; ++y)
+      for (float& v : std::span<float>(blurred.ptr<float>(y), static_cast<size_t>(blurred.cols)))
+        v = std::clamp(std::round((v + sigma * unit(rng)) * 255.0f) / 255.0f, 0.0f, 1.0f);
+    image.blurred_y = blurred;
+    set.push_back(std::move(image));
+  }
+  return set;
+}
+
+std::vector<DeblurEvalImage> load_deblur_validation_set(const fs::path& folder) {
+  std::vector<DeblurEvalImage> set;
+  for (const std::string spec : {"gaussian:1.6", "motion:9,30"})
+    for (auto& image : load_deblur_eval_set(folder, spec, 2.0)) {
+      image.name += " " + spec;
+      set.push_back(std::move(image));
+    }
+  return set;
+}
+
+std::vector<analysis::ImageScore> evaluate_deblurrer(const pipeline::Upscaler& restorer,
+                                                     const std::vector<DeblurEvalImage>& set) {
+  if (restorer.scale() != 1) throw Error("deblur evaluation: the method must keep the size (scale 1)");
+  std::vector<analysis::ImageScore> scores;
+  for (const auto& image : set) {
+    const auto start = std::chrono::steady_clock::now();
+    cv::Mat restored;
+    restorer.upscale_y(image.blurred_y).convertTo(restored, CV_8U, 255.0);  // rounds and saturates
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    scores.push_back({image.name, analysis::psnr_y(restored, image.sharp_y, image.border),
+                      analysis::ssim_y(restored, image.sharp_y, image.border), seconds});
+  }
+  return scores;
+}
+
+}  // namespace upsample::deblur

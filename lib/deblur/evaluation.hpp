@@ -1,0 +1,38 @@
+#pragma once
+// The deblurring evaluation: Y of each 8-bit HR image (BT.601, rounded), blurred with a
+// known kernel (mirrored borders), given Gaussian noise of `noise_levels` 8-bit levels
+// (fixed seed) and rounded to 8 bits as a file would be; restored on Y, rounded, and
+// scored by PSNR / SSIM with the kernel radius excluded on every side.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "analysis/evaluation.hpp"
+#include "pipeline/method_registry.hpp"
+
+namespace upsample::deblur {
+
+struct DeblurEvalImage {
+  std::string name;  // file stem
+  cv::Mat sharp_y;   // CV_8UC1
+  cv::Mat blurred_y; // CV_32FC1 in [0, 1], on 8-bit levels
+  int border = 0;    // pixels excluded on each side when scoring
+};
+
+// Every image in `folder` (sorted by name), blurred by `blur_spec`. The noise of image i
+// comes from seed + i, so every method sees the same noisy inputs.
+std::vector<DeblurEvalImage> load_deblur_eval_set(const std::filesystem::path& folder, const std::string& blur_spec,
+                                                  double noise_levels, uint32_t seed = 1);
+
+// The validation set of deblurring training: every image under the two target blurs of
+// issue 6 (gaussian:1.6 and motion:9,30, noise 2 levels), names suffixed by the blur.
+std::vector<DeblurEvalImage> load_deblur_validation_set(const std::filesystem::path& folder);
+
+// Restores every blurred image with `restorer` (its upscale_y at scale 1) and scores it.
+std::vector<analysis::ImageScore> evaluate_deblurrer(const pipeline::Upscaler& restorer,
+                                                     const std::vector<DeblurEvalImage>& set);
+
+}  // namespace upsample::deblur

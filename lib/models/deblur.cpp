@@ -1,0 +1,29 @@
+// The deblurring network: a U-Net (nn/unet.hpp) at scale 1 whose up-path is a transposed
+// conv, a pixel shuffle or a resize-conv, working on Y like the SR models.
+#include "models/model.hpp"
+#include "nn/unet.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::models {
+
+Architecture deblur_architecture() {
+  Architecture a;
+  a.name = "deblur";
+  a.summary = "deblurring U-Net: stride-2 convs down, deconv/pixelshuffle/resizeconv up, skips, global residual";
+  a.defaults = {{"task", "deblur"}, {"up", "deconv"}, {"depth", "2"}, {"width", "32"}, {"blocks", "1"}};
+  a.build = [](const Metadata& meta, std::mt19937& rng) {
+    if (metadata_int(meta, "scale") != 1) throw Error("deblur: the deblurring network works at scale 1");
+    nn::UNetOptions o;
+    o.channels = meta.at("channels") == "rgb" ? 3 : 1;
+    o.depth = metadata_int(meta, "depth");
+    o.width = metadata_int(meta, "width");
+    o.blocks = metadata_int(meta, "blocks");
+    o.up = nn::parse_up_path(meta.at("up"));
+    nn::Sequential net;
+    net.add(std::make_unique<nn::UNet>(o, rng));
+    return net;
+  };
+  return a;
+}
+
+}  // namespace upsample::models

@@ -1,0 +1,136 @@
+#include "train/blur_kernels.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "tensor/error.hpp"
+
+namespace upsample::train {
+
+namespace {
+
+cv::Mat normalised(cv::Mat kernel) {
+  kernel /= cv::sum(kernel)[0];
+  return kernel;
+}
+
+// Drops outer rings that are all zero, keeping the kernel centred and odd-sized.
+cv::Mat trimmed(const cv::Mat& kernel) {
+  int r = kernel_radius(kernel);
+  const int c = r;
+  while (r > 0) {
+    const cv::Rect inner(c - r + 1, c - r + 1, 2 * r - 1, 2 * r - 1);
+    if (cv::sum(kernel)[0] - cv::sum(kernel(inner))[0] > 1e-7 * cv::sum(kernel)[0]) break;
+    --r;
+  }
+  return kernel(cv::Rect(c - r, c - r, 2 * r + 1, 2 * r + 1)).clone();
+}
+
+std::vector<double> parse_numbers(const std::string& spec, const std::string& text) {
+  std::vector<double> values;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    double v = 0;
+    const char* first = text.data() + start;
+    const char* last = text.data() + comma;
+    const auto [ptr, ec] = std::from_chars(first, last, v);
+    if (ec != std::errc() || ptr != last || !std::isfinite(v))
+      throw Error("blur kernel '" + spec + "': '" + std::string(first, last) + "' is not a number");
+    values.push_back(v);
+    start = comma + 1;
+  }
+  return values;
+}
+
+}  // namespace
+
+int kernel_radius(const cv::Mat& kernel) { return kernel.rows / 2; }
+
+cv::Mat gaussian_kernel(double sigma, int size) {
+  if (!(sigma > 0) || sigma > 50) throw Error("gaussian blur: sigma must be in (0, 50], not " + std::to_string(sigma));
+  if (size == 0) size = 2 * static_cast<int>(std::ceil(3.0 * sigma)) + 1;
+  if (size < 1 || size % 2 == 0) throw Error("gaussian blur: the kernel size must be odd, not " + std::to_string(size));
+  const int r = size / 2;
+  cv::Mat k(size, size, CV_32F);
+  for (int y = -r; y <= r; ++y)
+    for (int x = -r; x <= r; ++x) k.at<float>(y + r, x + r) = static_cast<float>(std::exp(-(x * x + y * y) / (2 * sigma * sigma)));
+  return normalised(k);
+}
+
+cv::Mat motion_kernel(double length, double angle_degrees) {
+  if (!(length >= 1) || length > 201) throw Error("motion blur: length must be in [1, 201], not " + std::to_string(length));
+  const int r = static_cast<int>(std::floor(length / 2)) + 1;
+  cv::Mat k = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F);
+  const double angle = angle_degrees * std::numbers::pi / 180.0;
+  const double dx = std::cos(angle), dy = -std::sin(angle);  // image y points down
+  // Sample the segment densely and splat each sample bilinearly: the line comes out
+  // anti-aliased, so any angle and a fractional length give a smooth PSF.
+  const int samples = static_cast<int>(std::ceil(length * 16)) + 1;
+  for (int i = 0; i < samples; ++i) {
+    const double t = samples == 1 ? 0.0 : (static_cast<double>(i) / (samples - 1) - 0.5) * (length - 1);
+    const double x = r + t * dx, y = r + t * dy;
+    const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+    const double fx = x - x0, fy = y - y0;
+    for (int j = 0; j < 2; ++j)
+      for (int i2 = 0; i2 < 2; ++i2) {
+        const double w = (j ? fy : 1 - fy) * (i2 ? fx : 1 - fx);
+        if (w > 0) k.at<float>(y0 + j, x0 + i2) += static_cast<float>(w);
+      }
+  }
+  return trimmed(normalised(k));
+}
+
+cv::Mat box_kernel(int size) {
+  if (size < 1 || size % 2 == 0 || size > 201) throw Error("box blur: the size must be odd, 1..201, not " + std::to_string(size));
+  return normalised(cv::Mat::ones(size, size, CV_32F));
+}
+
+cv::Mat parse_blur_kernel(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  if (colon == std::string::npos)
+    throw Error("blur kernel '" + spec + "': expected gaussian:SIGMA, motion:LENGTH,ANGLE or box:N");
+  const std::vector<double> v = parse_numbers(spec, spec.substr(colon + 1));
+  auto whole = [&](double x) {
+    if (x != std::floor(x)) throw Error("blur kernel '" + spec + "': the size must be a whole number");
+    return static_cast<int>(x);
+  };
+  try {
+    if (kind == "gaussian" && (v.size() == 1 || v.size() == 2)) return gaussian_kernel(v[0], v.size() == 2 ? whole(v[1]) : 0);
+    if (kind == "motion" && v.size() == 2) return motion_kernel(v[0], v[1]);
+    if (kind == "box" && v.size() == 1) return box_kernel(whole(v[0]));
+  } catch (const Error& e) {
+    throw Error("blur kernel '" + spec + "': " + e.what());
+  }
+  throw Error("blur kernel '" + spec + "': expected gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE or box:N");
+}
+
+cv::Mat blur_image(const cv::Mat& image, const cv::Mat& kernel) {
+  // filter2D correlates; convolving means correlating with the kernel turned by 180°.
+  cv::Mat flipped, out;
+  cv::flip(kernel, flipped, -1);
+  cv::filter2D(image, out, CV_32F, flipped, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+  return out;
+}
+
+cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& o) {
+  if (std::uniform_real_distribution<double>(0, 1)(rng) < o.motion_fraction) {
+    const double length = std::uniform_real_distribution<double>(o.min_length, o.max_length)(rng);
+    const double angle = std::uniform_real_distribution<double>(0, 180)(rng);
+    return motion_kernel(length, angle);
+  }
+  return gaussian_kernel(std::uniform_real_distribution<double>(o.min_sigma, o.max_sigma)(rng));
+}
+
+int max_random_kernel_radius(const RandomBlurOptions& o) {
+  const int gaussian = static_cast<int>(std::ceil(3.0 * o.max_sigma));
+  const int motion = static_cast<int>(std::floor(o.max_length / 2)) + 1;
+  return std::max(gaussian, motion);
+}
+
+}  // namespace upsample::train

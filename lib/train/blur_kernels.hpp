@@ -1,0 +1,41 @@
+#pragma once
+// Blur kernels (point-spread functions) shared by the deblurring training data, the
+// classical deconvolution baselines and the deblurring evaluation. Specs as users type them:
+//   gaussian:SIGMA[,SIZE]   isotropic Gaussian, size 2⌈3σ⌉+1 unless given (odd)
+//   motion:LENGTH,ANGLE     a line segment LENGTH pixels long at ANGLE degrees
+//                           (counter-clockwise from the x axis), anti-aliased
+//   box:N                   N×N uniform average
+// Every kernel is CV_32FC1, odd-sized, centred, non-negative and sums to 1.
+#include <random>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace upsample::train {
+
+cv::Mat gaussian_kernel(double sigma, int size = 0);  // size 0: 2⌈3σ⌉+1
+cv::Mat motion_kernel(double length, double angle_degrees);
+cv::Mat box_kernel(int size);
+
+// Parses a spec as above; throws Error naming the spec and what is wrong.
+cv::Mat parse_blur_kernel(const std::string& spec);
+
+// Pixels on each side of the centre (kernel edge / 2).
+int kernel_radius(const cv::Mat& kernel);
+
+// Blurs a CV_32F image of any channel count with `kernel` (true convolution, so a motion
+// kernel smears the way the PSF says); borders mirrored with the edge pixel repeated.
+cv::Mat blur_image(const cv::Mat& image, const cv::Mat& kernel);
+
+// The random blurs of the deblurring training data: half Gaussian with σ uniform in
+// [0.5, 3], half motion with length uniform in [3, 15] and any angle.
+struct RandomBlurOptions {
+  double min_sigma = 0.5, max_sigma = 3.0;
+  double min_length = 3.0, max_length = 15.0;
+  double motion_fraction = 0.5;
+};
+cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& options = {});
+// The widest kernel random_blur_kernel can return, as a radius.
+int max_random_kernel_radius(const RandomBlurOptions& options = {});
+
+}  // namespace upsample::train

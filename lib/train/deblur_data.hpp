@@ -1,0 +1,47 @@
+#pragma once
+// Training pairs for deblurring: sharp Y patches of HR images (down-scaled by 0.6–1.0,
+// flipped and rotated at random, as for super-resolution), each blurred on the fly with
+// its own random kernel (Gaussian σ 0.5–3 or motion 3–15 px at any angle, see
+// blur_kernels.hpp), given Gaussian noise of a random σ in [0, 2/255] and rounded to
+// 8-bit levels as a blurred photo file would be.
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "train/blur_kernels.hpp"
+#include "train/patch_dataset.hpp"
+
+namespace upsample::train {
+
+struct DeblurDataOptions {
+  std::vector<std::filesystem::path> folders;  // every image file inside (not recursive)
+  RandomBlurOptions blur;
+  double max_noise = 2.0 / 255.0;              // noise σ is drawn uniformly in [0, max_noise]
+  std::vector<double> downscales = {1.0, 0.9, 0.8, 0.7, 0.6};
+};
+
+class DeblurPatchSampler {
+ public:
+  // Loads and prepares every image; `log` receives notes about unusable files.
+  static DeblurPatchSampler build(const DeblurDataOptions& options, const std::function<void(const std::string&)>& log);
+  // From images already in memory (8-bit, grey or BGR); used by tests.
+  static DeblurPatchSampler from_images(const std::vector<cv::Mat>& images, const DeblurDataOptions& options);
+
+  size_t files() const { return sharp_.files(); }
+  size_t images() const { return sharp_.pairs(); }
+
+  // Fills blurred and sharp [B, 1, p, p]. The blur reads real pixels beyond the patch
+  // (never a padded border), so every patch is a faithful piece of a blurred photo.
+  void sample(std::mt19937& rng, int batch, int patch, Tensor& blurred, Tensor& sharp) const;
+
+ private:
+  DeblurPatchSampler(PatchDataset sharp, const DeblurDataOptions& options) : sharp_(std::move(sharp)), options_(options) {}
+  PatchDataset sharp_;  // at scale 1: its HR patches are the sharp images
+  DeblurDataOptions options_;
+};
+
+}  // namespace upsample::train

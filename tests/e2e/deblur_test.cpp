@@ -1,0 +1,129 @@
+// End-to-end tests of `upsample deblur`, `--deblur` in the main job, `eval --task deblur`
+// and `train --task deblur`: the built binary on samples and scratch folders.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_runner.hpp"
+#include "models/model.hpp"
+
+namespace fs = std::filesystem;
+using upsample::testing::files_below;
+using upsample::testing::run_cli;
+using upsample::testing::sample;
+using upsample::testing::ScratchFolder;
+
+namespace {
+
+// A tiny untrained deblurring model, saved as our weights (deblur_x1.safetensors) in `folder`.
+void install_tiny_weights(const fs::path& folder) {
+  fs::create_directories(folder);
+  const auto model = upsample::models::build_model(
+      {{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "4"}, {"up", "pixelshuffle"}});
+  upsample::models::save_model(*model, folder / "deblur_x1.safetensors");
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("deblur: wiener and richardson-lucy on one file, named by method, same type and size") {
+  ScratchFolder dir;
+  fs::copy_file(sample("scene.png"), dir / "scene.png");
+  auto r = run_cli({"deblur", "scene.png", "-m", "wiener", "--psf", "gaussian:1.6", "--nsr", "0.01"}, dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "scene_wiener.png\n");
+  r = run_cli({"deblur", "scene.png", "-m", "richardson-lucy", "--psf", "motion:9,30", "--iterations", "5", "-o", "rl.png"},
+              dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const cv::Mat in = cv::imread((dir / "scene.png").string(), cv::IMREAD_UNCHANGED);
+  for (const char* name : {"scene_wiener.png", "rl.png"}) {
+    const cv::Mat out = cv::imread((dir / name).string(), cv::IMREAD_UNCHANGED);
+    CHECK(out.size() == in.size());
+    CHECK(out.type() == in.type());
+  }
+  // Outputs are never clobbered without --overwrite.
+  r = run_cli({"deblur", "scene.png", "-m", "wiener", "--psf", "gaussian:1.6"}, dir.path());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("scene_wiener.png") != std::string::npos);
+}
+
+TEST_CASE("deblur: usage errors exit 2 naming the problem") {
+  ScratchFolder dir;
+  auto r = run_cli({"deblur", sample("scene.png").string(), "-m", "wiener"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--psf") != std::string::npos);
+  r = run_cli({"deblur", sample("scene.png").string(), "-m", "wiener", "--psf", "disk:3"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("disk:3") != std::string::npos);
+  r = run_cli({"deblur", sample("scene.png").string(), "-m", "sharpen"}, dir.path());
+  CHECK(r.exit_code == 2);
+  r = run_cli({"deblur", sample("scene.png").string(), "-m", "wiener", "--psf", "box:3", "--iterations", "3"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(files_below(dir.path()).empty());
+}
+
+TEST_CASE("deblur: the network over a folder with --json, and --deblur before upscaling") {
+  ScratchFolder dir;
+  install_tiny_weights(dir / "weights");
+  fs::create_directories(dir / "in");
+  fs::copy_file(sample("scene.png"), dir / "in" / "scene.png");
+  fs::copy_file(sample("logo_rgba.png"), dir / "in" / "logo.png");
+  const std::vector<std::pair<std::string, std::string>> env = {{"UPSAMPLE_WEIGHTS", (dir / "weights").string()}};
+  auto r = run_cli({"deblur", "in", "-o", "out", "--json", "--tile", "40"}, dir.path(), env);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc.dump().find("\"deblur\"") != std::string::npos);
+  CHECK(files_below(dir / "out") == std::vector<std::string>{"logo_deblur.png", "scene_deblur.png"});
+  const cv::Mat logo = cv::imread((dir / "out" / "logo_deblur.png").string(), cv::IMREAD_UNCHANGED);
+  CHECK(logo.channels() == 4);  // alpha kept
+
+  r = run_cli({"in/scene.png", "-s", "2", "--deblur", "-o", "big.png"}, dir.path(), env);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const cv::Mat big = cv::imread((dir / "big.png").string(), cv::IMREAD_UNCHANGED);
+  CHECK(big.cols == 512);
+  // Without weights installed, the failure names the missing file.
+  r = run_cli({"deblur", "in/scene.png", "-o", "x.png"}, dir.path(), {{"UPSAMPLE_WEIGHTS", (dir / "none").string()}});
+  CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("eval --task deblur: a table with one column per method and NSR") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "set");
+  fs::copy_file(sample("scene.png"), dir / "set" / "scene.png");
+  const auto r = run_cli({"eval", "--task", "deblur", "--data", "set", "--blur", "motion:9,30", "--noise", "2", "-m",
+                          "wiener,none", "--nsr", "0.005,0.02", "--json"},
+                         dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  double none = 0, best_wiener = 0;
+  for (const auto& row : rows) {
+    if (row["image"] != "average") continue;
+    if (row["method"] == "none") none = row["psnr"];
+    else best_wiener = std::max(best_wiener, row["psnr"].get<double>());
+  }
+  CHECK(rows.size() == 6);  // 3 methods × (1 image + average)
+  CHECK(best_wiener > none);  // the quality margins are tested in deblur_baselines_test.cpp
+}
+
+TEST_CASE("train --task deblur: a few steps write a loadable deblurring model") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "data");
+  fs::copy_file(sample("scene.png"), dir / "data" / "scene.png");
+  const auto r = run_cli({"train", "--task", "deblur", "--data", "data", "--val", "", "--eval", "", "--steps", "3", "--batch",
+                          "2", "--patch", "16", "--set", "width=4", "-o", "d.safetensors", "-q"},
+                         dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto model = upsample::models::load_model(dir / "d.safetensors");
+  CHECK(model->arch() == "deblur");
+  CHECK(model->scale() == 1);
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,232 @@
+// The deblurring U-Net: shapes and names, exact gradients, tiling, and a tiny training run.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli_runner.hpp"
+#include "models/model.hpp"
+#include "nn/layers.hpp"
+#include "nn/unet.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "pipeline/tiling.hpp"
+#include "tensor/error.hpp"
+#include "train/adam.hpp"
+#include "train/deblur_data.hpp"
+#include "train/trainer.hpp"
+
+using namespace upsample;
+
+namespace {
+
+// Small enough for the reference ops in sanitized builds.
+models::Metadata tiny_deblur(const std::string& up, int depth = 2) {
+  return {{"arch", "deblur"}, {"scale", "1"}, {"up", up}, {"depth", std::to_string(depth)}, {"width", "4"}};
+}
+
+cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
+  cv::Mat m(rows, cols, type);
+  cv::RNG rng(seed);
+  rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_32F ? 1.0 : CV_MAT_DEPTH(type) == CV_16U ? 65535.0 : 255.0);
+  cv::GaussianBlur(m, m, {3, 3}, 0.8);
+  return m;
+}
+
+// Random non-trivial weights: the tail starts near zero, which would hide most of the net.
+void randomise(models::Model& model, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  for (nn::Parameter* p : model.net().parameters())
+    for (float& v : p->value.values()) v = dist(rng);
+  model.net().weights_changed();
+}
+
+double dot(const Tensor& a, const Tensor& b) {
+  double s = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) s += static_cast<double>(a.data()[i]) * static_cast<double>(b.data()[i]);
+  return s;
+}
+
+const char* const kUpPaths[] = {"deconv", "pixelshuffle", "resizeconv"};
+
+}  // namespace
+
+TEST_SUITE("deblur network") {
+
+TEST_CASE("keeps the size for any input, names parameters like the PyTorch module, reloads exactly") {
+  testing::ScratchFolder dir;
+  for (const char* up : kUpPaths) {
+    CAPTURE(up);
+    const auto model = models::build_model(tiny_deblur(up), 3);
+    CHECK(model->scale() == 1);
+    for (const Shape& s : {Shape{1, 1, 13, 10}, Shape{2, 1, 8, 8}, Shape{1, 1, 1, 1}})
+      CHECK(model->forward(Tensor::full(s, 0.5f)).shape() == s);
+    const auto params = model->net().parameters();
+    CHECK(params.front()->name == "0.head.0.weight");
+    CHECK(params.back()->name == "0.tail.0.bias");
+    CHECK(std::any_of(params.begin(), params.end(), [](const nn::Parameter* p) { return p->name == "0.enc.1.0.weight"; }));
+    models::save_model(*model, dir / "d.safetensors");
+    const auto again = models::load_model(dir / "d.safetensors");
+    CHECK(again->metadata().at("up") == up);
+    const Tensor x = pipeline::mat_to_tensor(test_image(11, 9, CV_32F, 1));
+    const Tensor a = model->forward(x), b = again->forward(x);
+    CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin()));
+  }
+  CHECK_THROWS_WITH_AS(models::build_model(tiny_deblur("bilinear")), doctest::Contains("deconv, pixelshuffle, resizeconv"), Error);
+  auto at_x2 = tiny_deblur("deconv");
+  at_x2["scale"] = "2";
+  CHECK_THROWS_WITH_AS(models::build_model(at_x2), doctest::Contains("scale 1"), Error);
+}
+
+TEST_CASE("starts close to the identity thanks to the global residual") {
+  const auto model = models::build_model(tiny_deblur("deconv"), 5);
+  const Tensor x = pipeline::mat_to_tensor(test_image(16, 16, CV_32F, 2));
+  const Tensor y = model->forward(x);
+  double worst = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) worst = std::max(worst, std::abs(static_cast<double>(y.data()[i] - x.data()[i])));
+  CHECK(worst < 0.05);
+}
+
+TEST_CASE("backward matches finite differences through skips, padding and the residual") {
+  for (const char* up : kUpPaths) {
+    CAPTURE(up);
+    // He-initialised body (activations of order 1) with a random tail in place of the
+    // near-zero one.
+    // Small random biases keep pre-activations off exact zeros (ReLU kinks). A small step
+    // keeps kink crossings rare; the loss stays of order 10, so float round-off is fine.
+    auto model = models::build_model(tiny_deblur(up), 11);
+    std::mt19937 init_rng(12);
+    nn::init_normal(model->net().parameters().end()[-2]->value, 0.3, init_rng);
+    for (nn::Parameter* p : model->net().parameters())
+      if (p->name.ends_with("bias")) nn::init_normal(p->value, 0.1, init_rng);
+    // 7×6 is padded to 8×8 inside: the crop's gradient is checked too.
+    const Tensor x = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 4));
+    const Tensor direction = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 5));
+    model->net().zero_grad();
+    model->net().forward_train(x);
+    const Tensor grad_x = model->net().backward(direction);
+    // Loss L = <f(x), direction>: compare dL/dx and dL/dw along random directions.
+    const Tensor dx = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 6));
+    const float eps = 1e-4f;
+    const double step = 2.0 * static_cast<double>(eps);
+    auto loss_at = [&](const Tensor& input) { return dot(model->forward(input), direction); };
+    Tensor plus = x.clone(), minus = x.clone();
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      plus.data()[i] += eps * dx.data()[i];
+      minus.data()[i] -= eps * dx.data()[i];
+    }
+    const double numeric_x = (loss_at(plus) - loss_at(minus)) / step;
+    CHECK(dot(grad_x, dx) == doctest::Approx(numeric_x).epsilon(1e-2).scale(1.0));
+    for (nn::Parameter* p : model->net().parameters()) {
+      if (p->name.find("weight") == std::string::npos) continue;
+      CAPTURE(p->name);
+      std::mt19937 rng(static_cast<uint32_t>(p->value.numel()));
+      std::normal_distribution<float> dist(0.0f, 1.0f);
+      Tensor dw(p->value.shape());
+      for (float& v : dw.values()) v = dist(rng);
+      const Tensor saved = p->value.clone();
+      for (int64_t i = 0; i < dw.numel(); ++i) p->value.data()[i] = saved.data()[i] + eps * dw.data()[i];
+      const double up_loss = loss_at(x);
+      for (int64_t i = 0; i < dw.numel(); ++i) p->value.data()[i] = saved.data()[i] - eps * dw.data()[i];
+      const double down_loss = loss_at(x);
+      std::copy_n(saved.data(), saved.numel(), p->value.data());
+      const double numeric = (up_loss - down_loss) / step;
+      CHECK(dot(p->grad, dw) == doctest::Approx(numeric).epsilon(1e-2).scale(1.0));
+    }
+  }
+}
+
+TEST_CASE("tiled inference equals whole-image inference (tiles aligned to 2^depth, halo = receptive field)") {
+  for (const char* up : kUpPaths)
+    for (int depth : {1, 2}) {
+      CAPTURE(up);
+      CAPTURE(depth);
+      auto model = models::build_model(tiny_deblur(up, depth), 7);
+      randomise(*model, 8);
+      CHECK(pipeline::tile_alignment(model->net()) == (1 << depth));
+      const cv::Mat image = test_image(45, 38, CV_32F, 3);
+      const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+      for (int tile : {8, 13, 20}) {
+        CAPTURE(tile);
+        CHECK(cv::norm(whole, pipeline::run_network_tiled(model->net(), image, tile), cv::NORM_INF) <= 1e-5);
+      }
+    }
+  // The whole pipeline (colour, grey, 16-bit, chroma passed through) with tiles.
+  auto model = models::build_model(tiny_deblur("pixelshuffle"), 9);
+  randomise(*model, 10);
+  std::shared_ptr<const models::Model> shared = std::move(model);
+  const auto whole = pipeline::upscaler_for_model(shared, 0), tiled = pipeline::upscaler_for_model(shared, 12);
+  for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
+    CAPTURE(type);
+    const cv::Mat image = test_image(29, 35, type, 11);
+    const cv::Mat a = whole->upscale(image), b = tiled->upscale(image);
+    CHECK(a.type() == type);
+    CHECK(a.size() == image.size());
+    CHECK(cv::norm(a, b, cv::NORM_INF) == 0);
+  }
+}
+
+TEST_CASE("a short training run on blurred patches lowers the loss") {
+  const cv::Mat photo = test_image(80, 80, CV_8UC1, 21);
+  train::DeblurDataOptions data_options;
+  const auto data = train::DeblurPatchSampler::from_images({photo}, data_options);
+  auto model = models::build_model(tiny_deblur("deconv"), 1);
+  train::Adam adam(model->net().parameters());
+  std::mt19937 rng(2);
+  Tensor blurred, sharp;
+  // One fixed batch, so the loss measures fitting rather than batch-to-batch variety.
+  data.sample(rng, 4, 16, blurred, sharp);
+  CHECK(blurred.shape() == Shape{4, 1, 16, 16});
+  auto loss_now = [&] {
+    const Tensor y = model->forward(blurred);
+    double s = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) s += std::pow(static_cast<double>(y.data()[i] - sharp.data()[i]), 2);
+    return s / static_cast<double>(y.numel());
+  };
+  const double before = loss_now();
+  for (int step = 0; step < 40; ++step) {
+    model->net().zero_grad();
+    const Tensor y = model->net().forward_train(blurred);
+    Tensor grad(y.shape());
+    for (int64_t i = 0; i < y.numel(); ++i) grad.data()[i] = 2.0f * (y.data()[i] - sharp.data()[i]) / static_cast<float>(y.numel());
+    model->net().backward(grad);
+    adam.step(3e-3);
+  }
+  model->net().weights_changed();
+  const double after = loss_now();
+  CAPTURE(before);
+  CAPTURE(after);
+  CHECK(after < 0.7 * before);
+}
+
+TEST_CASE("the trainer runs the deblur task end to end and refuses a mismatched task") {
+  testing::ScratchFolder dir;
+  std::filesystem::create_directories(dir / "train");
+  cv::Mat colour = test_image(64, 72, CV_8UC3, 31);
+  REQUIRE(cv::imwrite((dir / "train" / "a.png").string(), colour));
+  train::TrainOptions o;
+  o.task = "deblur";
+  o.model = tiny_deblur("resizeconv");
+  o.train_folders = {dir / "train"};
+  o.validation_folder = dir / "train";
+  o.batch = 2;
+  o.lr_patch = 16;
+  o.steps = 6;
+  o.validate_every = 3;
+  o.output = dir / "d.safetensors";
+  double validation = 0;
+  const auto r = train::train_model(o, [&](const train::TrainProgress& p) { validation = p.validation_psnr; },
+                                    [](const std::string&) {});
+  CHECK(r.steps == 6);
+  CHECK(validation > 10.0);  // scored on the blurred validation images
+  CHECK(models::load_model(o.output)->metadata().at("task") == "deblur");
+  o.task = "sr";
+  CHECK_THROWS_WITH_AS(train::train_model(o, {}, [](const std::string&) {}), doctest::Contains("not trained for the sr task"),
+                       Error);
+}
+
+}  // TEST_SUITE
