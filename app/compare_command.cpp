@@ -115,10 +115,7 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
       files.emplace_back(input);
       continue;
     }
-    std::vector<fs::path> inside;
-    for (const auto& entry : fs::directory_iterator(input, ec))
-      if (entry.is_regular_file() && io::is_image_extension(io::extension_of(entry.path()))) inside.push_back(entry.path());
-    std::sort(inside.begin(), inside.end());
+    const std::vector<fs::path> inside = io::image_files_in(input);
     if (inside.empty()) spdlog::warn("{}: no images in this folder", input);
     files.insert(files.end(), inside.begin(), inside.end());
   }

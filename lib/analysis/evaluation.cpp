@@ -15,10 +15,7 @@ namespace fs = std::filesystem;
 std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(folder))
-    if (e.is_regular_file() && io::is_image_extension(io::extension_of(e.path()))) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = io::image_files_in(folder);
   if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
   std::vector<EvalImage> set;
   for (const auto& f : files) {

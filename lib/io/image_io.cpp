@@ -112,6 +112,15 @@ bool format_keeps_alpha(const std::string& ext) {
   return e == "png" || e == "tif" || e == "tiff" || e == "webp" || e == "exr" || e == "jp2";
 }
 
+std::vector<std::filesystem::path> image_files_in(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec) && is_image_extension(extension_of(it->path()))) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::optional<int> exif_orientation(std::span<const std::byte> bytes) {
   if (bytes.size() >= 4 && bytes[0] == std::byte{0xFF} && bytes[1] == std::byte{0xD8}) return jpeg_orientation(bytes);
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return png_orientation(bytes);

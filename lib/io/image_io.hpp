@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -22,6 +23,10 @@ bool is_image_extension(const std::string& ext);
 bool format_keeps_16bit(const std::string& ext);
 // True if the format stores an alpha channel (png, tif/tiff, webp).
 bool format_keeps_alpha(const std::string& ext);
+
+// The image files directly inside `folder` (by extension), sorted by name; empty if the
+// folder cannot be read.
+std::vector<std::filesystem::path> image_files_in(const std::filesystem::path& folder);
 
 // EXIF orientation tag (1..8) found in JPEG APP1 or PNG eXIf data, or nullopt.
 std::optional<int> exif_orientation(std::span<const std::byte> file_bytes);
