@@ -108,7 +108,7 @@ Tensor Conv2dPlan::forward_shuffled(const Tensor& input, int factor) const {
     Tensor y = apply_reference(s.epilogue, ref::conv2d_forward(input, s.weight, s.bias, s.params));
     return factor == 1 ? y : ref::pixel_shuffle_forward(y, factor);
   }
-  Tensor output(factor == 1 ? out : pixel_shuffle_output_shape(out, factor));
+  Tensor output = Tensor::uninitialized(factor == 1 ? out : pixel_shuffle_output_shape(out, factor));
   x86::run_packed(s.packed, input, output, factor);
   return output;
 }
@@ -155,7 +155,7 @@ Tensor ConvTranspose2dPlan::forward(const Tensor& input) const {
   const State& s = *state_;
   if (s.isa == x86::Isa::Ref)
     return apply_reference(s.epilogue, ref::conv_transpose2d_forward(input, s.weight, s.bias, s.params));
-  Tensor output(out);
+  Tensor output = Tensor::uninitialized(out);
   x86::run_packed(s.packed, input, output);
   return output;
 }

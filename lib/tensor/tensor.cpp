@@ -1,7 +1,9 @@
 #include "tensor/tensor.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "tensor/error.hpp"
@@ -11,13 +13,17 @@ namespace upsample {
 namespace {
 constexpr size_t kAlignment = 64;
 
+// malloc'd with room to align by hand, not aligned_alloc: glibc serves an aligned request
+// by carving a larger block, and once small allocations settle in the carved-off ends, a
+// freed tensor's block is too small for the next tensor of the same size, so every layer
+// output of every run takes fresh pages (page faults and kernel zeroing). A plain
+// request of the same size reuses the block exactly.
 std::shared_ptr<float> allocate_aligned(int64_t count) {
-  // Round up: aligned_alloc wants a multiple of the alignment; never zero bytes.
-  const size_t bytes = std::max<size_t>(kAlignment, (static_cast<size_t>(count) * sizeof(float) + kAlignment - 1) /
-                                                        kAlignment * kAlignment);
-  void* p = std::aligned_alloc(kAlignment, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  return {static_cast<float*>(p), [](float* q) { std::free(q); }};
+  const size_t bytes = std::max<size_t>(1, static_cast<size_t>(count)) * sizeof(float) + kAlignment;
+  void* block = std::malloc(bytes);
+  if (block == nullptr) throw std::bad_alloc();
+  const uintptr_t aligned = (reinterpret_cast<uintptr_t>(block) + kAlignment - 1) / kAlignment * kAlignment;
+  return {reinterpret_cast<float*>(aligned), [block](float*) { std::free(block); }};
 }
 }  // namespace
 
@@ -74,10 +80,19 @@ bool Shape::operator==(const Shape& other) const {
   return std::equal(dims_.begin(), dims_.begin() + rank_, other.dims_.begin());
 }
 
-Tensor::Tensor(const Shape& shape) : shape_(shape) {
-  storage_ = allocate_aligned(shape.numel());
-  data_ = storage_.get();
-  std::fill_n(data_, shape.numel(), 0.0f);
+Tensor::Tensor(const Shape& shape) : Tensor(uninitialized(shape)) { std::fill_n(data_, shape.numel(), 0.0f); }
+
+Tensor Tensor::uninitialized(const Shape& shape) {
+  Tensor t;
+  t.shape_ = shape;
+  t.storage_ = allocate_aligned(shape.numel());
+  t.data_ = t.storage_.get();
+#if defined(__SANITIZE_ADDRESS__)
+  // Sanitized builds poison the contents, so a kernel that leaves an element unwritten
+  // fails the equality tests instead of passing on a lucky zero.
+  std::fill_n(t.data_, shape.numel(), std::numeric_limits<float>::quiet_NaN());
+#endif
+  return t;
 }
 
 Tensor Tensor::full(const Shape& shape, float value) {

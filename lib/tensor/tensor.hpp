@@ -43,6 +43,9 @@ class Tensor {
   Tensor() = default;                  // empty: no storage, rank 0
   explicit Tensor(const Shape& shape); // zero-filled
   static Tensor zeros(const Shape& shape) { return Tensor(shape); }
+  // Contents unspecified (NaN in sanitized builds): for outputs a kernel writes in full,
+  // to save the pass over memory that zero-filling costs.
+  static Tensor uninitialized(const Shape& shape);
   static Tensor full(const Shape& shape, float value);
   static Tensor from(const Shape& shape, std::span<const float> values);
 

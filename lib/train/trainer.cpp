@@ -139,7 +139,12 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   }
   if (o.train_last_layer_only) {
     for (nn::Parameter* p : model.net().parameters()) p->trainable = false;
-    for (nn::Parameter* p : last_layer_parameters(model)) p->trainable = true;
+    // The papers' slower last layer balances it against the body; with the body frozen
+    // that would only slow the fine-tune down.
+    for (nn::Parameter* p : last_layer_parameters(model)) {
+      p->trainable = true;
+      p->lr_multiplier = 1.0f;
+    }
   }
   const int scale = model.scale();
   if (model.channels() != 1) throw Error("train: only Y-channel models can be trained for now");

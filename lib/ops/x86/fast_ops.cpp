@@ -50,7 +50,7 @@ void for_each_chunk(int64_t n, Body body) {
 Tensor map_forward(const Tensor& x, Act act, float slope, Isa isa, const char* op) {
   if (x.empty()) throw Error(std::string(op) + ": the input is empty");
   const ElementwiseKernels k = elementwise(isa);
-  Tensor y(x.shape());
+  Tensor y = Tensor::uninitialized(x.shape());
   for_each_chunk(x.numel(), [&](int64_t first, int64_t last) {
     k.act_forward(act, x.data() + first, y.data() + first, last - first, slope);
   });
@@ -61,7 +61,7 @@ using BackwardKernel = void (*)(const float*, const float*, float*, int64_t);
 Tensor map_backward(const Tensor& g, const Tensor& saved, BackwardKernel kernel, const char* op) {
   if (saved.empty()) throw Error(std::string(op) + ": the input is empty");
   check_shape(g.shape(), saved.shape(), std::string(op) + " backward: grad_output");
-  Tensor out(saved.shape());
+  Tensor out = Tensor::uninitialized(saved.shape());
   for_each_chunk(saved.numel(), [&](int64_t first, int64_t last) {
     kernel(g.data() + first, saved.data() + first, out.data() + first, last - first);
   });
@@ -93,7 +93,7 @@ Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& b
   const Shape out = conv2d_output_shape(input.shape(), weight.shape(), params);
   if (!bias.empty()) check_shape(bias.shape(), Shape{out.c()}, "conv2d: bias");
   const PackedConv packed = pack_conv(weight, bias, geometry(params), {}, isa);
-  Tensor output(out);
+  Tensor output = Tensor::uninitialized(out);
   run_packed(packed, input, output);
   return output;
 }
@@ -105,9 +105,9 @@ ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const 
   const ConvGeometry g = geometry(params);
   ConvGrads grads;
   // Backward-data of a conv is the transposed conv with the same weight and geometry.
-  grads.input = Tensor(input.shape());
+  grads.input = Tensor::uninitialized(input.shape());
   run_packed(pack_transposed(weight, Tensor{}, g, {}, isa), grad_output, grads.input);
-  grads.weight = Tensor(weight.shape());
+  grads.weight = Tensor::uninitialized(weight.shape());
   conv_weight_grad(make_planes(input, g.stride_h, g.stride_w), input.shape().c(), grad_output, g, grads.weight, isa);
   if (has_bias) grads.bias = channel_sums(grad_output);
   return grads;
@@ -118,7 +118,7 @@ Tensor conv_transpose2d_forward(const Tensor& input, const Tensor& weight, const
   const Shape out = conv_transpose2d_output_shape(input.shape(), weight.shape(), params);
   if (!bias.empty()) check_shape(bias.shape(), Shape{out.c()}, "conv_transpose2d: bias");
   const PackedConv packed = pack_transposed(weight, bias, geometry(params), {}, isa);
-  Tensor output(out);
+  Tensor output = Tensor::uninitialized(out);
   run_packed(packed, input, output);
   return output;
 }
@@ -132,9 +132,9 @@ ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& inp
   // weight: its backward-data is that conv, its weight gradient that conv's.
   const Planes planes = make_planes(grad_output, g.stride_h, g.stride_w);
   ConvGrads grads;
-  grads.input = Tensor(input.shape());
+  grads.input = Tensor::uninitialized(input.shape());
   run_packed(pack_conv(weight, Tensor{}, g, {}, isa), planes, grads.input);
-  grads.weight = Tensor(weight.shape());
+  grads.weight = Tensor::uninitialized(weight.shape());
   conv_weight_grad(planes, grad_output.shape().c(), input, g, grads.weight, isa);
   if (has_bias) grads.bias = channel_sums(grad_output);
   return grads;
@@ -154,7 +154,7 @@ Tensor leaky_relu_backward(const Tensor& grad_output, const Tensor& input, float
   if (input.empty()) throw Error("leaky_relu: the input is empty");
   check_shape(grad_output.shape(), input.shape(), "leaky_relu backward: grad_output");
   const ElementwiseKernels k = elementwise(isa);
-  Tensor out(input.shape());
+  Tensor out = Tensor::uninitialized(input.shape());
   for_each_chunk(input.numel(), [&](int64_t first, int64_t last) {
     k.prelu_backward(grad_output.data() + first, input.data() + first, out.data() + first, last - first,
                      negative_slope);
@@ -179,7 +179,7 @@ Tensor prelu_forward(const Tensor& input, const Tensor& weight, Isa isa) {
   const ElementwiseKernels k = elementwise(isa);
   const ChannelLayout l = channel_layout(input.shape());
   const bool shared = weight.numel() == 1;
-  Tensor output(input.shape());
+  Tensor output = Tensor::uninitialized(input.shape());
   for_each_thread_range(l.outer * l.channels, [&](int64_t first, int64_t last, int) {
     for (int64_t oc = first; oc < last; ++oc) {
       const float slope = weight.data()[shared ? 0 : oc % l.channels];
@@ -195,7 +195,7 @@ PReluGrads prelu_backward(const Tensor& grad_output, const Tensor& input, const 
   const ElementwiseKernels k = elementwise(isa);
   const ChannelLayout l = channel_layout(input.shape());
   const bool shared = weight.numel() == 1;
-  PReluGrads grads{Tensor(input.shape()), Tensor(weight.shape())};
+  PReluGrads grads{Tensor::uninitialized(input.shape()), Tensor(weight.shape())};
   std::vector<double> sums(static_cast<size_t>(l.channels), 0.0);
   // Threads split the channels, so each slope's sum is one thread's, in a fixed order.
   for_each_thread_range(l.channels, [&](int64_t first, int64_t last, int) {
@@ -222,7 +222,7 @@ PReluGrads prelu_backward(const Tensor& grad_output, const Tensor& input, const 
 
 Tensor pixel_shuffle_forward(const Tensor& input, int factor) {
   const Shape out_shape = pixel_shuffle_output_shape(input.shape(), factor);
-  Tensor output(out_shape);
+  Tensor output = Tensor::uninitialized(out_shape);
   const Shape& s = input.shape();
   const int64_t r = factor;
   // One output row (n, c, h·r + i) gathers row h of the r input planes c·r² + i·r + j.
@@ -268,7 +268,7 @@ Tensor resize_forward(const Tensor& input, const ResizeParams& params) {
   const ref::ResizeTaps rows = ref::resize_axis_taps(params.mode, in.h(), out.h(), params.scale_h);
   const ref::ResizeTaps cols = ref::resize_axis_taps(params.mode, in.w(), out.w(), params.scale_w);
   const int ty = rows.taps_per_output, tx = cols.taps_per_output;
-  Tensor output(out);
+  Tensor output = Tensor::uninitialized(out);
   // Separable: blend the input rows of an output row (vectorised over the width), then
   // pick and blend columns.
   for_each_thread_range(out.n() * out.c() * out.h(), [&](int64_t first, int64_t last, int) {
