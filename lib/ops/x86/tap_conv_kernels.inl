@@ -110,6 +110,19 @@ void conv_chunk(const TapConvRun& run, const BlockView& b, const float* image, f
     for (int v = 0; v < NV; ++v) acc[r][v] = Vec::zero();
   const int64_t ps = run.in_plane_stride, rs = run.in_row_stride;
   const int in_w = run.in_w;
+  // Edge chunks: the lane masks depend only on the tap's column offset, so they are
+  // worked out once per chunk, not at every load (narrow training patches are all edge).
+  constexpr int kMaskedOffsets = 16;
+  M masks[Edge ? kMaskedOffsets : 1][NV];
+  const bool mask_table = Edge && b.dx_max - b.dx_min < kMaskedOffsets;
+  if constexpr (Edge) {
+    if (mask_table)
+      for (int d = b.dx_min; d <= b.dx_max; ++d)
+        for (int v = 0; v < NV; ++v) masks[d - b.dx_min][v] = Vec::range(x0 + d + v * L, 0, in_w);
+  }
+  auto lane_mask = [&](int tap_dx, int v) {
+    return mask_table ? masks[tap_dx - b.dx_min][v] : Vec::range(x0 + tap_dx + v * L, 0, in_w);
+  };
   for (int ri = 0; ri < b.row_count; ++ri) {
     const TapRow row = b.rows[ri];
     const int iy = y + row.dy;
@@ -119,20 +132,19 @@ void conv_chunk(const TapConvRun& run, const BlockView& b, const float* image, f
     const float* w = b.weights + int64_t{row.first_tap} * R;
     for (int t = 0; t < row.tap_count; ++t, w += R) {
       const float* p = src + dx[t];
-      const int start = x0 + dx[t];
       if constexpr (R <= NV) {
         V wr[R];
         for (int r = 0; r < R; ++r) wr[r] = Vec::set1(w[r]);
         for (int v = 0; v < NV; ++v) {
           V in;
-          if constexpr (Edge) in = Vec::load_masked(p + v * L, Vec::range(start + v * L, 0, in_w));
+          if constexpr (Edge) in = Vec::load_masked(p + v * L, lane_mask(dx[t], v));
           else in = Vec::load(p + v * L);
           for (int r = 0; r < R; ++r) acc[r][v] = Vec::fma(wr[r], in, acc[r][v]);
         }
       } else {
         V in[NV];
         for (int v = 0; v < NV; ++v) {
-          if constexpr (Edge) in[v] = Vec::load_masked(p + v * L, Vec::range(start + v * L, 0, in_w));
+          if constexpr (Edge) in[v] = Vec::load_masked(p + v * L, lane_mask(dx[t], v));
           else in[v] = Vec::load(p + v * L);
         }
         for (int r = 0; r < R; ++r) {
@@ -275,13 +287,20 @@ void tap_conv_rows(const TapConvRun& run, int64_t first, int64_t last) {
         chunk_fn(b.slot_count, count, edge)(run, b, image, out_image, y, first_vector * L);
       }
     };
-    for (int v = 0; v < left; ++v) run_chunk(v, 1, true);
+    // Narrow rows (training patches) are edge all along: one masked chunk, so that each
+    // weight broadcast feeds several vectors instead of one.
+    if (vectors <= run.vectors) {
+      run_chunk(0, vectors, true);
+      continue;
+    }
+    for (int v = 0; v < left; v += run.vectors) run_chunk(v, left - v < run.vectors ? left - v : run.vectors, true);
     for (int c = 0, v = left; c < chunks; ++c) {
       const int count = (interior - (v - left) + (chunks - c) - 1) / (chunks - c);
       run_chunk(v, count, false);
       v += count;
     }
-    for (int v = right; v < vectors; ++v) run_chunk(v, 1, true);
+    for (int v = right; v < vectors; v += run.vectors)
+      run_chunk(v, vectors - v < run.vectors ? vectors - v : run.vectors, true);
   }
 }
 
