@@ -16,6 +16,8 @@
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "ops/conv_plan.hpp"
+#include "ops/x86/fast_ops.hpp"
+#include "ops/x86/isa.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::bench {
@@ -252,8 +254,22 @@ Prepared prepare_train_step() {
   return p;
 }
 
+// The ceiling every other case is measured against: FMAs on registers, no memory.
+Prepared prepare_fma_peak() {
+  // The hardware's ceiling even when the reference ops are being timed.
+  const ops::x86::Isa active = ops::x86::active_isa();
+  const ops::x86::Isa isa = active == ops::x86::Isa::Ref ? ops::x86::best_isa() : active;
+  constexpr int64_t kIterations = 20'000'000;
+  Prepared p;
+  p.flops = static_cast<double>(kIterations) * ops::x86::fma_peak_flops_per_iteration(isa);
+  p.ours = [isa]() { (void)ops::x86::fma_peak(kIterations, isa); };
+  p.note = "register-only FMAs: the cores' ceiling for every case below";
+  return p;
+}
+
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
+  cases.push_back({"fma peak", "peak", prepare_fma_peak});
   const std::vector<OpShape> ops = {
       {true, 56, 1, 9, 2, 540, 960}, {true, 56, 1, 9, 3, 360, 640}, {true, 56, 1, 9, 4, 270, 480},
       {true, 64, 32, 4, 2, 256, 256}, {true, 128, 64, 4, 2, 128, 128}, {true, 32, 32, 3, 2, 256, 256},

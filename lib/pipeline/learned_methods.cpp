@@ -1,6 +1,7 @@
 // The learned upsamplers as methods of the main job: each architecture at ×2, ×3, ×4 with
 // our trained weights from weights/, and any model file given by path. Models work on
 // Y (BT.601) as the papers do; Cb, Cr are upscaled with bicubic.
+#include <algorithm>
 #include <cstdlib>
 
 #include <opencv2/imgproc.hpp>
@@ -101,7 +102,13 @@ std::vector<fs::path> weights_search_path() {
     folders.push_back(exe.parent_path().parent_path() / "share/upsample/weights");
   }
   folders.emplace_back(UPSAMPLE_WEIGHTS_DIR);
-  return folders;
+  // The binary in build/ and the source tree's weights/ often name the same folder twice.
+  std::vector<fs::path> distinct;
+  for (const fs::path& f : folders) {
+    const fs::path normal = f.lexically_normal();
+    if (std::find(distinct.begin(), distinct.end(), normal) == distinct.end()) distinct.push_back(normal);
+  }
+  return distinct;
 }
 
 fs::path find_weights(const std::string& arch, int scale) {

@@ -1,5 +1,7 @@
 #include "ops/x86/fast_ops.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -37,6 +39,21 @@ ElementwiseKernels elementwise(Isa isa) {
             avx2::prelu_backward};
   throw Error("fast ops: no kernels for instruction set " + std::string(isa_name(isa)));
 }
+
+}  // namespace
+
+float fma_peak(int64_t iterations, Isa isa) {
+  float (*kernel)(int64_t) = isa == Isa::Avx512 ? avx512::fma_peak : isa == Isa::Avx2 ? avx2::fma_peak : nullptr;
+  if (kernel == nullptr) throw Error("fma peak: no kernels for instruction set " + std::string(isa_name(isa)));
+  float sum = 0.0f;
+#pragma omp parallel reduction(+ : sum)
+  sum += kernel(iterations / omp_get_num_threads());
+  return sum;
+}
+
+double fma_peak_flops_per_iteration(Isa isa) { return 24.0 * 2.0 * (isa == Isa::Avx512 ? 16 : 8); }
+
+namespace {
 
 // body(first, last) over [0, n) in chunks that are large for OpenMP and small for caches.
 template <typename Body>

@@ -87,7 +87,9 @@ struct TapGradRun {
   void tanh_backward(const float* g, const float* y, float* out, int64_t n);                                      \
   void sigmoid_backward(const float* g, const float* y, float* out, int64_t n);                                   \
   /* PReLU backward on one channel plane: returns Σ x·g over x ≤ 0 (the slope gradient). */                        \
-  double prelu_backward(const float* g, const float* x, float* out, int64_t n, float slope);
+  double prelu_backward(const float* g, const float* x, float* out, int64_t n, float slope);                     \
+  /* The core's FMA ceiling: `iterations` × 24 independent vector FMAs on registers only. */                        \
+  float fma_peak(int64_t iterations);
 
 namespace avx2 {
 UPSAMPLE_TAP_CONV_DECLARATIONS

@@ -395,3 +395,23 @@ double prelu_backward(const float* g, const float* x, float* out, int64_t n, flo
   }
   return total;
 }
+
+float fma_peak(int64_t iterations) {
+  // 24 chains, as many accumulators as the conv kernels use: enough to cover the FMA
+  // latency on both pipes, with nothing loaded or stored in the loop.
+  constexpr int kChains = 24;
+  V acc[kChains];
+  for (int i = 0; i < kChains; ++i) acc[i] = Vec::set1(static_cast<float>(i) * 1e-3f);
+  const V a = Vec::set1(0.999f), b = Vec::set1(1e-4f);
+  for (int64_t it = 0; it < iterations; ++it) {
+#pragma GCC unroll 24
+    for (int i = 0; i < kChains; ++i) acc[i] = Vec::fma(acc[i], a, b);
+  }
+  V total = Vec::zero();
+  for (int i = 0; i < kChains; ++i) total = Vec::add(total, acc[i]);
+  alignas(64) float lanes_out[L];
+  Vec::store(lanes_out, total);
+  float sum = 0.0f;
+  for (float v : lanes_out) sum += v;
+  return sum;
+}
