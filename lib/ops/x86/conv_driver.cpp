@@ -411,9 +411,11 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
     std::sort(taps.begin(), taps.end(), [](const ConvTap& a, const ConvTap& b) {
       return std::tie(a.plane, a.dy, a.dx) < std::tie(b.plane, b.dy, b.dx);
     });
-    for (int64_t first = 0; first < out_per_group; first += max_slots) {
+    // Blocks of even size (32 outputs in six blocks: 6,6,5,5,5,5, not 6,6,6,6,6,2).
+    const int64_t block_count = ceil_div(out_per_group, max_slots);
+    for (int64_t first = 0, block = 0; first < out_per_group; ++block) {
       GradBlock gb;
-      const int64_t count = std::min<int64_t>(max_slots, out_per_group - first);
+      const int64_t count = ceil_div(out_per_group - first, block_count - block);
       for (size_t i = 0; i < taps.size(); ++i) {
         const ConvTap& t = taps[i];
         auto& rows = gb.packed.rows;
@@ -437,6 +439,7 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
       gb.partial_offset = partial_size;
       partial_size += gb.packed.tap_count() * count * lanes;
       blocks.push_back(std::move(gb));
+      first += count;
     }
   }
   std::vector<BlockView> views;

@@ -70,7 +70,7 @@ constexpr int kMaxVectors(int slots) {
   }
 }
 constexpr int kGradSlots = 2;
-constexpr int kGradTaps = 5;
+constexpr int kGradTaps(int /*slots*/) { return 5; }
 
 }  // namespace
 

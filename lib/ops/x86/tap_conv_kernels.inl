@@ -8,7 +8,7 @@
 //   V (vector), M (lane mask), L (lanes), zero, set1, load, load_masked, store, store_masked,
 //   fma, add, sub, mul, div, max, select (mask ? a : b), gt_zero, le_zero (masks),
 //   range(start, lo, hi) (lanes i with lo ≤ start + i < hi), hsum, accumulate_double,
-//   and `kMaxVectors(R)`, `kGradSlots`, `kGradTaps`.
+//   and `kMaxVectors(R)`, `kGradSlots`, `kGradTaps(R)` (taps per weight-gradient call).
 
 namespace {
 
@@ -190,18 +190,25 @@ ChunkFn chunk_fn(int slots, int vectors, bool edge) {
 
 // ---- Weight gradient: R grid planes × T taps of one tap row ----------------------------
 
+// Lane masks of one edge vector: the grid row's and each tap's input row's.
+template <int T>
+struct GradMasks {
+  M grid;
+  M in[T];
+};
+
 template <int R, int T, bool Edge>
 inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const float* src, const int32_t* dx, int x,
-                        int grid_w, int in_w) {
+                        const GradMasks<T>& masks) {
   V g[R];
   for (int r = 0; r < R; ++r) {
-    if constexpr (Edge) g[r] = Vec::load_masked(grid[r] + x, Vec::range(x, 0, grid_w));
+    if constexpr (Edge) g[r] = Vec::load_masked(grid[r] + x, masks.grid);
     else g[r] = Vec::load(grid[r] + x);
     in_register(g[r]);
   }
   for (int t = 0; t < T; ++t) {
     V in;
-    if constexpr (Edge) in = Vec::load_masked(src + x + dx[t], Vec::range(x + dx[t], 0, in_w));
+    if constexpr (Edge) in = Vec::load_masked(src + x + dx[t], masks.in[t]);
     else in = Vec::load(src + x + dx[t]);
     in_register(in);
     for (int r = 0; r < R; ++r) acc[r][t] = Vec::fma(g[r], in, acc[r][t]);
@@ -223,19 +230,50 @@ void grad_sweep(const TapGradRun& run, const BlockView& b, const TapRow& row, in
     dx_hi = dx[t] > dx_hi ? dx[t] : dx_hi;
   }
   const int grid_w = run.grid_w, in_w = run.in_w;
-  // Vectors starting in [x_begin, x_end) read inside the grid row and the input row.
+  // Vectors starting in [x_begin, x_end) read inside the grid row and the input row; the
+  // others (all of them in a narrow training patch) use lane masks, worked out once here
+  // for every row rather than at each load.
   const int x_begin = dx_lo < 0 ? -dx_lo : 0;
   const int x_end = static_cast<int>(min64(grid_w, int64_t{in_w} - dx_hi)) - L + 1;
+  constexpr int kEdgeVectors = 8;
+  int edge_x[kEdgeVectors];
+  GradMasks<T> edge_masks[kEdgeVectors];
+  int edge_count = 0;
+  auto masks_at = [&](int x) {
+    GradMasks<T> m;
+    m.grid = Vec::range(x, 0, grid_w);
+    for (int t = 0; t < T; ++t) m.in[t] = Vec::range(x + dx[t], 0, in_w);
+    return m;
+  };
+  auto interior = [&](int x) { return x >= x_begin && x < x_end; };
+  bool tabled = true;  // every edge vector's masks fit the table (not so for large dilations)
+  for (int x = 0; x < grid_w && tabled; x += L) {
+    if (interior(x)) continue;
+    if (edge_count == kEdgeVectors) {
+      tabled = false;
+    } else {
+      edge_x[edge_count] = x;
+      edge_masks[edge_count++] = masks_at(x);
+    }
+  }
+  const int interior_first = x_begin > 0 ? (x_begin + L - 1) / L * L : 0;
+  const GradMasks<T> unused{};
   for (int y = y0; y < y1; ++y) {
     const int iy = y + row.dy;
     if (iy < 0 || iy >= run.in_h) continue;
     const float* src = image + row.plane * run.in_plane_stride + iy * run.in_row_stride;
     const float* grid[R];
     for (int r = 0; r < R; ++r) grid[r] = grid_image + b.slots[r].offset + int64_t{y} * b.slots[r].row_stride;
-    int x = 0;
-    for (; x < grid_w && x < x_begin; x += L) grad_vector<R, T, true>(acc, grid, src, dx, x, grid_w, in_w);
-    for (; x < x_end; x += L) grad_vector<R, T, false>(acc, grid, src, dx, x, grid_w, in_w);
-    for (; x < grid_w; x += L) grad_vector<R, T, true>(acc, grid, src, dx, x, grid_w, in_w);
+    if (tabled) {
+      for (int e = 0; e < edge_count; ++e) grad_vector<R, T, true>(acc, grid, src, dx, edge_x[e], edge_masks[e]);
+      for (int x = interior_first; x < grid_w && interior(x); x += L)
+        grad_vector<R, T, false>(acc, grid, src, dx, x, unused);
+    } else {
+      for (int x = 0; x < grid_w; x += L) {
+        if (interior(x)) grad_vector<R, T, false>(acc, grid, src, dx, x, unused);
+        else grad_vector<R, T, true>(acc, grid, src, dx, x, masks_at(x));
+      }
+    }
   }
   for (int t = 0; t < T; ++t)
     for (int r = 0; r < R; ++r) Vec::store(base + (int64_t{t} * R + r) * L, acc[r][t]);
@@ -255,12 +293,16 @@ GradFn grad_fn_for(int taps) {
 }
 
 GradFn grad_fn(int slots, int taps) {
-  static_assert(kGradSlots <= 4, "grad_fn instantiates R = 1..4");
+  static_assert(kGradSlots <= 8, "grad_fn instantiates R = 1..8");
   switch (slots) {
-    case 1: return grad_fn_for<1, kGradTaps>(taps);
-    case 2: return grad_fn_for<2, kGradTaps>(taps);
-    case 3: return kGradSlots >= 3 ? grad_fn_for<3, kGradTaps>(taps) : nullptr;
-    case 4: return kGradSlots >= 4 ? grad_fn_for<4, kGradTaps>(taps) : nullptr;
+    case 1: return grad_fn_for<1, kGradTaps(1)>(taps);
+    case 2: return grad_fn_for<2, kGradTaps(2)>(taps);
+    case 3: return kGradSlots >= 3 ? grad_fn_for<3, kGradTaps(3)>(taps) : nullptr;
+    case 4: return kGradSlots >= 4 ? grad_fn_for<4, kGradTaps(4)>(taps) : nullptr;
+    case 5: return kGradSlots >= 5 ? grad_fn_for<5, kGradTaps(5)>(taps) : nullptr;
+    case 6: return kGradSlots >= 6 ? grad_fn_for<6, kGradTaps(6)>(taps) : nullptr;
+    case 7: return kGradSlots >= 7 ? grad_fn_for<7, kGradTaps(7)>(taps) : nullptr;
+    case 8: return kGradSlots >= 8 ? grad_fn_for<8, kGradTaps(8)>(taps) : nullptr;
     default: return nullptr;
   }
 }
@@ -326,8 +368,9 @@ void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* pa
       const BlockView& b = run.blocks[bi];
       for (int ri = 0; ri < b.row_count; ++ri) {
         const TapRow& row = b.rows[ri];
-        for (int t = 0; t < row.tap_count; t += kGradTaps) {
-          const int taps = static_cast<int>(min64(kGradTaps, row.tap_count - t));
+        const int step = kGradTaps(b.slot_count);
+        for (int t = 0; t < row.tap_count; t += step) {
+          const int taps = static_cast<int>(min64(step, row.tap_count - t));
           grad_fn(b.slot_count, taps)(run, b, row, t, image, grid_image, y0, y1, block_partial);
         }
       }
