@@ -1,23 +1,20 @@
 // `upsample artifacts`: how strongly, and where, an upsampler leaves checkerboard
 // artifacts — measured on upscaled images (heatmaps and scores) or on the methods
-// themselves (their response to a constant input).
+// themselves (their response to a constant input). The measuring is done by
+// analysis/artifacts_report.hpp; this file binds the options and prints.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <set>
+#include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "analysis/checkerboard.hpp"
-#include "analysis/heatmap_render.hpp"
+#include "analysis/artifacts_report.hpp"
+#include "analysis/compare.hpp"
 #include "batch_options.hpp"
 #include "commands.hpp"
-#include "io/image_io.hpp"
 #include "method_list.hpp"
-#include "models/model.hpp"
-#include "pipeline/learned_methods.hpp"
-#include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -59,6 +56,9 @@ s*s phase means, in 8-bit levels, is its checkerboard amplitude: 0 for a perfect
 upsampler. For a linear last layer (transposed conv, or conv + pixel shuffle) the DC
 gain of each polyphase sub-kernel is printed too: equal gains = no checkerboard. The
 magnified pattern is written to {method}_x{scale}_phase.png (in -o, default here).
+A deblurring model (deblur, or a file whose metadata says task=deblur) works at scale 1
+whatever -s says: its response is measured in phases of the period of the stride-2
+steps inside it (its up-path), and its pattern goes to {method}_x1_phase.png.
 
 Examples:
   upsample artifacts out_x2.png -s 2                  scores, out_x2_heatmap.png beside it
@@ -73,227 +73,75 @@ analysis::CheckerboardOptions checkerboard_options(const ArtifactsOptions& o) {
   return {o.window, o.window_shape == "box" ? analysis::WindowShape::Box : analysis::WindowShape::Hann};
 }
 
-analysis::HeatmapStyle style_of(const ArtifactsOptions& o) {
-  analysis::HeatmapStyle style;
-  style.max_level = o.max_level;
-  style.overlay = !o.plain;
-  return style;
-}
-
-io::SaveOptions png_save(bool overwrite) {
-  io::SaveOptions save;
-  save.format = "png";
-  save.existing = overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse;
-  return save;
-}
-
-fs::path output_folder(const ArtifactsOptions& o, const fs::path& fallback) {
-  if (o.output.empty()) return fallback;
-  std::error_code ec;
-  fs::create_directories(o.output, ec);
-  if (ec) throw Error(o.output + ": cannot create the folder: " + ec.message());
-  return o.output;
-}
-
-// Image files named directly, and the images inside named folders (sorted).
-std::vector<fs::path> expand_images(const std::vector<std::string>& inputs) {
-  std::vector<fs::path> files;
-  for (const auto& input : inputs) {
-    std::error_code ec;
-    if (!fs::is_directory(input, ec)) {
-      files.emplace_back(input);
-      continue;
-    }
-    const std::vector<fs::path> inside = io::image_files_in(input);
-    files.insert(files.end(), inside.begin(), inside.end());
-  }
-  return files;
-}
-
 int measure_images(const ArtifactsOptions& o) {
-  const analysis::HeatmapStyle style = style_of(o);
-  nlohmann::json rows = nlohmann::json::array();
-  std::set<fs::path> written;
+  analysis::ImageScoreOptions options;
+  options.scale = o.scale;
+  options.checkerboard = checkerboard_options(o);
+  options.style.max_level = o.max_level;
+  options.style.overlay = !o.plain;
+  options.heatmap_folder = o.output;
+  options.overwrite = o.overwrite;
+  analysis::ImageScorer scorer(options);
+  std::vector<analysis::ImageScore> scores;
   int failed = 0;
-  if (!o.json)
-    std::printf("%-32s %9s %9s %9s  %s\n", "image", "mean", "p99", "spectral", "heatmap (strength in 8-bit levels)");
-  for (const fs::path& input : expand_images(o.images)) {
-    nlohmann::json row = {{"input", input.string()}};
-    try {
-      const cv::Mat image = io::load_image(input);
-      const int s = o.scale;
-      if (image.rows % s != 0 || image.cols % s != 0)
-        spdlog::warn("{}: {}x{} is not a multiple of {}: was it really upscaled x{}?", input.string(), image.cols,
-                     image.rows, s, s);
-      analysis::CheckerboardAnalysis measured;
-      try {
-        measured = analysis::analyse_checkerboard(image, s, checkerboard_options(o));
-      } catch (const Error& e) {
-        throw Error(input.string() + ": " + e.what());
-      }
-      const fs::path heatmap = analysis::heatmap_path_for(output_folder(o, input.parent_path()) / input.filename());
-      if (!written.insert(fs::weakly_canonical(heatmap)).second)
-        throw Error(input.string() + ": its heatmap " + heatmap.string() + " is already the heatmap of another input");
-      const std::string title = input.filename().string() + " (x" + std::to_string(s) + ")\n" +
-                                analysis::describe_score(measured.score);
-      io::save_image(heatmap, analysis::render_heatmap(measured.map, image, title, style), png_save(o.overwrite));
-      row["heatmap"] = heatmap.string();
-      row["mean"] = measured.score.mean;
-      row["p99"] = measured.score.p99;
-      row["spectral_ratio"] = measured.score.spectral_ratio;
-      if (!o.json)
-        std::printf("%-32s %9.3f %9.3f %9.1f  %s\n", input.string().c_str(), measured.score.mean, measured.score.p99,
-                    measured.score.spectral_ratio, heatmap.string().c_str());
-    } catch (const Error& e) {
+  if (!o.json) std::printf("%s", analysis::image_table_header().c_str());
+  for (const fs::path& input : analysis::expand_image_inputs(o.images)) {
+    analysis::ImageScore score = scorer.score(input);
+    if (!score.warning.empty()) spdlog::warn("{}", score.warning);
+    if (!score.error.empty()) {
       ++failed;
-      row["error"] = e.what();
-      spdlog::error("{}", e.what());
+      spdlog::error("{}", score.error);
+    } else if (!o.json) {
+      std::printf("%s", analysis::image_table_row(score).c_str());
     }
-    rows.push_back(std::move(row));
+    scores.push_back(std::move(score));
   }
-  if (o.json) {
-    const nlohmann::json doc = {{"command", "artifacts"}, {"scale", o.scale},         {"window", o.window},
-                                {"window_shape", o.window_shape}, {"max_level", o.max_level}, {"images", rows}};
-    std::printf("%s\n", doc.dump(2).c_str());
-  }
+  if (o.json) std::printf("%s\n", analysis::images_json(scores, options).c_str());
   return failed > 0 ? 1 : 0;
 }
 
-// One method's constant-input diagnostic, and what to print about it.
-struct MethodDiagnosis {
-  std::string label;
-  analysis::PhasePattern pattern;
-  std::string last_layer;
-  std::optional<analysis::PolyphaseGains> gains;
-};
-
-bool is_learned(const std::string& name) {
-  for (const auto& arch : models::architectures())
-    if (arch.name == name) return true;
-  return false;
-}
-
-// Learned methods and model files are diagnosed on the model itself, in float, with their
-// polyphase gains; anything else (interpolation, OpenCV models) through its upscaler.
-MethodDiagnosis diagnose(const std::string& method, int scale, double level) {
-  MethodDiagnosis d;
-  d.label = method_label(method);
-  if (method.ends_with(".safetensors") || is_learned(method)) {
-    const fs::path file = is_learned(method) ? pipeline::find_weights(method, scale) : fs::path(method);
-    const std::unique_ptr<models::Model> model = models::load_model(file);
-    if (model->scale() != scale)
-      throw UsageError(file.string() + ": this model upscales x" + std::to_string(model->scale()) + ", not x" +
-                       std::to_string(scale) + " (pass -s " + std::to_string(model->scale()) + ")");
-    analysis::ModelDiagnostic m = analysis::diagnose_model(*model, level);
-    d.pattern = std::move(m.pattern);
-    d.last_layer = m.last_layer;
-    d.gains = std::move(m.gains);
-  } else {
-    d.pattern = analysis::constant_response(*pipeline::create_upscaler(method, scale), level);
-    d.last_layer = "(not a network)";
-  }
-  return d;
-}
-
-// The methods to diagnose: "all" is every registered method that can run at this scale.
-std::vector<std::string> expand_methods(const std::vector<std::string>& methods, int scale) {
-  std::vector<std::string> out;
-  for (const auto& m : methods) {
-    if (m != "all") {
-      out.push_back(m);
-      continue;
-    }
-    for (const auto& info : pipeline::MethodRegistry::builtin().all()) {
-      try {
-        pipeline::create_upscaler(info.name, scale);  // weights installed, scale supported?
-        out.push_back(info.name);
-      } catch (const Error& e) {
-        spdlog::info("{}: skipped ({})", info.name, e.what());
-      }
-    }
-  }
-  return out;
-}
-
-void print_diagnosis(const MethodDiagnosis& d, const fs::path& picture) {
-  const int s = d.pattern.scale;
-  std::printf("\n%s x%d: constant-input amplitude %.3f levels; last layer: %s\n", d.label.c_str(), s,
-              d.pattern.amplitude, d.last_layer.c_str());
-  std::printf("  phase offsets (8-bit levels, rows = y mod %d, columns = x mod %d):\n", s, s);
-  for (int a = 0; a < s; ++a) {
-    std::printf("   ");
-    for (int b = 0; b < s; ++b) std::printf(" %+8.3f", d.pattern.at(a, b));
-    std::printf("\n");
-  }
-  if (d.gains) {
-    const analysis::PolyphaseGains& g = *d.gains;
-    for (int out = 0; out < g.out_channels; ++out) {
-      std::printf("  polyphase DC gains, output channel %d, summed over %d input channel(s):\n", out, g.in_channels);
-      const std::vector<double> sum = g.summed_over_inputs(out);
-      for (int a = 0; a < s; ++a) {
-        std::printf("   ");
-        for (int b = 0; b < s; ++b) std::printf(" %+9.5f", sum[static_cast<size_t>(a * s + b)]);
-        std::printf("\n");
-      }
-    }
-    std::printf("  equal-DC-gain condition: %s (largest spread of one channel pair %.3g, largest gain %.3g)\n",
-                g.equal_dc_gains() ? "holds" : "violated", g.largest_spread(), g.largest_gain());
-  }
-  std::printf("  pattern: %s\n", picture.string().c_str());
-}
-
 int diagnose_methods(const ArtifactsOptions& o) {
-  const std::vector<std::string> methods = expand_methods(o.methods, o.scale);
-  if (methods.empty()) throw UsageError("no method to diagnose");
-  const fs::path folder = output_folder(o, ".");
-  nlohmann::json rows = nlohmann::json::array();
-  std::vector<std::pair<MethodDiagnosis, fs::path>> done;
+  const analysis::MethodSelection selection = analysis::methods_to_diagnose(o.methods, o.scale);
+  for (const auto& skipped : selection.skipped) spdlog::info("{}", skipped);
+  if (selection.methods.empty()) throw UsageError("no method to diagnose");
+  fs::path folder = ".";
+  if (!o.output.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.output, ec);
+    if (ec) throw Error(o.output + ": cannot create the folder: " + ec.message());
+    folder = o.output;
+  }
+  std::vector<analysis::DiagnosedMethod> done;
   int failed = 0;
-  for (const auto& method : methods) {
-    nlohmann::json row = {{"method", method_label(method)}};
+  for (const auto& method : selection.methods) {
+    analysis::DiagnosedMethod entry;
+    entry.label = method_label(method);
     try {
-      MethodDiagnosis d;
+      analysis::MethodDiagnosis d;
       try {
-        d = diagnose(method, o.scale, o.level);
+        d = analysis::diagnose_method(method, entry.label, o.scale, o.level);
       } catch (const UsageError&) {
         throw;
       } catch (const Error& e) {  // an unknown name, missing weights, a bad model file: the request is wrong
         throw UsageError(e.what());
       }
-      const fs::path picture = folder / (d.label + "_x" + std::to_string(o.scale) + "_phase.png");
-      const std::string title = d.label + " x" + std::to_string(o.scale) + ", constant input " +
-                                std::to_string(static_cast<int>(o.level)) + "\nlast layer: " + d.last_layer;
-      io::save_image(picture, analysis::render_phase_pattern(d.pattern, title, o.max_level), png_save(o.overwrite));
-      row["amplitude"] = d.pattern.amplitude;
-      row["phase_offsets"] = d.pattern.offsets;
-      row["last_layer"] = d.last_layer;
-      row["pattern"] = picture.string();
-      if (d.gains) {
-        nlohmann::json summed = nlohmann::json::array();
-        for (int out = 0; out < d.gains->out_channels; ++out) summed.push_back(d.gains->summed_over_inputs(out));
-        row["dc_gains_summed_over_inputs"] = summed;
-        row["equal_dc_gains"] = d.gains->equal_dc_gains();
-        row["largest_gain_spread"] = d.gains->largest_spread();
-      }
-      done.emplace_back(std::move(d), picture);
+      entry.picture = analysis::save_phase_picture(d, folder, o.level, o.max_level, o.overwrite);
+      entry.diagnosis = std::move(d);
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
       ++failed;
-      row["error"] = e.what();
+      entry.error = e.what();
       spdlog::error("{}: {}", method, e.what());
     }
-    rows.push_back(std::move(row));
+    done.push_back(std::move(entry));
   }
   if (o.json) {
-    const nlohmann::json doc = {{"command", "artifacts"}, {"scale", o.scale}, {"level", o.level}, {"methods", rows}};
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", analysis::diagnoses_json(done, o.scale, o.level).c_str());
   } else {
-    std::printf("%-24s %22s  %s\n", "method", "amplitude (levels)", "equal DC gains");
-    for (const auto& [d, picture] : done)
-      std::printf("%-24s %22.3f  %s\n", d.label.c_str(), d.pattern.amplitude,
-                  !d.gains ? "-" : d.gains->equal_dc_gains() ? "yes" : "no");
-    for (const auto& [d, picture] : done) print_diagnosis(d, picture);
+    std::printf("%s", analysis::diagnosis_table(done).c_str());
+    for (const auto& entry : done)
+      if (entry.diagnosis) std::printf("%s", analysis::diagnosis_details(*entry.diagnosis, entry.picture).c_str());
   }
   return failed > 0 ? 1 : 0;
 }
