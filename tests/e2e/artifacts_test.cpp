@@ -192,7 +192,7 @@ TEST_CASE("main job --heatmap writes {stem}_{method}_x{scale}_heatmap.png and pu
   CHECK_FALSE(nlohmann::json::parse(plain.out)["files"][0].contains("checkerboard"));
 }
 
-TEST_CASE("artifacts: scores and heatmaps of images; constant-input amplitude of methods") {
+TEST_CASE("artifacts: scores and heatmaps of images, constant-input amplitude of methods") {
   ScratchFolder dir;
   REQUIRE(run_cli({sample("scene.png").string(), "-s", "2", "-m", "nearest", "-o", "up/"}, dir.path()).exit_code == 0);
 

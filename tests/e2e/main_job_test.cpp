@@ -47,7 +47,7 @@ TEST_SUITE("e2e") {
 
 TEST_CASE("one file to a named output, the output path on stdout") {
   ScratchFolder dir;
-  const auto r = run_cli({sample("scene.png").string(), "-s", "2", "-o", "big.png"}, dir.path());
+  const auto r = run_cli({"-m", "bicubic", sample("scene.png").string(), "-s", "2", "-o", "big.png"}, dir.path());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == "big.png\n");
@@ -84,7 +84,7 @@ TEST_CASE("16-bit PNG stays 16-bit, RGBA keeps its alpha, grey JPEG stays grey")
   cv::Mat grey;
   cv::cvtColor(cv::imread(sample("scene.png").string()), grey, cv::COLOR_BGR2GRAY);
   cv::imwrite((dir / "grey.jpg").string(), grey);
-  const auto r = run_cli({sample("gradient_16bit.png").string(), sample("logo_rgba.png").string(), "grey.jpg", "-s", "2",
+  const auto r = run_cli({"-m", "bicubic", sample("gradient_16bit.png").string(), sample("logo_rgba.png").string(), "grey.jpg", "-s", "2",
                           "-o", "out"},
                          dir.path());
   INFO(r.err);
@@ -101,7 +101,7 @@ TEST_CASE("16-bit PNG stays 16-bit, RGBA keeps its alpha, grey JPEG stays grey")
   CHECK(g.cols == 2 * grey.cols);
 }
 
-TEST_CASE("an existing output is kept unless --overwrite; --skip-existing resumes") {
+TEST_CASE("an existing output is kept unless --overwrite, --skip-existing resumes") {
   ScratchFolder dir;
   write_text(dir / "scene_nearest_x2.png", "precious");
   const std::vector<std::string> base = {sample("scene.png").string(), "-s", "2", "-m", "nearest", "-o", "."};
@@ -129,7 +129,7 @@ TEST_CASE("an input is never overwritten, even with --overwrite") {
   ScratchFolder dir;
   fs::copy_file(sample("scene.png"), dir / "scene.png");
   const std::string before = read_all(dir / "scene.png");
-  const auto r = run_cli({"scene.png", "--name", "{stem}.{ext}", "--overwrite"}, dir.path());
+  const auto r = run_cli({"-m", "bicubic", "scene.png", "--name", "{stem}.{ext}", "--overwrite"}, dir.path());
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("refusing to write over the input") != std::string::npos);
   CHECK(read_all(dir / "scene.png") == before);
@@ -141,7 +141,7 @@ TEST_CASE("two inputs that map to one output name: the second is an error, not a
   fs::create_directories(dir / "b");
   fs::copy_file(sample("scene.png"), dir / "a/x.png");
   fs::copy_file(sample("text_chart.png"), dir / "b/x.png");
-  const auto r = run_cli({"a/x.png", "b/x.png", "-o", "out", "--json"}, dir.path());
+  const auto r = run_cli({"-m", "bicubic", "a/x.png", "b/x.png", "-o", "out", "--json"}, dir.path());
   CHECK(r.exit_code == 1);
   const auto doc = nlohmann::json::parse(r.out);
   CHECK(doc["files"][0]["status"] == "written");
@@ -152,7 +152,7 @@ TEST_CASE("two inputs that map to one output name: the second is an error, not a
 
 TEST_CASE("--dry-run prints the plan and writes nothing") {
   ScratchFolder dir;
-  const auto r = run_cli({sample("scene.png").string(), sample("zone_plate.png").string(), "-s", "4", "-o", "out", "--dry-run"},
+  const auto r = run_cli({"-m", "bicubic", sample("scene.png").string(), sample("zone_plate.png").string(), "-s", "4", "-o", "out", "--dry-run"},
                          dir.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("-> out/scene_bicubic_x4.png") != std::string::npos);
@@ -188,31 +188,31 @@ TEST_CASE("paths with spaces and non-ASCII characters") {
   const fs::path folder = dir / "my photos ünïcødé 画像";
   fs::create_directory(folder);
   fs::copy_file(sample("scene.png"), folder / "été à la plage.png");
-  const auto r = run_cli({"my photos ünïcødé 画像", "-s", "2", "-o", "sortie ✓"}, dir.path());
+  const auto r = run_cli({"-m", "bicubic", "my photos ünïcødé 画像", "-s", "2", "-o", "sortie ✓"}, dir.path());
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(fs::exists(dir / "sortie ✓" / "été à la plage_bicubic_x2.png"));
 }
 
-TEST_CASE("-r mirrors sub-folders; without -r they are skipped with a note") {
+TEST_CASE("-r mirrors sub-folders, without -r they are skipped with a note") {
   ScratchFolder dir;
   fs::create_directories(dir / "in/sub/deeper");
   fs::copy_file(sample("scene.png"), dir / "in/top.png");
   fs::copy_file(sample("text_chart.png"), dir / "in/sub/deeper/low.png");
-  auto r = run_cli({"in", "-o", "flat"}, dir.path());
+  auto r = run_cli({"-m", "bicubic", "in", "-o", "flat"}, dir.path());
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("skipped folder (use -r") != std::string::npos);
   CHECK(files_below(dir / "flat") == std::vector<std::string>{"top_bicubic_x2.png"});
-  r = run_cli({"in", "-r", "-o", "tree", "-j", "2"}, dir.path());
+  r = run_cli({"-m", "bicubic", "in", "-r", "-o", "tree", "-j", "2"}, dir.path());
   CHECK(r.exit_code == 0);
   CHECK(files_below(dir / "tree") == std::vector<std::string>{"sub/deeper/low_bicubic_x2.png", "top_bicubic_x2.png"});
 }
 
 TEST_CASE("-f picks the format, --quality reaches the encoder") {
   ScratchFolder dir;
-  auto r = run_cli({sample("scene.png").string(), "-f", "jpg", "--quality", "10", "--name", "low.{ext}", "-o", "."}, dir.path());
+  auto r = run_cli({"-m", "bicubic", sample("scene.png").string(), "-f", "jpg", "--quality", "10", "--name", "low.{ext}", "-o", "."}, dir.path());
   REQUIRE(r.exit_code == 0);
-  r = run_cli({sample("scene.png").string(), "-f", "jpg", "--quality", "95", "--name", "high.{ext}", "-o", "."}, dir.path());
+  r = run_cli({"-m", "bicubic", sample("scene.png").string(), "-f", "jpg", "--quality", "95", "--name", "high.{ext}", "-o", "."}, dir.path());
   REQUIRE(r.exit_code == 0);
   CHECK(read_all(dir / "low.jpg").substr(0, 2) == "\xFF\xD8");
   CHECK(fs::file_size(dir / "low.jpg") * 2 < fs::file_size(dir / "high.jpg"));
@@ -221,14 +221,14 @@ TEST_CASE("-f picks the format, --quality reaches the encoder") {
 TEST_CASE("bad usage exits 2 and writes nothing") {
   ScratchFolder dir;
   CHECK(run_cli({sample("scene.png").string(), "-m", "magic"}, dir.path()).exit_code == 2);
-  CHECK(run_cli({sample("scene.png").string(), "--name", "{stem}_{size}.png"}, dir.path()).exit_code == 2);
-  CHECK(run_cli({sample("scene.png").string(), sample("zone_plate.png").string(), "-o", "one.png"}, dir.path()).exit_code == 2);
-  CHECK(run_cli({sample("scene.png").string(), "--overwrite", "--skip-existing"}, dir.path()).exit_code == 2);
-  CHECK(run_cli({"--scale", "two", sample("scene.png").string()}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"-m", "bicubic", sample("scene.png").string(), "--name", "{stem}_{size}.png"}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"-m", "bicubic", sample("scene.png").string(), sample("zone_plate.png").string(), "-o", "one.png"}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"-m", "bicubic", sample("scene.png").string(), "--overwrite", "--skip-existing"}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"-m", "bicubic", "--scale", "two", sample("scene.png").string()}, dir.path()).exit_code == 2);
   CHECK(files_below(dir.path()).empty());
 }
 
-TEST_CASE("--help teaches with examples; --version answers") {
+TEST_CASE("--help teaches with examples, --version answers") {
   ScratchFolder dir;
   const auto help = run_cli({"--help"}, dir.path());
   CHECK(help.exit_code == 0);

@@ -55,7 +55,7 @@ cv::Point2d centroid(const cv::Mat& k) {
 
 TEST_SUITE("deblur baselines") {
 
-TEST_CASE("blur kernels: sizes, unit sum, centred; specs parsed and refused by name") {
+TEST_CASE("blur kernels: sizes, unit sum, centred, specs parsed and refused by name") {
   const cv::Mat g = train::parse_blur_kernel("gaussian:1.6");
   CHECK(g.rows == 11);  // 2⌈3σ⌉ + 1
   CHECK(train::parse_blur_kernel("gaussian:1.6,7").rows == 7);
@@ -150,7 +150,7 @@ TEST_CASE("Wiener without noise undoes a symmetric blur almost exactly (the mirr
   CHECK(psnr(restored, sharp, 0) > 40.0);
 }
 
-TEST_CASE("colour, grey and 16-bit images go through every channel; bad requests are refused") {
+TEST_CASE("colour, grey and 16-bit images go through every channel, bad requests are refused") {
   deblur::DeblurOptions o;
   o.psf = "gaussian:1.2";
   const auto wiener = deblur::create_deblurrer("wiener", o);
@@ -173,7 +173,7 @@ TEST_CASE("colour, grey and 16-bit images go through every channel; bad requests
   CHECK_THROWS_AS(deblur::richardson_lucy(cv::Mat(8, 8, CV_32F, cv::Scalar(0.5)), train::box_kernel(3), 0), Error);
 }
 
-TEST_CASE("deblur evaluation: the blurred input scores below Wiener; the noise is reproducible") {
+TEST_CASE("deblur evaluation: the blurred input scores below Wiener, the noise is reproducible") {
   testing::ScratchFolder dir;
   std::filesystem::create_directories(dir / "set");
   std::filesystem::copy_file(testing::sample("scene.png"), dir / "set" / "scene.png");

@@ -129,7 +129,7 @@ TEST_SUITE("metrics") {
     CHECK_THROWS_AS(an::matlab_imresize(hr, 0.5), Error);  // 8-bit needs the _u8 variant
   }
 
-  TEST_CASE("Y of white, black and the primaries follows BT.601 studio range; grey passes through") {
+  TEST_CASE("Y of white, black and the primaries follows BT.601 studio range, grey passes through") {
     cv::Mat bgr(1, 5, CV_8UC3);
     bgr.at<cv::Vec3b>(0, 0) = {255, 255, 255};
     bgr.at<cv::Vec3b>(0, 1) = {0, 0, 0};

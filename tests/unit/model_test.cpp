@@ -56,7 +56,7 @@ TEST_CASE("every architecture upscales by its scale and names parameters like Py
   CHECK(fsrcnn->parameter_count() == 12464 + (56 + 12 + 4 * 12 + 56 + 1) + (56 + 12 + 4 * 12 + 56));
 }
 
-TEST_CASE("a saved model reloads with identical outputs; bad files are refused by name") {
+TEST_CASE("a saved model reloads with identical outputs, bad files are refused by name") {
   testing::ScratchFolder dir;
   const auto model = models::build_model(small("fsrcnn", 2), 42);
   models::save_model(*model, dir / "m.safetensors");
@@ -114,7 +114,7 @@ TEST_CASE("a halo smaller than the receptive field would show: the equality test
   CHECK(max_abs_diff(whole, seams) > 1e-3);
 }
 
-TEST_CASE("learned upscaler: colour, grey, 16-bit; tiles change nothing") {
+TEST_CASE("learned upscaler: colour, grey, 16-bit, tiles change nothing") {
   testing::ScratchFolder dir;
   const auto model = models::build_model(small("espcn", 2), 9);
   models::save_model(*model, dir / "e.safetensors");
