@@ -305,13 +305,24 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
   const ConvGeometry& g = packed.geometry;
   const Epilogue& epi = packed.epilogue;
   const int lanes = k.lanes();
+  // One run per job (a transposed conv's output row phase), each over its own grid rows.
+  struct JobRun {
+    std::vector<std::vector<Slot>> slots;
+    std::vector<BlockView> views;
+    TapConvRun run;
+  };
+  std::vector<JobRun> runs;
+  runs.reserve(packed.jobs.size());  // views point into slots: no reallocation
+  double work = 0;
+  int64_t max_grid_h = 0;
   for (const PackedJob& job : packed.jobs) {
     const int sh = packed.transposed ? g.stride_h : 1, sw = packed.transposed ? g.stride_w : 1;
     const int64_t grid_h = job.row_phase < out_h ? ceil_div(out_h - job.row_phase, sh) : 0;
     if (grid_h == 0) continue;
+    JobRun jr;
+    jr.slots.resize(job.blocks.size());
+    jr.views.resize(job.blocks.size());
     // Slot placement for this output size.
-    std::vector<std::vector<Slot>> slots(job.blocks.size());
-    std::vector<BlockView> views(job.blocks.size());
     int64_t grid_w = 0;
     int vectors = 1 << 20;
     for (size_t bi = 0; bi < job.blocks.size(); ++bi) {
@@ -347,15 +358,15 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
           }
           grid_w = std::max<int64_t>(grid_w, s.width);
         }
-        slots[bi].push_back(s);
+        jr.slots[bi].push_back(s);
       }
-      views[bi] = {static_cast<int32_t>(b.keys.size()), slots[bi].data(),  b.rows.data(),
-                   static_cast<int32_t>(b.rows.size()), b.dx.data(),      b.weights.data(),
-                   b.tap_count(),                       b.dx_min,         b.dx_max};
+      jr.views[bi] = {static_cast<int32_t>(b.keys.size()), jr.slots[bi].data(),  b.rows.data(),
+                      static_cast<int32_t>(b.rows.size()), b.dx.data(),         b.weights.data(),
+                      b.tap_count(),                       b.dx_min,            b.dx_max};
       vectors = std::min(vectors, k.max_vectors(static_cast<int>(b.keys.size())));
     }
     if (grid_w == 0) continue;
-    TapConvRun run;
+    TapConvRun& run = jr.run;
     run.input = planes.data;
     run.in_image_stride = planes.image_stride;
     run.in_plane_stride = planes.plane_stride;
@@ -366,22 +377,39 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
     run.out_image_stride = os.c() * os.h() * os.w();
     run.grid_h = static_cast<int32_t>(grid_h);
     run.grid_w = static_cast<int32_t>(grid_w);
-    run.blocks = views.data();
-    run.block_count = static_cast<int32_t>(views.size());
+    run.block_count = static_cast<int32_t>(jr.views.size());
     run.act = epi.act;
     run.vectors = static_cast<int32_t>(std::min<int64_t>(vectors, ceil_div(grid_w, lanes)));
-    run.dx_min = std::min_element(views.begin(), views.end(), [](const BlockView& a, const BlockView& b) {
+    run.dx_min = std::min_element(jr.views.begin(), jr.views.end(), [](const BlockView& a, const BlockView& b) {
                    return a.dx_min < b.dx_min;
                  })->dx_min;
-    run.dx_max = std::max_element(views.begin(), views.end(), [](const BlockView& a, const BlockView& b) {
+    run.dx_max = std::max_element(jr.views.begin(), jr.views.end(), [](const BlockView& a, const BlockView& b) {
                    return a.dx_max < b.dx_max;
                  })->dx_max;
-    double work = 0;
-    for (const BlockView& v : views) work += static_cast<double>(v.tap_count) * v.slot_count;
-    work *= static_cast<double>(batch * grid_h * grid_w);
-    for_each_thread_range(
-        batch * grid_h, [&](int64_t first, int64_t last, int) { k.conv_rows(run, first, last); }, work);
+    double job_work = 0;
+    for (const BlockView& v : jr.views) job_work += static_cast<double>(v.tap_count) * v.slot_count;
+    work += job_work * static_cast<double>(batch * grid_h * grid_w);
+    max_grid_h = std::max(max_grid_h, grid_h);
+    runs.push_back(std::move(jr));
   }
+  for (JobRun& jr : runs) jr.run.blocks = jr.views.data();
+  if (runs.empty()) return;
+  // Grid row q of every phase reads the same few input rows: doing all phases of a row
+  // before the next keeps those rows in cache, where phase after phase over the whole
+  // image would stream the input from memory once per phase.
+  for_each_thread_range(
+      batch * max_grid_h,
+      [&](int64_t first, int64_t last, int) {
+        for (int64_t item = first; item < last; ++item) {
+          const int64_t n = item / max_grid_h, q = item % max_grid_h;
+          for (const JobRun& jr : runs) {
+            if (q >= jr.run.grid_h) continue;
+            const int64_t row = n * jr.run.grid_h + q;
+            k.conv_rows(jr.run, row, row + 1);
+          }
+        }
+      },
+      work);
 }
 
 void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& grid, const ConvGeometry& g,
