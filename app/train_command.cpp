@@ -1,8 +1,11 @@
 // `upsample train`: train a super-resolution model on folders of HR images.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -38,11 +41,24 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+// `text` as a POSIX shell reads it back: bare when it is safe, else in single quotes.
+std::string shell_quoted(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:,+@%", c) != nullptr;
+  });
+  if (safe) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 }  // namespace
 
 Command add_train_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<TrainCliOptions>();
-  for (int i = 0; i < argc; ++i) o->train.command_line += (i ? " " : "") + std::string(argv[i]);
+  // Recorded in the model so that anyone can train it again: as one would type it.
+  o->train.command_line = "upsample";
+  for (int i = 1; i < argc; ++i) o->train.command_line += " " + shell_quoted(argv[i]);
   CLI::App* cmd = app.add_subcommand("train", "Train a super-resolution model (fsrcnn, espcn, resizeconv)");
   cmd->add_option("--task", o->task, "sr, or deblur (arch deblur at scale 1, on patches blurred on the fly)")
       ->check(CLI::IsMember({"sr", "deblur"}))
