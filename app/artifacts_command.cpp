@@ -13,6 +13,7 @@
 #include "analysis/artifacts_report.hpp"
 #include "analysis/compare.hpp"
 #include "batch_options.hpp"
+#include "checkerboard_options.hpp"
 #include "commands.hpp"
 #include "method_list.hpp"
 #include "tensor/error.hpp"
@@ -28,9 +29,7 @@ struct ArtifactsOptions {
   std::vector<std::string> methods;
   int scale = 2;
   std::string output;
-  int window = 8;
-  std::string window_shape = "hann";
-  double max_level = 4.0;
+  CheckerboardCliOptions checkerboard;
   double level = 128.0;
   bool plain = false;
   bool overwrite = false;
@@ -69,15 +68,11 @@ Examples:
 
 Exit status: 0 all measured, 1 some inputs failed (the rest are done), 2 bad usage.)";
 
-analysis::CheckerboardOptions checkerboard_options(const ArtifactsOptions& o) {
-  return {o.window, o.window_shape == "box" ? analysis::WindowShape::Box : analysis::WindowShape::Hann};
-}
-
 int measure_images(const ArtifactsOptions& o) {
   analysis::ImageScoreOptions options;
   options.scale = o.scale;
-  options.checkerboard = checkerboard_options(o);
-  options.style.max_level = o.max_level;
+  options.checkerboard = checkerboard_options(o.checkerboard);
+  options.style.max_level = o.checkerboard.max_level;
   options.style.overlay = !o.plain;
   options.heatmap_folder = o.output;
   options.overwrite = o.overwrite;
@@ -125,7 +120,7 @@ int diagnose_methods(const ArtifactsOptions& o) {
       } catch (const Error& e) {  // an unknown name, missing weights, a bad model file: the request is wrong
         throw UsageError(e.what());
       }
-      entry.picture = analysis::save_phase_picture(d, folder, o.level, o.max_level, o.overwrite);
+      entry.picture = analysis::save_phase_picture(d, folder, o.level, o.checkerboard.max_level, o.overwrite);
       entry.diagnosis = std::move(d);
     } catch (const UsageError&) {
       throw;
@@ -161,16 +156,7 @@ Command add_artifacts_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output,
                   "Folder for the heatmaps / phase patterns (created if missing); default: beside each image / here");
-  cmd->add_option("-w,--window", o->window, "Window side in periods (w*s pixels)")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  cmd->add_option("--window-shape", o->window_shape,
-                  "hann: tapered window, no leakage from strong content; box: plain mean (DESIGN section 5)")
-      ->check(CLI::IsMember({"hann", "box"}))
-      ->capture_default_str();
-  cmd->add_option("--max-level", o->max_level, "Top of the fixed colour scale, 8-bit levels")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_checkerboard_options(*cmd, o->checkerboard);
   cmd->add_option("--level", o->level, "Grey level of the constant input for -m, 8-bit levels")
       ->check(CLI::Range(0.0, 255.0))
       ->capture_default_str();

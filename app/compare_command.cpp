@@ -14,6 +14,7 @@
 
 #include "analysis/compare.hpp"
 #include "batch_options.hpp"
+#include "checkerboard_options.hpp"
 #include "commands.hpp"
 #include "method_list.hpp"
 #include "tensor/error.hpp"
@@ -31,9 +32,7 @@ struct CompareOptions {
   std::string output;
   std::string reference;
   bool degrade = false;
-  int window = 8;
-  std::string window_shape = "hann";
-  double max_level = 4.0;
+  CheckerboardCliOptions checkerboard;
   int tile = 0;
   bool overwrite = false;
   bool json = false;
@@ -70,10 +69,6 @@ Examples:
 Existing files in -o are never replaced unless you pass --overwrite.
 Exit status: 0 everything done, 1 some inputs or methods failed (the rest are done), 2 bad usage.)";
 
-analysis::CheckerboardOptions checkerboard_options(int window, const std::string& shape) {
-  return {window, shape == "box" ? analysis::WindowShape::Box : analysis::WindowShape::Hann};
-}
-
 analysis::CompareOptions library_options(const CompareOptions& o) {
   analysis::CompareOptions options;
   options.scale = o.scale;
@@ -82,8 +77,8 @@ analysis::CompareOptions library_options(const CompareOptions& o) {
                          : !o.reference.empty() ? analysis::GroundTruth::Reference
                                                 : analysis::GroundTruth::None;
   options.reference = o.reference;
-  options.checkerboard = checkerboard_options(o.window, o.window_shape);
-  options.max_level = o.max_level;
+  options.checkerboard = checkerboard_options(o.checkerboard);
+  options.max_level = o.checkerboard.max_level;
   options.overwrite = o.overwrite;
   return options;
 }
@@ -171,16 +166,7 @@ Command add_compare_command(CLI::App& app) {
   auto* degrade = cmd->add_flag("--degrade", o->degrade,
                                 "Take each input as the ground truth: shrink it (MATLAB bicubic) first, then upscale");
   reference->excludes(degrade);
-  cmd->add_option("-w,--window", o->window, "Checkerboard window side in periods (w*s pixels)")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  cmd->add_option("--window-shape", o->window_shape,
-                  "hann: tapered window, no leakage from strong content; box: plain mean (DESIGN section 5)")
-      ->check(CLI::IsMember({"hann", "box"}))
-      ->capture_default_str();
-  cmd->add_option("--max-level", o->max_level, "Top of the heatmaps' fixed colour scale, 8-bit levels")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_checkerboard_options(*cmd, o->checkerboard);
   cmd->add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--overwrite", o->overwrite, "Replace files that already exist in -o");

@@ -116,22 +116,18 @@ def grads_of(output, inputs, grad_output):
     return torch.autograd.grad(output, inputs, grad_output)
 
 
-# ---------------------------------------------------------------------------- conv2d
+# ---------------------------------------------------------------------------- conv2d and conv_transpose2d
 
-def conv2d_case(fx, rng, *, n=2, cin, cout, h, w, k, stride=(1, 1), pad=(0, 0, 0, 0), dilation=(1, 1), groups=1,
-                bias=True):
-    """pad = (top, bottom, left, right). Symmetric padding goes through conv2d's own
-    `padding`; asymmetric padding is F.pad followed by an unpadded conv2d."""
-    kh, kw = k
-    x = rng.normal(n, cin, h, w).requires_grad_()
+def conv_case(fx, rng, forward, *, input_shape, weight_shape, cout, groups, bias, params):
+    """One conv2d or conv_transpose2d case: a random input, weight (scaled by 1/sqrt(fan-in))
+    and bias, the output `forward(x, weight, b)`, a random upstream gradient and every
+    gradient, saved under `params` plus the bias flag and the input and weight shapes."""
+    cin, (kh, kw) = input_shape[1], weight_shape[2:]
+    x = rng.normal(*input_shape).requires_grad_()
     fan_in = cin // groups * kh * kw
-    weight = rng.normal(cout, cin // groups, kh, kw, scale=1 / math.sqrt(fan_in)).requires_grad_()
+    weight = rng.normal(*weight_shape, scale=1 / math.sqrt(fan_in)).requires_grad_()
     b = rng.normal(cout).requires_grad_() if bias else None
-    top, bottom, left, right = pad
-    if top == bottom and left == right:
-        y = F.conv2d(x, weight, b, stride, (top, left), dilation, groups)
-    else:
-        y = F.conv2d(F.pad(x, (left, right, top, bottom)), weight, b, stride, 0, dilation, groups)
+    y = forward(x, weight, b)
     grad_output = rng.normal(*y.shape)
     leaves = [x, weight] + ([b] if bias else [])
     grads = grads_of(y, leaves, grad_output)
@@ -140,10 +136,46 @@ def conv2d_case(fx, rng, *, n=2, cin, cout, h, w, k, stride=(1, 1), pad=(0, 0, 0
     if bias:
         tensors["bias"] = b
         tensors["grad_bias"] = grads[2]
+    fx.add(dict(params, bias=bias, input=list(input_shape), weight=list(weight.shape)), tensors)
+
+
+def random_conv_config(rng):
+    """Groups, channels, kernel, stride and dilation of a random conv2d or conv_transpose2d
+    case: plain, grouped or depthwise, square or not."""
+    kind = rng.choice(["plain", "plain", "grouped", "depthwise"])
+    if kind == "plain":
+        groups = 1
+        cin, cout = rng.randint(1, 4), rng.randint(1, 4)
+    elif kind == "grouped":
+        groups = rng.choice([2, 3])
+        cin, cout = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
+    else:
+        cin = groups = rng.randint(2, 4)
+        cout = cin * rng.randint(1, 2)
+    kh = rng.randint(1, 9)
+    kw = kh if rng.choice([True, True, False]) else rng.randint(1, 9)
+    stride = (rng.randint(1, 4),) * 2 if rng.choice([True, False]) else (rng.randint(1, 4), rng.randint(1, 4))
+    dilation = (rng.randint(1, 2), rng.randint(1, 2))
+    return groups, cin, cout, kh, kw, stride, dilation
+
+
+# ---------------------------------------------------------------------------- conv2d
+
+def conv2d_case(fx, rng, *, n=2, cin, cout, h, w, k, stride=(1, 1), pad=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                bias=True):
+    """pad = (top, bottom, left, right). Symmetric padding goes through conv2d's own
+    `padding`; asymmetric padding is F.pad followed by an unpadded conv2d."""
+    top, bottom, left, right = pad
+
+    def forward(x, weight, b):
+        if top == bottom and left == right:
+            return F.conv2d(x, weight, b, stride, (top, left), dilation, groups)
+        return F.conv2d(F.pad(x, (left, right, top, bottom)), weight, b, stride, 0, dilation, groups)
+
     params = {"stride_h": stride[0], "stride_w": stride[1], "pad_top": top, "pad_bottom": bottom, "pad_left": left,
-              "pad_right": right, "dilation_h": dilation[0], "dilation_w": dilation[1], "groups": groups,
-              "bias": bias, "input": [n, cin, h, w], "weight": list(weight.shape)}
-    fx.add(params, tensors)
+              "pad_right": right, "dilation_h": dilation[0], "dilation_w": dilation[1], "groups": groups}
+    conv_case(fx, rng, forward, input_shape=(n, cin, h, w), weight_shape=(cout, cin // groups, *k), cout=cout,
+              groups=groups, bias=bias, params=params)
 
 
 def make_conv2d():
@@ -167,20 +199,7 @@ def make_conv2d():
     conv2d_case(fx, rng, cin=3, cout=3, h=4, w=4, k=(4, 4))  # one output pixel
     # Random configurations.
     while fx.count < 40:
-        kind = rng.choice(["plain", "plain", "grouped", "depthwise"])
-        if kind == "plain":
-            groups = 1
-            cin, cout = rng.randint(1, 4), rng.randint(1, 4)
-        elif kind == "grouped":
-            groups = rng.choice([2, 3])
-            cin, cout = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
-        else:
-            cin = groups = rng.randint(2, 4)
-            cout = cin * rng.randint(1, 2)
-        kh = rng.randint(1, 9)
-        kw = kh if rng.choice([True, True, False]) else rng.randint(1, 9)
-        stride = (rng.randint(1, 4),) * 2 if rng.choice([True, False]) else (rng.randint(1, 4), rng.randint(1, 4))
-        dilation = (rng.randint(1, 2), rng.randint(1, 2))
+        groups, cin, cout, kh, kw, stride, dilation = random_conv_config(rng)
         span_h, span_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
         if rng.choice([True, False]):
             ph, pw = rng.randint(0, span_h // 2), rng.randint(0, span_w // 2)
@@ -199,25 +218,14 @@ def make_conv2d():
 
 def conv_transpose2d_case(fx, rng, *, n=2, cin, cout, h, w, k, stride=(1, 1), pad=(0, 0), output_padding=(0, 0),
                           dilation=(1, 1), groups=1, bias=True):
-    kh, kw = k
-    x = rng.normal(n, cin, h, w).requires_grad_()
-    fan_in = cin // groups * kh * kw
-    weight = rng.normal(cin, cout // groups, kh, kw, scale=1 / math.sqrt(fan_in)).requires_grad_()
-    b = rng.normal(cout).requires_grad_() if bias else None
-    y = F.conv_transpose2d(x, weight, b, stride, pad, output_padding, groups, dilation)
-    grad_output = rng.normal(*y.shape)
-    leaves = [x, weight] + ([b] if bias else [])
-    grads = grads_of(y, leaves, grad_output)
-    tensors = {"input": x, "weight": weight, "output": y, "grad_output": grad_output, "grad_input": grads[0],
-               "grad_weight": grads[1]}
-    if bias:
-        tensors["bias"] = b
-        tensors["grad_bias"] = grads[2]
+    def forward(x, weight, b):
+        return F.conv_transpose2d(x, weight, b, stride, pad, output_padding, groups, dilation)
+
     params = {"stride_h": stride[0], "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1],
               "output_padding_h": output_padding[0], "output_padding_w": output_padding[1],
-              "dilation_h": dilation[0], "dilation_w": dilation[1], "groups": groups, "bias": bias,
-              "input": [n, cin, h, w], "weight": list(weight.shape)}
-    fx.add(params, tensors)
+              "dilation_h": dilation[0], "dilation_w": dilation[1], "groups": groups}
+    conv_case(fx, rng, forward, input_shape=(n, cin, h, w), weight_shape=(cin, cout // groups, *k), cout=cout,
+              groups=groups, bias=bias, params=params)
 
 
 def make_conv_transpose2d():
@@ -243,20 +251,7 @@ def make_conv_transpose2d():
     ct(fx, rng, cin=2, cout=4, h=3, w=3, k=(6, 6), stride=(4, 4), pad=(1, 1), output_padding=(2, 0), groups=2)
     ct(fx, rng, cin=1, cout=1, h=1, w=1, k=(3, 3), stride=(2, 2))  # one input pixel
     while fx.count < 40:
-        kind = rng.choice(["plain", "plain", "grouped", "depthwise"])
-        if kind == "plain":
-            groups = 1
-            cin, cout = rng.randint(1, 4), rng.randint(1, 4)
-        elif kind == "grouped":
-            groups = rng.choice([2, 3])
-            cin, cout = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
-        else:
-            cin = groups = rng.randint(2, 4)
-            cout = cin * rng.randint(1, 2)
-        kh = rng.randint(1, 9)
-        kw = kh if rng.choice([True, True, False]) else rng.randint(1, 9)
-        stride = (rng.randint(1, 4),) * 2 if rng.choice([True, False]) else (rng.randint(1, 4), rng.randint(1, 4))
-        dilation = (rng.randint(1, 2), rng.randint(1, 2))
+        groups, cin, cout, kh, kw, stride, dilation = random_conv_config(rng)
         pad = (rng.randint(0, dilation[0] * (kh - 1) // 2 + 1), rng.randint(0, dilation[1] * (kw - 1) // 2 + 1))
         output_padding = tuple(rng.randint(0, max(s, d) - 1) for s, d in zip(stride, dilation))
         h, w = rng.randint(1, 8), rng.randint(1, 8)

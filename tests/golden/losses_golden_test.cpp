@@ -2,7 +2,7 @@
 // (tests/fixtures/golden/losses.safetensors).
 #include <doctest/doctest.h>
 
-#include "golden_util.hpp"
+#include "golden_case.hpp"
 #include "ops/losses.hpp"
 #include "ops/ref/losses_ref.hpp"
 
@@ -22,28 +22,23 @@ constexpr LossImpl kImpls[] = {{"dispatch", ops::mse_loss, ops::l1_loss, ops::ch
 TEST_CASE("golden: losses and their gradients match PyTorch") {
   const golden::Fixture fx("losses");
   REQUIRE(fx.case_count() >= 6);
-  for (const LossImpl& impl : kImpls) {
-    for (int i = 0; i < fx.case_count(); ++i) {
-      const std::string what = std::string(impl.name) + " " + fx.describe(i);
-      golden::run_case(what, [&] {
-        const nlohmann::json params = fx.params(i);
-        const std::string loss = params.at("loss");
-        const Tensor& prediction = fx.tensor(i, "prediction");
-        const Tensor& target = fx.tensor(i, "target");
-        ops::LossResult result;
-        if (loss == "mse") {
-          result = impl.mse(prediction, target);
-        } else if (loss == "l1") {
-          result = impl.l1(prediction, target);
-        } else {
-          REQUIRE(loss == "charbonnier");
-          result = impl.charbonnier(prediction, target, params.at("epsilon").get<float>());
-        }
-        golden::check_close(result.value, static_cast<double>(fx.tensor(i, "loss").data()[0]), what + ": loss");
-        golden::check_close(result.grad, fx.tensor(i, "grad"), what + ": grad");
-      });
+  golden::for_each_impl_and_case(fx, kImpls, [&](const LossImpl& impl, int i, const std::string& what) {
+    const nlohmann::json params = fx.params(i);
+    const std::string loss = params.at("loss");
+    const Tensor& prediction = fx.tensor(i, "prediction");
+    const Tensor& target = fx.tensor(i, "target");
+    ops::LossResult result;
+    if (loss == "mse") {
+      result = impl.mse(prediction, target);
+    } else if (loss == "l1") {
+      result = impl.l1(prediction, target);
+    } else {
+      REQUIRE(loss == "charbonnier");
+      result = impl.charbonnier(prediction, target, params.at("epsilon").get<float>());
     }
-  }
+    golden::check_close(result.value, static_cast<double>(fx.tensor(i, "loss").data()[0]), what + ": loss");
+    golden::check_close(result.grad, fx.tensor(i, "grad"), what + ": grad");
+  });
 }
 
 }  // namespace

@@ -2,18 +2,14 @@
 // (tests/fixtures/golden/resize.safetensors).
 #include <doctest/doctest.h>
 
-#include "golden_util.hpp"
+#include "golden_case.hpp"
 #include "ops/ref/resize_ref.hpp"
 #include "ops/resize.hpp"
 
 namespace upsample {
 namespace {
 
-struct ResizeImpl {
-  const char* name;
-  decltype(&ops::resize_forward) forward;
-  decltype(&ops::resize_backward) backward;
-};
+using ResizeImpl = golden::ForwardBackwardImpl<decltype(&ops::resize_forward), decltype(&ops::resize_backward)>;
 
 constexpr ResizeImpl kImpls[] = {{"dispatch", ops::resize_forward, ops::resize_backward},
                                  {"ref", ops::ref::resize_forward, ops::ref::resize_backward}};
@@ -38,19 +34,14 @@ ops::ResizeParams params_of(const nlohmann::json& j) {
 TEST_CASE("golden: resize forward and backward match F.interpolate") {
   const golden::Fixture fx("resize");
   REQUIRE(fx.case_count() >= 50);
-  for (const ResizeImpl& impl : kImpls) {
-    for (int i = 0; i < fx.case_count(); ++i) {
-      const std::string what = std::string(impl.name) + " " + fx.describe(i);
-      golden::run_case(what, [&] {
-        const ops::ResizeParams p = params_of(fx.params(i));
-        const Tensor& input = fx.tensor(i, "input");
-        CHECK(ops::resize_output_shape(input.shape(), p) == fx.tensor(i, "output").shape());
-        golden::check_close(impl.forward(input, p), fx.tensor(i, "output"), what + ": output");
-        golden::check_close(impl.backward(fx.tensor(i, "grad_output"), input.shape(), p), fx.tensor(i, "grad_input"),
-                            what + ": grad_input");
-      });
-    }
-  }
+  golden::for_each_impl_and_case(fx, kImpls, [&](const ResizeImpl& impl, int i, const std::string& what) {
+    const ops::ResizeParams p = params_of(fx.params(i));
+    const Tensor& input = fx.tensor(i, "input");
+    CHECK(ops::resize_output_shape(input.shape(), p) == fx.tensor(i, "output").shape());
+    golden::check_close(impl.forward(input, p), fx.tensor(i, "output"), what + ": output");
+    golden::check_close(impl.backward(fx.tensor(i, "grad_output"), input.shape(), p), fx.tensor(i, "grad_input"),
+                        what + ": grad_input");
+  });
 }
 
 }  // namespace

@@ -96,44 +96,99 @@ std::vector<ConvCase> conv_cases(int count, unsigned seed) {
   return cases;
 }
 
+// One convolution op's fast kernels, the reference they must match, and its shape rule.
+template <typename Params>
+struct ConvOp {
+  const char* name;
+  Shape (*output_shape)(const Shape& input, const Shape& weight, const Params& params);
+  Tensor (*ref_forward)(const Tensor& input, const Tensor& weight, const Tensor& bias, const Params& params);
+  ops::ConvGrads (*ref_backward)(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
+                                 const Params& params);
+  Tensor (*fast_forward)(const Tensor& input, const Tensor& weight, const Tensor& bias, const Params& params, Isa isa);
+  ops::ConvGrads (*fast_backward)(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
+                                  const Params& params, Isa isa);
+};
+
+const ConvOp<ops::Conv2dParams> kConv2d = {"conv2d",
+                                           ops::conv2d_output_shape,
+                                           ops::ref::conv2d_forward,
+                                           ops::ref::conv2d_backward,
+                                           ops::x86::conv2d_forward,
+                                           ops::x86::conv2d_backward};
+const ConvOp<ops::ConvTranspose2dParams> kConvTranspose2d = {"conv_transpose2d",
+                                                             ops::conv_transpose2d_output_shape,
+                                                             ops::ref::conv_transpose2d_forward,
+                                                             ops::ref::conv_transpose2d_backward,
+                                                             ops::x86::conv_transpose2d_forward,
+                                                             ops::x86::conv_transpose2d_backward};
+
+// Random input, weight (normal, standard deviation `weight_scale`), bias and upstream
+// gradient for configuration `c`, then the fast forward and backward on each instruction
+// set against the reference. Returns false, drawing nothing from `rng`, where the kernel
+// does not fit the input.
+template <typename Params>
+bool check_against_reference(const ConvOp<Params>& op, const ConvCase& c, const Params& p, const Shape& w_shape,
+                             float weight_scale, std::mt19937& rng) {
+  const Shape in_shape{c.batch, c.in_channels, c.h, c.w};
+  Shape out_shape;
+  try {
+    out_shape = op.output_shape(in_shape, w_shape, p);
+  } catch (const Error&) {
+    return false;
+  }
+  const Tensor input = random_tensor(in_shape, rng);
+  const Tensor weight = random_tensor(w_shape, rng, weight_scale);
+  const Tensor bias = random_tensor(Shape{c.out_channels}, rng);
+  const Tensor grad_out = random_tensor(out_shape, rng);
+  const Tensor ref_out = op.ref_forward(input, weight, bias, p);
+  const ops::ConvGrads ref = op.ref_backward(grad_out, input, weight, true, p);
+  each_isa([&](Isa isa) {
+    const std::string what = c.str(op.name) + " on " + ops::x86::isa_name(isa);
+    INFO(what);
+    check_close(op.fast_forward(input, weight, bias, p, isa), ref_out, what + " forward");
+    const ops::ConvGrads fast = op.fast_backward(grad_out, input, weight, true, p, isa);
+    check_close(fast.input, ref.input, what + " grad input");
+    check_close(fast.weight, ref.weight, what + " grad weight");
+    check_close(fast.bias, ref.bias, what + " grad bias");
+  });
+  return true;
+}
+
+ops::Conv2dParams conv2d_params(const ConvCase& c) {
+  ops::Conv2dParams p;
+  p.stride_h = c.stride_h;
+  p.stride_w = c.stride_w;
+  p.pad_top = c.pad_a;
+  p.pad_bottom = c.pad_b;
+  p.pad_left = c.pad_c;
+  p.pad_right = c.pad_d;
+  p.dilation_h = c.dilation_h;
+  p.dilation_w = c.dilation_w;
+  p.groups = c.groups;
+  return p;
+}
+
+ops::ConvTranspose2dParams conv_transpose2d_params(const ConvCase& c) {
+  ops::ConvTranspose2dParams p;
+  p.stride_h = c.stride_h;
+  p.stride_w = c.stride_w;
+  p.pad_h = c.pad_a;
+  p.pad_w = c.pad_c;
+  p.output_padding_h = c.output_padding_h;
+  p.output_padding_w = c.output_padding_w;
+  p.dilation_h = c.dilation_h;
+  p.dilation_w = c.dilation_w;
+  p.groups = c.groups;
+  return p;
+}
+
 TEST_CASE("fast conv2d forward and backward match the reference") {
   std::mt19937 rng(7);
   int run = 0;
   for (const ConvCase& c : conv_cases(50, 1234)) {
-    ops::Conv2dParams p;
-    p.stride_h = c.stride_h;
-    p.stride_w = c.stride_w;
-    p.pad_top = c.pad_a;
-    p.pad_bottom = c.pad_b;
-    p.pad_left = c.pad_c;
-    p.pad_right = c.pad_d;
-    p.dilation_h = c.dilation_h;
-    p.dilation_w = c.dilation_w;
-    p.groups = c.groups;
-    const Shape in_shape{c.batch, c.in_channels, c.h, c.w};
     const Shape w_shape{c.out_channels, c.in_channels / c.groups, c.kernel_h, c.kernel_w};
-    Shape out_shape;
-    try {
-      out_shape = ops::conv2d_output_shape(in_shape, w_shape, p);
-    } catch (const Error&) {
-      continue;  // the kernel does not fit this input
-    }
-    const Tensor input = random_tensor(in_shape, rng);
-    const Tensor weight = random_tensor(w_shape, rng, 1.0f / std::sqrt(static_cast<float>(w_shape.numel() / w_shape[0])));
-    const Tensor bias = random_tensor(Shape{c.out_channels}, rng);
-    const Tensor grad_out = random_tensor(out_shape, rng);
-    const Tensor ref_out = ops::ref::conv2d_forward(input, weight, bias, p);
-    const ops::ConvGrads ref = ops::ref::conv2d_backward(grad_out, input, weight, true, p);
-    each_isa([&](Isa isa) {
-      const std::string what = c.str("conv2d") + " on " + ops::x86::isa_name(isa);
-      INFO(what);
-      check_close(ops::x86::conv2d_forward(input, weight, bias, p, isa), ref_out, what + " forward");
-      const ops::ConvGrads fast = ops::x86::conv2d_backward(grad_out, input, weight, true, p, isa);
-      check_close(fast.input, ref.input, what + " grad input");
-      check_close(fast.weight, ref.weight, what + " grad weight");
-      check_close(fast.bias, ref.bias, what + " grad bias");
-    });
-    ++run;
+    const float w_scale = 1.0f / std::sqrt(static_cast<float>(w_shape.numel() / w_shape[0]));
+    if (check_against_reference(kConv2d, c, conv2d_params(c), w_shape, w_scale, rng)) ++run;
   }
   MESSAGE(run << " conv2d configurations");
 }
@@ -159,40 +214,9 @@ TEST_CASE("fast conv_transpose2d forward and backward match the reference") {
   std::mt19937 rng(11);
   int run = 0;
   for (const ConvCase& c : cases) {
-    ops::ConvTranspose2dParams p;
-    p.stride_h = c.stride_h;
-    p.stride_w = c.stride_w;
-    p.pad_h = c.pad_a;
-    p.pad_w = c.pad_c;
-    p.output_padding_h = c.output_padding_h;
-    p.output_padding_w = c.output_padding_w;
-    p.dilation_h = c.dilation_h;
-    p.dilation_w = c.dilation_w;
-    p.groups = c.groups;
-    const Shape in_shape{c.batch, c.in_channels, c.h, c.w};
     const Shape w_shape{c.in_channels, c.out_channels / c.groups, c.kernel_h, c.kernel_w};
-    Shape out_shape;
-    try {
-      out_shape = ops::conv_transpose2d_output_shape(in_shape, w_shape, p);
-    } catch (const Error&) {
-      continue;
-    }
-    const Tensor input = random_tensor(in_shape, rng);
-    const Tensor weight = random_tensor(w_shape, rng, 1.0f / std::sqrt(static_cast<float>(w_shape.numel() / w_shape[1])));
-    const Tensor bias = random_tensor(Shape{c.out_channels}, rng);
-    const Tensor grad_out = random_tensor(out_shape, rng);
-    const Tensor ref_out = ops::ref::conv_transpose2d_forward(input, weight, bias, p);
-    const ops::ConvGrads ref = ops::ref::conv_transpose2d_backward(grad_out, input, weight, true, p);
-    each_isa([&](Isa isa) {
-      const std::string what = c.str("conv_transpose2d") + " on " + ops::x86::isa_name(isa);
-      INFO(what);
-      check_close(ops::x86::conv_transpose2d_forward(input, weight, bias, p, isa), ref_out, what + " forward");
-      const ops::ConvGrads fast = ops::x86::conv_transpose2d_backward(grad_out, input, weight, true, p, isa);
-      check_close(fast.input, ref.input, what + " grad input");
-      check_close(fast.weight, ref.weight, what + " grad weight");
-      check_close(fast.bias, ref.bias, what + " grad bias");
-    });
-    ++run;
+    const float w_scale = 1.0f / std::sqrt(static_cast<float>(w_shape.numel() / w_shape[1]));
+    if (check_against_reference(kConvTranspose2d, c, conv_transpose2d_params(c), w_shape, w_scale, rng)) ++run;
   }
   MESSAGE(run << " conv_transpose2d configurations");
 }

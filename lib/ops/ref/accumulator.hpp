@@ -13,6 +13,7 @@ class Accumulator {
  public:
   explicit Accumulator(const Shape& shape) : shape_(shape), sums_(static_cast<size_t>(shape.numel()), 0.0) {}
 
+  const Shape& shape() const { return shape_; }
   double& operator[](int64_t flat_index) { return sums_[static_cast<size_t>(flat_index)]; }
   // Element (n, c, h, w) of a rank-4 shape.
   double& at(int64_t n, int64_t c, int64_t h, int64_t w) {
