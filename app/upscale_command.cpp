@@ -15,7 +15,7 @@ namespace {
 struct UpscaleOptions {
   BatchCliOptions batch;
   int scale = 2;
-  std::string method = "bicubic";
+  std::string method = "fsrcnn";  // our trained weights (weights/fsrcnn_x{scale}.safetensors)
   int tile = 0;
   bool deblur = false;
   bool heatmap = false;

@@ -101,6 +101,16 @@ TEST_CASE("16-bit PNG stays 16-bit, RGBA keeps its alpha, grey JPEG stays grey")
   CHECK(g.cols == 2 * grey.cols);
 }
 
+TEST_CASE("the default method is our FSRCNN, named in the output") {
+  ScratchFolder dir;
+  const auto r = run_cli({sample("scene.png").string(), "-s", "2", "-o", "."}, dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(files_below(dir.path()) == std::vector<std::string>{"scene_fsrcnn_x2.png"});
+  const cv::Mat in = cv::imread(sample("scene.png").string(), cv::IMREAD_UNCHANGED);
+  CHECK(cv::imread((dir / "scene_fsrcnn_x2.png").string(), cv::IMREAD_UNCHANGED).cols == 2 * in.cols);
+}
+
 TEST_CASE("an existing output is kept unless --overwrite, --skip-existing resumes") {
   ScratchFolder dir;
   write_text(dir / "scene_nearest_x2.png", "precious");
