@@ -77,11 +77,11 @@ int measure_images(const ArtifactsOptions& o) {
   options.heatmap_folder = o.output;
   options.overwrite = o.overwrite;
   analysis::ImageScorer scorer(options);
-  std::vector<analysis::ImageScore> scores;
+  std::vector<analysis::ImageCheckerboard> scores;
   int failed = 0;
   if (!o.json) std::printf("%s", analysis::image_table_header().c_str());
   for (const fs::path& input : analysis::expand_image_inputs(o.images)) {
-    analysis::ImageScore score = scorer.score(input);
+    analysis::ImageCheckerboard score = scorer.score(input);
     if (!score.warning.empty()) spdlog::warn("{}", score.warning);
     if (!score.error.empty()) {
       ++failed;

@@ -66,8 +66,8 @@ float luma_of_rgb(double r, double g, double b) {
 
 // ---- upscaled images ---------------------------------------------------------------------------
 
-ImageScore ImageScorer::score(const fs::path& input) {
-  ImageScore result;
+ImageCheckerboard ImageScorer::score(const fs::path& input) {
+  ImageCheckerboard result;
   result.input = input;
   try {
     const cv::Mat image = io::load_image(input);
@@ -108,12 +108,12 @@ std::string image_table_header() {
                        "heatmap (strength in 8-bit levels)");
 }
 
-std::string image_table_row(const ImageScore& s) {
+std::string image_table_row(const ImageCheckerboard& s) {
   return printf_string("%-32s %9.3f %9.3f %9.1f  %s\n", s.input.string().c_str(), s.score.mean, s.score.p99,
                        s.score.spectral_ratio, s.heatmap.string().c_str());
 }
 
-std::string images_json(const std::vector<ImageScore>& scores, const ImageScoreOptions& options) {
+std::string images_json(const std::vector<ImageCheckerboard>& scores, const ImageScoreOptions& options) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& s : scores) {
     nlohmann::json row = {{"input", s.input.string()}};

@@ -28,7 +28,7 @@ struct ImageScoreOptions {
   bool overwrite = false;                 // replace existing heatmaps
 };
 
-struct ImageScore {
+struct ImageCheckerboard {
   std::filesystem::path input, heatmap;
   CheckerboardScore score;
   std::string warning;  // e.g. a size that is no multiple of the scale; measured all the same
@@ -41,7 +41,7 @@ class ImageScorer {
  public:
   explicit ImageScorer(ImageScoreOptions options) : options_(std::move(options)) {}
   // A bad image fills `error` (starting with its path) rather than throwing.
-  ImageScore score(const std::filesystem::path& image);
+  ImageCheckerboard score(const std::filesystem::path& image);
   const ImageScoreOptions& options() const { return options_; }
 
  private:
@@ -51,9 +51,9 @@ class ImageScorer {
 
 // The text table: header, then one line per measured image.
 std::string image_table_header();
-std::string image_table_row(const ImageScore& score);
+std::string image_table_row(const ImageCheckerboard& score);
 // The JSON summary of a run, indented by 2, without a final newline.
-std::string images_json(const std::vector<ImageScore>& scores, const ImageScoreOptions& options);
+std::string images_json(const std::vector<ImageCheckerboard>& scores, const ImageScoreOptions& options);
 
 // ---- methods ------------------------------------------------------------------------------------
 

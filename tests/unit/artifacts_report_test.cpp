@@ -118,18 +118,18 @@ TEST_CASE("artifacts: images are scored one by one and two inputs never share a 
   an::ImageScoreOptions options;
   options.heatmap_folder = dir / "maps";
   an::ImageScorer scorer(options);
-  const an::ImageScore first = scorer.score(dir / "a/up.png");
+  const an::ImageCheckerboard first = scorer.score(dir / "a/up.png");
   CHECK(first.error.empty());
   CHECK(first.warning.empty());
   CHECK(first.heatmap == dir / "maps/up_heatmap.png");
   CHECK(fs::exists(first.heatmap));
   CHECK(first.score.mean > 0.0);
 
-  const an::ImageScore second = scorer.score(dir / "b/up.png");
+  const an::ImageCheckerboard second = scorer.score(dir / "b/up.png");
   CHECK(contains(second.warning, "201x151 is not a multiple of 2"));
   CHECK(contains(second.error, "is already the heatmap of another input"));
 
-  const an::ImageScore missing = scorer.score(dir / "nothere.png");
+  const an::ImageCheckerboard missing = scorer.score(dir / "nothere.png");
   CHECK(contains(missing.error, "nothere.png"));
 
   const nlohmann::json doc = nlohmann::json::parse(an::images_json({first, second, missing}, options));
