@@ -1,0 +1,73 @@
+// The weights in weights/ are the product: every one must load, run on a sample, and do
+// its job better than the classical method it replaces (a wrong file, a truncated
+// training run or a broken loader would not).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "analysis/matlab_imresize.hpp"
+#include "analysis/metrics.hpp"
+#include "cli_runner.hpp"
+#include "deblur/deblurrer.hpp"
+#include "models/model.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "pipeline/method_registry.hpp"
+#include "train/blur_kernels.hpp"
+
+namespace fs = std::filesystem;
+using namespace upsample;
+
+namespace {
+
+// The scene sample as a photo: an 8-bit colour image with edges, texture and flat areas.
+cv::Mat scene() {
+  const cv::Mat image = cv::imread(testing::sample("scene.png").string(), cv::IMREAD_COLOR);
+  REQUIRE(!image.empty());
+  return image;
+}
+
+}  // namespace
+
+TEST_CASE("every shipped super-resolution model loads, upscales a sample and beats bicubic on it") {
+  const cv::Mat hr_full = scene();
+  for (const std::string arch : {"fsrcnn", "espcn", "resizeconv"}) {
+    for (int scale : {2, 3, 4}) {
+      const fs::path file = testing::source_dir() / "weights" / (arch + "_x" + std::to_string(scale) + ".safetensors");
+      INFO(file.string());
+      REQUIRE(fs::is_regular_file(file));
+      const auto model = models::load_model(file);
+      CHECK(model->arch() == arch);
+      CHECK(model->scale() == scale);
+
+      const cv::Mat hr = analysis::crop_to_multiple_of(hr_full, scale).clone();
+      const cv::Mat lr = analysis::matlab_bicubic_downscale_u8(hr, scale);
+      const cv::Mat learned = pipeline::create_upscaler(arch, scale)->upscale(lr);
+      const cv::Mat bicubic = pipeline::create_upscaler("bicubic", scale)->upscale(lr);
+      REQUIRE(learned.size() == hr.size());
+      REQUIRE(learned.type() == hr.type());
+      const double ours = analysis::psnr_y(learned, hr, scale), baseline = analysis::psnr_y(bicubic, hr, scale);
+      INFO("PSNR on Y: " << ours << " dB, bicubic " << baseline << " dB");
+      CHECK(ours > baseline + 0.3);
+    }
+  }
+}
+
+TEST_CASE("the shipped deblurring model loads and sharpens a blurred sample") {
+  const fs::path file = testing::source_dir() / "weights" / "deblur_x1.safetensors";
+  INFO(file.string());
+  REQUIRE(fs::is_regular_file(file));
+  const cv::Mat sharp = scene();
+  cv::Mat as_float;
+  sharp.convertTo(as_float, CV_32F);
+  cv::Mat blurred;
+  train::blur_image(as_float, train::parse_blur_kernel("gaussian:1.6")).convertTo(blurred, CV_8U);
+  const cv::Mat restored = deblur::create_deblurrer("deblur", {})->upscale(blurred);
+  REQUIRE(restored.size() == sharp.size());
+  const int border = 5;  // the kernel radius, as the evaluation excludes
+  const double before = analysis::psnr_y(blurred, sharp, border), after = analysis::psnr_y(restored, sharp, border);
+  INFO("PSNR on Y: blurred " << before << " dB, deblurred " << after << " dB");
+  CHECK(after > before + 1.0);
+}
