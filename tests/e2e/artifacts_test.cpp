@@ -11,21 +11,18 @@
 
 #include "analysis/heatmap_render.hpp"
 #include "cli_runner.hpp"
+#include "test_models.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 
 namespace fs = std::filesystem;
 using upsample::testing::files_below;
+using upsample::testing::read_file;
 using upsample::testing::run_cli;
 using upsample::testing::sample;
 using upsample::testing::ScratchFolder;
 
 namespace {
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -34,16 +31,9 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 // stride-2 transposed conv whose taps (0.46, 1, 0.46) each way give the phases DC gains 1
 // and 0.92 — bilinear would be (0.5, 1, 0.5).
 fs::path write_checkerboard_model(const fs::path& folder) {
-  auto model = upsample::models::build_model(
-      {{"arch", "fsrcnn"}, {"scale", "2"}, {"channels", "y"}, {"d", "1"}, {"s", "1"}, {"m", "0"}, {"deconv_kernel", "3"}});
-  for (upsample::nn::Parameter* p : model->net().parameters()) p->value.fill(p->name.ends_with("bias") ? 0.0f : 1.0f);
-  auto& first = dynamic_cast<upsample::nn::Conv2d&>(model->net()[0]);
-  first.weight().value.fill(0.0f);
-  first.weight().value.at(0, 0, 2, 2) = 1.0f;
-  auto& last = dynamic_cast<upsample::nn::ConvTranspose2d&>(model->net().back());
-  const float taps[3] = {0.46f, 1.0f, 0.46f};
-  for (int y = 0; y < 3; ++y)
-    for (int x = 0; x < 3; ++x) last.weight().value.at(0, 0, y, x) = taps[y] * taps[x];
+  const float t[3] = {0.46f, 1.0f, 0.46f};
+  const auto model = upsample::testing::fsrcnn_as_one_transposed_conv(
+      {t[0] * t[0], t[0] * t[1], t[0] * t[2], t[1] * t[0], t[1] * t[1], t[1] * t[2], t[2] * t[0], t[2] * t[1], t[2] * t[2]});
   const fs::path path = folder / "checker.safetensors";
   upsample::models::save_model(*model, path);
   return path;
@@ -79,7 +69,7 @@ TEST_CASE("compare: three methods, every file, the montage's size, and a report 
   CHECK(heatmap.cols == upsample::analysis::kLegendMinWidth);
   CHECK(heatmap.rows > 256);
 
-  const nlohmann::json report = nlohmann::json::parse(read_all(dir / "cmp/report.json"));
+  const nlohmann::json report = nlohmann::json::parse(read_file(dir / "cmp/report.json"));
   CHECK(report["scale"] == 2);
   CHECK(report["mode"] == "degrade");
   REQUIRE(report["inputs"].size() == 1);
@@ -98,11 +88,11 @@ TEST_CASE("compare: three methods, every file, the montage's size, and a report 
     }
   }
 
-  const std::string markdown = read_all(dir / "cmp/report.md");
+  const std::string markdown = read_file(dir / "cmp/report.md");
   CHECK(markdown == r.out.substr(0, markdown.size()));  // the table is also the command's output
   CHECK(contains(markdown, "| method | PSNR (dB) | SSIM | checkerboard mean |"));
   CHECK(contains(markdown, "| **"));
-  const std::string csv = read_all(dir / "cmp/report.csv");
+  const std::string csv = read_file(dir / "cmp/report.csv");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
   CHECK(csv.starts_with("input,method,scale,seconds,checkerboard_mean"));
 
@@ -187,7 +177,7 @@ TEST_CASE("main job --heatmap writes {stem}_{method}_x{scale}_heatmap.png and pu
   CHECK(heatmap.rows > 384);
 
   // Without --heatmap, no heatmap and no score.
-  const auto plain = run_cli({sample("scene.png").string(), "-s", "2", "-o", "plain/", "--json"}, dir.path());
+  const auto plain = run_cli({sample("scene.png").string(), "-s", "2", "-m", "bicubic", "-o", "plain/", "--json"}, dir.path());
   CHECK(files_below(dir / "plain") == std::vector<std::string>{"scene_bicubic_x2.png"});
   CHECK_FALSE(nlohmann::json::parse(plain.out)["files"][0].contains("checkerboard"));
 }

@@ -87,9 +87,14 @@ TEST_CASE("deblur: the network over a folder with --json, and --deblur before up
   REQUIRE(r.exit_code == 0);
   const cv::Mat big = cv::imread((dir / "big.png").string(), cv::IMREAD_UNCHANGED);
   CHECK(big.cols == 512);
-  // Without weights installed, the failure names the missing file.
+  // $UPSAMPLE_WEIGHTS without the file: the search goes on to the shipped weights.
   r = run_cli({"deblur", "in/scene.png", "-o", "x.png"}, dir.path(), {{"UPSAMPLE_WEIGHTS", (dir / "none").string()}});
-  CHECK(r.exit_code != 0);
+  CHECK(r.exit_code == 0);
+  // A scale no weights are trained for: refused, naming the scales there are.
+  r = run_cli({"in/scene.png", "-s", "5", "-m", "fsrcnn", "-o", "x5.png"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("supports scales 2, 3, 4") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "x5.png"));
 }
 
 TEST_CASE("eval --task deblur: a table with one column per method and NSR") {

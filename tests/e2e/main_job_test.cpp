@@ -19,6 +19,7 @@
 
 namespace fs = std::filesystem;
 using upsample::testing::files_below;
+using upsample::testing::read_file;
 using upsample::testing::run_cli;
 using upsample::testing::sample;
 using upsample::testing::ScratchFolder;
@@ -28,11 +29,6 @@ namespace {
 void write_text(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);
   out << text;
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 bool has_temp_files(const fs::path& root) {
@@ -64,7 +60,7 @@ TEST_CASE("a folder with a corrupt image, a text file and an empty file: the res
   fs::create_directory(dir / "in");
   fs::copy_file(sample("scene.png"), dir / "in/scene.png");
   fs::copy_file(sample("text_chart.png"), dir / "in/chart.png");
-  const std::string png = read_all(sample("zone_plate.png"));
+  const std::string png = read_file(sample("zone_plate.png"));
   write_text(dir / "in/corrupt.png", png.substr(0, png.size() / 3));
   write_text(dir / "in/readme.txt", "not an image\n");
   write_text(dir / "in/empty.png", "");
@@ -119,13 +115,13 @@ TEST_CASE("an existing output is kept unless --overwrite, --skip-existing resume
   auto r = run_cli(base, dir.path());
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("already exists") != std::string::npos);
-  CHECK(read_all(dir / "scene_nearest_x2.png") == "precious");
+  CHECK(read_file(dir / "scene_nearest_x2.png") == "precious");
 
   auto args = base;
   args.push_back("--skip-existing");
   r = run_cli(args, dir.path());
   CHECK(r.exit_code == 0);
-  CHECK(read_all(dir / "scene_nearest_x2.png") == "precious");
+  CHECK(read_file(dir / "scene_nearest_x2.png") == "precious");
 
   args = base;
   args.push_back("--overwrite");
@@ -138,11 +134,11 @@ TEST_CASE("an existing output is kept unless --overwrite, --skip-existing resume
 TEST_CASE("an input is never overwritten, even with --overwrite") {
   ScratchFolder dir;
   fs::copy_file(sample("scene.png"), dir / "scene.png");
-  const std::string before = read_all(dir / "scene.png");
+  const std::string before = read_file(dir / "scene.png");
   const auto r = run_cli({"-m", "bicubic", "scene.png", "--name", "{stem}.{ext}", "--overwrite"}, dir.path());
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("refusing to write over the input") != std::string::npos);
-  CHECK(read_all(dir / "scene.png") == before);
+  CHECK(read_file(dir / "scene.png") == before);
 }
 
 TEST_CASE("two inputs that map to one output name: the second is an error, not an overwrite") {
@@ -224,7 +220,7 @@ TEST_CASE("-f picks the format, --quality reaches the encoder") {
   REQUIRE(r.exit_code == 0);
   r = run_cli({"-m", "bicubic", sample("scene.png").string(), "-f", "jpg", "--quality", "95", "--name", "high.{ext}", "-o", "."}, dir.path());
   REQUIRE(r.exit_code == 0);
-  CHECK(read_all(dir / "low.jpg").substr(0, 2) == "\xFF\xD8");
+  CHECK(read_file(dir / "low.jpg").substr(0, 2) == "\xFF\xD8");
   CHECK(fs::file_size(dir / "low.jpg") * 2 < fs::file_size(dir / "high.jpg"));
 }
 

@@ -14,14 +14,12 @@ namespace upsample::testing {
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
 
 CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
                   const std::vector<std::pair<std::string, std::string>>& env, const std::vector<std::string>& program) {
@@ -56,8 +54,8 @@ CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
   CliResult r;
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
   return r;
 }
 

@@ -36,6 +36,9 @@ class ScratchFolder {
 std::filesystem::path source_dir();
 std::filesystem::path sample(const std::string& name);  // samples/<name>
 
+// The bytes of a file ("" if it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
 // Every regular file below `root`, relative to it, sorted.
 std::vector<std::string> files_below(const std::filesystem::path& root);
 

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "analysis/checkerboard.hpp"
 #include "analysis/heatmap_render.hpp"
 #include "cli_runner.hpp"
+#include "test_models.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "ops/conv_transpose2d.hpp"
@@ -326,17 +328,9 @@ TEST_CASE("map geometry, window and small images") {
 
 TEST_CASE("model diagnostic: constant-input pattern and polyphase gains") {
   SUBCASE("a pure transposed conv inside a model reproduces its gain spread") {
-    // FSRCNN shrunk to one channel with identity convolutions and PReLU slopes of 1, so the
-    // model is exactly its last layer: a k = 3 stride-2 transposed conv.
-    auto model = upsample::models::build_model(
-        {{"arch", "fsrcnn"}, {"scale", "2"}, {"channels", "y"}, {"d", "1"}, {"s", "1"}, {"m", "0"}, {"deconv_kernel", "3"}});
-    for (upsample::nn::Parameter* p : model->net().parameters()) p->value.fill(p->name.ends_with("bias") ? 0.0f : 1.0f);
-    auto& first = dynamic_cast<upsample::nn::Conv2d&>(model->net()[0]);
-    first.weight().value.fill(0.0f);
-    first.weight().value.at(0, 0, 2, 2) = 1.0f;
-    auto& last = dynamic_cast<upsample::nn::ConvTranspose2d&>(model->net().back());
-    std::copy_n(uneven_k3().data(), 9, last.weight().value.data());
-    model->net().weights_changed();
+    std::array<float, 9> taps{};
+    std::copy_n(uneven_k3().data(), 9, taps.begin());
+    const auto model = upsample::testing::fsrcnn_as_one_transposed_conv(taps);
 
     const an::ModelDiagnostic d = an::diagnose_model(*model, 128.0);
     REQUIRE(d.gains.has_value());

@@ -15,6 +15,7 @@
 #include "models/model.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/method_registry.hpp"
+#include "tensor/error.hpp"
 #include "train/blur_kernels.hpp"
 
 namespace fs = std::filesystem;
@@ -71,3 +72,16 @@ TEST_CASE("the shipped deblurring model loads and sharpens a blurred sample") {
   INFO("PSNR on Y: blurred " << before << " dB, deblurred " << after << " dB");
   CHECK(after > before + 1.0);
 }
+
+TEST_CASE("weights that exist nowhere: the error names the file and every folder searched") {
+  try {
+    (void)pipeline::find_weights("fsrcnn", 7);
+    FAIL("found weights for fsrcnn x7");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("fsrcnn_x7.safetensors") != std::string::npos);
+    CHECK(message.find((testing::source_dir() / "weights").lexically_normal().string()) != std::string::npos);
+    CHECK(message.find("UPSAMPLE_WEIGHTS") != std::string::npos);
+  }
+}
+
