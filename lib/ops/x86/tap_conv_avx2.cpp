@@ -17,6 +17,12 @@ struct Vec {
   static V set1(float v) { return _mm256_set1_ps(v); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static V load_masked(const float* p, M m) { return _mm256_maskload_ps(p, m); }
+  // As an asm load, for the reason given in tap_conv_avx512.cpp.
+  static V load_masked_input(const float* p, M m) {
+    V r;
+    asm("vmaskmovps (%1), %2, %0" : "=x"(r) : "r"(p), "x"(m));
+    return r;
+  }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static void store_masked(float* p, V v, M m) { _mm256_maskstore_ps(p, m, v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }

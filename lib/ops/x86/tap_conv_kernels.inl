@@ -5,7 +5,8 @@
 // linker into a caller of the AVX2 code.
 //
 // Expects, before inclusion: namespace upsample::ops::x86::<isa> is open, and `Vec` has
-//   V (vector), M (lane mask), L (lanes), zero, set1, load, load_masked, store, store_masked,
+//   V (vector), M (lane mask), L (lanes), zero, set1, load, load_masked, load_masked_input
+//   (for kernel inputs nothing writes meanwhile), store, store_masked,
 //   fma, add, sub, mul, div, max, select (mask ? a : b), gt_zero, le_zero (masks),
 //   range(start, lo, hi) (lanes i with lo ≤ start + i < hi), hsum, accumulate_double,
 //   and `kMaxVectors(R)`, `kGradSlots`, `kGradTaps(R)` (taps per weight-gradient call).
@@ -142,7 +143,7 @@ void conv_chunk(const TapConvRun& run, const BlockView& b, const float* image, f
         for (int r = 0; r < R; ++r) wr[r] = Vec::set1(w[r]);
         for (int v = 0; v < NV; ++v) {
           V in;
-          if constexpr (Edge) in = Vec::load_masked(p + v * L, lane_mask(dx[t], v));
+          if constexpr (Edge) in = Vec::load_masked_input(p + v * L, lane_mask(dx[t], v));
           else in = Vec::load(p + v * L);
           in_register(in);
           for (int r = 0; r < R; ++r) acc[r][v] = Vec::fma(wr[r], in, acc[r][v]);
@@ -150,7 +151,7 @@ void conv_chunk(const TapConvRun& run, const BlockView& b, const float* image, f
       } else {
         V in[NV];
         for (int v = 0; v < NV; ++v) {
-          if constexpr (Edge) in[v] = Vec::load_masked(p + v * L, lane_mask(dx[t], v));
+          if constexpr (Edge) in[v] = Vec::load_masked_input(p + v * L, lane_mask(dx[t], v));
           else in[v] = Vec::load(p + v * L);
           in_register(in[v]);
         }
@@ -202,13 +203,13 @@ inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const flo
                         const GradMasks<T>& masks) {
   V g[R];
   for (int r = 0; r < R; ++r) {
-    if constexpr (Edge) g[r] = Vec::load_masked(grid[r] + x, masks.grid);
+    if constexpr (Edge) g[r] = Vec::load_masked_input(grid[r] + x, masks.grid);
     else g[r] = Vec::load(grid[r] + x);
     in_register(g[r]);
   }
   for (int t = 0; t < T; ++t) {
     V in;
-    if constexpr (Edge) in = Vec::load_masked(src + x + dx[t], masks.in[t]);
+    if constexpr (Edge) in = Vec::load_masked_input(src + x + dx[t], masks.in[t]);
     else in = Vec::load(src + x + dx[t]);
     in_register(in);
     for (int r = 0; r < R; ++r) acc[r][t] = Vec::fma(g[r], in, acc[r][t]);
