@@ -60,34 +60,77 @@ std::vector<int> block_sizes(int slots, Isa isa) {
   return sizes;
 }
 
-// One block over the union of its slots' taps (a slot's weight is 0 on taps it lacks).
-PackedBlock make_block(const SlotTaps* slots, int count, int block_slots) {
-  PackedBlock b;
-  std::vector<std::tuple<int32_t, int32_t, int32_t>> taps;
-  for (int s = 0; s < count; ++s)
-    for (const TapEntry& t : slots[s].taps) taps.emplace_back(t.plane, t.dy, t.dx);
-  std::sort(taps.begin(), taps.end());
-  taps.erase(std::unique(taps.begin(), taps.end()), taps.end());
-  const int R = block_slots;
-  b.weights.assign(taps.size() * static_cast<size_t>(R), 0.0f);
-  for (size_t i = 0; i < taps.size(); ++i) {
-    const auto [plane, dy, dx] = taps[i];
-    if (b.rows.empty() || b.rows.back().plane != plane || b.rows.back().dy != dy)
-      b.rows.push_back({plane, dy, static_cast<int32_t>(i), 0});
+bool same_position(const TapEntry& a, const TapEntry& b) { return a.plane == b.plane && a.dy == b.dy && a.dx == b.dx; }
+bool position_less(const TapEntry& a, const TapEntry& b) {
+  return std::tie(a.plane, a.dy, a.dx) < std::tie(b.plane, b.dy, b.dx);
+}
+
+// Rows and dx of a block from its taps in (plane, dy, dx) order.
+void add_tap_positions(PackedBlock& b, const std::vector<const TapEntry*>& sorted) {
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const TapEntry& t = *sorted[i];
+    if (b.rows.empty() || b.rows.back().plane != t.plane || b.rows.back().dy != t.dy)
+      b.rows.push_back({t.plane, t.dy, static_cast<int32_t>(i), 0});
     ++b.rows.back().tap_count;
-    b.dx.push_back(dx);
+    b.dx.push_back(t.dx);
   }
-  for (int s = 0; s < count; ++s) {
-    for (const TapEntry& t : slots[s].taps) {
-      const auto it = std::lower_bound(taps.begin(), taps.end(), std::make_tuple(t.plane, t.dy, t.dx));
-      b.weights[static_cast<size_t>(it - taps.begin()) * static_cast<size_t>(R) + static_cast<size_t>(s)] += t.weight;
-    }
-  }
-  for (int s = 0; s < R; ++s) b.keys.push_back(s < count ? slots[s].key : SlotKey{});
+}
+
+void finish_block(PackedBlock& b, const SlotTaps* slots, int count, int block_slots) {
+  for (int s = 0; s < block_slots; ++s) b.keys.push_back(s < count ? slots[s].key : SlotKey{});
   if (!b.dx.empty()) {
     b.dx_min = *std::min_element(b.dx.begin(), b.dx.end());
     b.dx_max = *std::max_element(b.dx.begin(), b.dx.end());
   }
+}
+
+// The common case, packed every training step for every layer: all slots read the same
+// taps in the same order (every output channel of a conv, one column phase of a
+// transposed conv), so one sort of the first slot's taps orders them all.
+bool make_shared_block(const SlotTaps* slots, int count, int block_slots, PackedBlock& b) {
+  const std::vector<TapEntry>& first = slots[0].taps;
+  for (int s = 1; s < count; ++s) {
+    const std::vector<TapEntry>& other = slots[s].taps;
+    if (other.size() != first.size() || !std::equal(first.begin(), first.end(), other.begin(), same_position))
+      return false;
+  }
+  std::vector<uint32_t> order(first.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t c) { return position_less(first[a], first[c]); });
+  for (size_t i = 1; i < order.size(); ++i)
+    if (same_position(first[order[i - 1]], first[order[i]])) return false;  // repeated taps: summed by the general path
+  std::vector<const TapEntry*> sorted;
+  for (uint32_t i : order) sorted.push_back(&first[i]);
+  add_tap_positions(b, sorted);
+  const auto R = static_cast<size_t>(block_slots);
+  b.weights.assign(order.size() * R, 0.0f);
+  for (size_t i = 0; i < order.size(); ++i)
+    for (int s = 0; s < count; ++s) b.weights[i * R + static_cast<size_t>(s)] = slots[s].taps[order[i]].weight;
+  finish_block(b, slots, count, block_slots);
+  return true;
+}
+
+// One block over the union of its slots' taps (a slot's weight is 0 on taps it lacks).
+PackedBlock make_block(const SlotTaps* slots, int count, int block_slots) {
+  PackedBlock b;
+  if (count > 0 && make_shared_block(slots, count, block_slots, b)) return b;
+  std::vector<const TapEntry*> taps;
+  for (int s = 0; s < count; ++s)
+    for (const TapEntry& t : slots[s].taps) taps.push_back(&t);
+  const auto less = [](const TapEntry* a, const TapEntry* c) { return position_less(*a, *c); };
+  std::sort(taps.begin(), taps.end(), less);
+  taps.erase(std::unique(taps.begin(), taps.end(), [](const TapEntry* a, const TapEntry* c) { return same_position(*a, *c); }),
+             taps.end());
+  add_tap_positions(b, taps);
+  const int R = block_slots;
+  b.weights.assign(taps.size() * static_cast<size_t>(R), 0.0f);
+  for (int s = 0; s < count; ++s) {
+    for (const TapEntry& t : slots[s].taps) {
+      const auto it = std::lower_bound(taps.begin(), taps.end(), &t, less);
+      b.weights[static_cast<size_t>(it - taps.begin()) * static_cast<size_t>(R) + static_cast<size_t>(s)] += t.weight;
+    }
+  }
+  finish_block(b, slots, count, R);
   return b;
 }
 
