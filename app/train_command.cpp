@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -29,7 +30,11 @@ struct TrainCliOptions {
   std::string validation = "../shared/data/sr-bench/Set5";
   std::vector<std::string> final_eval = {"../shared/data/sr-bench/Set5", "../shared/data/sr-bench/Set14",
                                          "../shared/data/sr-bench/BSD100"};
-  std::string init, output, checkpoint;
+  std::vector<std::string> init;
+  std::string output, checkpoint;
+  // Per-task defaults when not given: small batches of small patches learn fastest per
+  // second for super-resolution; the U-Net's deepest level needs large patches.
+  std::optional<int> batch, patch;
   bool quiet = false;
   int verbose = 0;
 };
@@ -72,13 +77,16 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--eval", o->final_eval, "Folders scored at the end and recorded in the model (none: --eval '')")
       ->capture_default_str();
   cmd->add_option("--steps", o->train.steps, "Training steps (batches)")->capture_default_str();
-  cmd->add_option("--batch", o->train.batch, "Patches per batch")->capture_default_str();
-  cmd->add_option("--patch", o->train.lr_patch, "LR patch edge in pixels")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Patches per batch (default 16 for sr, 8 for deblur)")->check(CLI::PositiveNumber);
+  cmd->add_option("--patch", o->patch, "LR patch edge in pixels (default 16 for sr, 128 for deblur)")
+      ->check(CLI::Range(4, 4096));
   cmd->add_option("--lr", o->train.learning_rate, "Initial learning rate (Adam)")->capture_default_str();
   cmd->add_option("--lr-final", o->train.final_learning_rate, "Learning rate at the end (cosine decay)")
       ->capture_default_str();
   cmd->add_option("--loss", o->train.loss, "mse, l1 or charbonnier")->capture_default_str();
-  cmd->add_option("--init", o->init, "Start from this model's weights (tensors with the same name and shape)");
+  cmd->add_option("--init", o->init,
+                  "Start from this model's weights (tensors with the same name and shape); repeat to combine "
+                  "models, later ones taking precedence");
   cmd->add_flag("--last-layer-only", o->train.train_last_layer_only,
                 "Train only the last layer (e.g. x2/x4 from an x3 model, as FSRCNN does)");
   cmd->add_option("--val-every", o->train.validate_every, "Validate every N steps")->capture_default_str();
@@ -94,22 +102,28 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->footer(R"(
 Training data: patches of the HR images (down-scaled by 0.6-1.0 for variety, flipped and
 rotated at random), LR made with MATLAB's bicubic on Y, as the FSRCNN paper does.
-The learning rate decays along a cosine; the last layer learns 10x slower.
+The learning rate decays along a cosine; the last layer learns 10x slower. Small batches
+of small patches (the defaults) learn the most per second: Adam gains about as much per
+step from 16 patches of 16x16 as from 64 of 32x32, at a tenth of the cost.
 
 Examples:
   upsample train -m fsrcnn -s 3 -o weights/fsrcnn_x3.safetensors --steps 100000
   upsample train -m fsrcnn -s 2 --init weights/fsrcnn_x3.safetensors --last-layer-only -o fsrcnn_x2.safetensors
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
+  upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
-  upsample train --task deblur --set up=pixelshuffle --patch 64 --batch 16 -o deblur_x1.safetensors)");
+  upsample train --task deblur --set up=pixelshuffle -o deblur_x1.safetensors)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             train::TrainOptions& t = o->train;
             t.task = o->task;
-            if (o->task == "deblur") {  // the deblurring network keeps the size
+            const bool deblur = o->task == "deblur";
+            if (deblur) {  // the deblurring network keeps the size
               if (cmd->count("--arch") == 0) o->arch = "deblur";
               o->scale = 1;
             }
+            t.batch = o->batch.value_or(deblur ? 8 : 16);
+            t.lr_patch = o->patch.value_or(deblur ? 128 : 16);
             t.model = {{"arch", o->arch}, {"scale", std::to_string(o->scale)}};
             for (const auto& kv : o->hyper) {
               const auto eq = kv.find('=');
@@ -120,7 +134,7 @@ Examples:
             if (!o->validation.empty()) t.validation_folder = o->validation;
             for (const auto& d : o->final_eval)
               if (!d.empty()) t.final_eval_folders.emplace_back(d);
-            if (!o->init.empty()) t.init = o->init;
+            for (const auto& f : o->init) t.init.emplace_back(f);
             t.output = o->output;
             t.checkpoint = o->checkpoint;
             const bool terminal = ::isatty(STDERR_FILENO) == 1;

@@ -131,11 +131,11 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
 
   auto model_owner = models::build_model(o.model, o.seed);
   models::Model& model = *model_owner;
-  if (o.init) {
-    const auto source = models::load_model(*o.init);
+  for (const fs::path& init : o.init) {
+    const auto source = models::load_model(init);
     const size_t taken = take_matching_weights(model, *source);
     log("initialised " + std::to_string(taken) + " of " + std::to_string(model.net().parameters().size()) +
-        " parameter tensors from " + o.init->string());
+        " parameter tensors from " + init.string());
   }
   if (o.train_last_layer_only) {
     for (nn::Parameter* p : model.net().parameters()) p->trainable = false;

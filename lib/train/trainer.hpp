@@ -16,13 +16,15 @@ namespace upsample::train {
 struct TrainOptions {
   models::Metadata model;                         // arch, scale and hyper-parameters
   std::string task = "sr";                        // sr, or deblur: sharp patches blurred on the fly (deblur_data.hpp)
-  std::optional<std::filesystem::path> init;      // start from this model's weights (fine-tuning)
+  // Start from these models' weights (fine-tuning), applied in order: a later file's
+  // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
+  std::vector<std::filesystem::path> init;
   bool train_last_layer_only = false;             // freeze all but the last parameterised layer
   std::vector<std::filesystem::path> train_folders;
   std::optional<std::filesystem::path> validation_folder;
   std::vector<std::filesystem::path> final_eval_folders;  // scored at the end, recorded as eval.<folder>.psnr/ssim
-  int batch = 64;
-  int lr_patch = 32;                              // LR patch edge; HR patches are scale × larger
+  int batch = 16;                                 // small batches learn the most per second (weights/README.md)
+  int lr_patch = 16;                              // LR patch edge; HR patches are scale × larger
   int64_t steps = 100000;
   double learning_rate = 1e-3;
   double final_learning_rate = 1e-5;              // cosine decay from learning_rate to this

@@ -141,7 +141,7 @@ TEST_CASE("fine-tuning only the last layer leaves the body as it was") {
   base.output = dir / "base.safetensors";
   train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
   auto tune = base;
-  tune.init = base.output;
+  tune.init = {base.output};
   tune.train_last_layer_only = true;
   tune.output = dir / "tuned.safetensors";
   tune.checkpoint = dir / "tuned.ckpt";
@@ -159,6 +159,39 @@ TEST_CASE("fine-tuning only the last layer leaves the body as it was") {
     changed += same ? 0 : 1;
   }
   CHECK(changed == 2);  // weight and bias of the transposed conv
+}
+
+TEST_CASE("several --init models combine, later ones taking precedence") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto body = tiny_run(dir);
+  body.steps = 2;
+  body.output = dir / "fsrcnn.safetensors";
+  train::train_model(body, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  auto head = body;
+  head.model["arch"] = "resizeconv";
+  head.output = dir / "resizeconv.safetensors";
+  train::train_model(head, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  // A resize-conv with the FSRCNN body and its own last layer; lr 0 keeps what it was given.
+  auto combined = head;
+  combined.init = {head.output, body.output};
+  combined.learning_rate = combined.final_learning_rate = 0;
+  combined.steps = 1;
+  combined.output = dir / "combined.safetensors";
+  train::train_model(combined, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  const auto from_body = io::read_safetensors(body.output), from_head = io::read_safetensors(head.output),
+             result = io::read_safetensors(combined.output);
+  int from_fsrcnn = 0, from_resizeconv = 0;
+  for (const auto& [name, value] : result.tensors) {
+    CAPTURE(name);
+    const bool in_body = std::any_of(from_body.tensors.begin(), from_body.tensors.end(),
+                                     [&](const auto& t) { return t.first == name && t.second.shape() == value.shape(); });
+    const Tensor& expected = in_body ? from_body.get(name) : from_head.get(name);
+    CHECK(std::equal(value.values().begin(), value.values().end(), expected.values().begin()));
+    ++(in_body ? from_fsrcnn : from_resizeconv);
+  }
+  CHECK(from_fsrcnn > 0);
+  CHECK(from_resizeconv == 2);  // the last convolution's weight and bias
 }
 
 TEST_CASE("cosine schedule runs from start to end") {
