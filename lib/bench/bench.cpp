@@ -237,11 +237,13 @@ Prepared prepare_network(const std::string& arch, int scale) {
   return p;
 }
 
-Prepared prepare_train_step() {
-  std::shared_ptr<models::Model> model(models::build_model({{"arch", "fsrcnn"}, {"scale", "3"}}).release());
+// One training step of `arch` on `batch` input patches of `patch`×`patch` pixels.
+Prepared prepare_train_step(const models::Metadata& arch, int batch, int patch) {
+  std::shared_ptr<models::Model> model(models::build_model(arch).release());
+  const int out = patch * model->scale();
   std::mt19937 rng(9);
-  auto input = std::make_shared<Tensor>(random_tensor(Shape{64, 1, 32, 32}, rng, 0.25f));
-  auto grad = std::make_shared<Tensor>(random_tensor(Shape{64, 1, 96, 96}, rng, 1e-3f));
+  auto input = std::make_shared<Tensor>(random_tensor(Shape{batch, 1, patch, patch}, rng, 0.25f));
+  auto grad = std::make_shared<Tensor>(random_tensor(Shape{batch, 1, out, out}, rng, 1e-3f));
   Prepared p;
   p.flops = 3.0 * model->net().flops(input->shape());  // forward + backward-data + weight gradient
   p.ours = [model, input, grad]() {
@@ -281,7 +283,13 @@ std::vector<Case> all_cases() {
     for (int scale : {2, 3, 4})
       cases.push_back({std::string(arch) + " x" + std::to_string(scale) + " 1080p-4k", "network",
                        [arch, scale]() { return prepare_network(arch, scale); }});
-  cases.push_back({"train fsrcnn x3 b64 32x32", "train", prepare_train_step});
+  // The trainer's defaults (small batches), the large batches it used to default to, and
+  // the shipped deblurring U-Net's training step.
+  const models::Metadata fsrcnn_x3 = {{"arch", "fsrcnn"}, {"scale", "3"}};
+  const models::Metadata deblur_unet = {{"arch", "deblur"}, {"scale", "1"}, {"depth", "3"}, {"width", "16"}, {"blocks", "2"}};
+  cases.push_back({"train fsrcnn x3 b16 16x16", "train", [=]() { return prepare_train_step(fsrcnn_x3, 16, 16); }});
+  cases.push_back({"train fsrcnn x3 b64 32x32", "train", [=]() { return prepare_train_step(fsrcnn_x3, 64, 32); }});
+  cases.push_back({"train deblur b8 128x128", "train", [=]() { return prepare_train_step(deblur_unet, 8, 128); }});
   return cases;
 }
 
