@@ -156,7 +156,8 @@ Command add_compare_command(CLI::App& app) {
       "compare", "Run several methods on the same inputs: outputs, heatmaps, a montage and a report");
   cmd->add_option("inputs", o->inputs, "Image files and/or folders (their images, not sub-folders)")->required();
   cmd->add_option("-m,--method", o->methods,
-                  "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb")
+                  "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb; a learned "
+                  "one with '+' appended (fsrcnn+) is its self-ensemble: 8 orientations averaged")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 16))->capture_default_str();

@@ -36,6 +36,7 @@ told the blur.
 
 Examples:
   upsample deblur photo.jpg -o sharp.png
+  upsample deblur photo.jpg -m deblur+ -o sharp.png      self-ensemble: 8 orientations averaged, 8x slower
   upsample deblur shots/ -r -o sharp/ -j 2
   upsample deblur photo.jpg -m wiener --psf gaussian:1.6 --nsr 0.01
   upsample deblur photo.jpg -m richardson-lucy --psf motion:9,30 --iterations 30)");

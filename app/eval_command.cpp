@@ -87,7 +87,8 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "Folder(s) of HR images, e.g. ../shared/data/sr-bench/Set5")->required();
   cmd->add_option("-s,--scale", o->scales, "Scale(s) to evaluate")->capture_default_str();
   cmd->add_option("-m,--method", o->methods,
-                  "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb")
+                  "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb; a learned "
+                  "one with '+' appended (fsrcnn+) is its self-ensemble: 8 orientations averaged")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--task", o->task, "sr (upscaling), or deblur (blur each image, then restore it)")

@@ -19,6 +19,7 @@ constexpr const char* kExamples = R"(
 Examples:
   upsample photo.jpg -s 2 -o photo_x2.png          upscale one file (our FSRCNN, the default)
   upsample photo.jpg -s 2 -m espcn --heatmap        another network, and where it leaves checkerboard
+  upsample photo.jpg -s 3 -m fsrcnn+                the self-ensemble: 8 orientations averaged, 8x slower
   upsample shots/ -r -s 3 -m lanczos -o big/        a folder tree, mirrored under big/
   upsample a.png b.png -s 4 --name '{stem}@4x.{ext}' name the outputs yourself
   upsample shots/ -s 2 -o big/ --skip-existing -j 2 resume a batch, two images at once

@@ -4,13 +4,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
 
 std::string method_label(const std::string& method) {
-  if (method.ends_with(".safetensors")) return std::filesystem::path(method).stem().string();
-  if (method.starts_with("opencv:")) return "opencv-" + std::filesystem::path(method.substr(7)).stem().string();
+  std::string base;
+  const std::string ensemble = pipeline::is_self_ensemble(method, base) ? "+" : "";
+  if (base.ends_with(".safetensors")) return std::filesystem::path(base).stem().string() + ensemble;
+  if (base.starts_with("opencv:")) return "opencv-" + std::filesystem::path(base.substr(7)).stem().string() + ensemble;
   return method;
 }
 

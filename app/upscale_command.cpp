@@ -48,7 +48,9 @@ Command add_upscale_command(CLI::App& app) {
   auto o = std::make_shared<UpscaleOptions>();
   app.add_option("-s,--scale", o->scale, "Upscaling factor (whole number)")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("-m,--method", o->method,
-                 "Method: " + pipeline::MethodRegistry::builtin().names())
+                 "Method: " + pipeline::MethodRegistry::builtin().names() +
+                     "; or PATH.safetensors; '+' appended to a learned one (fsrcnn+) averages it over the 8 "
+                     "flips and rotations: better, 8x slower")
       ->capture_default_str();
   app.add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
       ->check(CLI::NonNegativeNumber);

@@ -7,6 +7,7 @@
 #include "models/model.hpp"
 #include "pipeline/colour.hpp"
 #include "pipeline/learned_methods.hpp"
+#include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
 #include "train/blur_kernels.hpp"
 
@@ -39,11 +40,19 @@ std::string format_nsr(double nsr) {
 
 }  // namespace
 
-std::string deblur_method_names() { return "deblur, wiener, richardson-lucy, none (or PATH.safetensors)"; }
+std::string deblur_method_names() {
+  return "deblur, wiener, richardson-lucy, none (or PATH.safetensors; deblur+ for the self-ensemble)";
+}
 
 bool needs_psf(const std::string& method) { return method == "wiener" || method == "richardson-lucy"; }
 
 std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, const DeblurOptions& o) {
+  std::string base;
+  if (pipeline::is_self_ensemble(method, base)) {
+    if (base != "deblur" && !base.ends_with(".safetensors"))
+      throw UsageError("'" + method + "': the self-ensemble (+) is for the network (deblur+ or PATH.safetensors+)");
+    return pipeline::self_ensemble(create_deblurrer(base, o));
+  }
   if (needs_psf(method) && o.psf.empty())
     throw UsageError(method + " needs the blur it should undo: --psf gaussian:SIGMA, motion:LENGTH,ANGLE or box:N");
   cv::Mat psf;
@@ -107,7 +116,10 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
         out.emplace_back("richardson-lucy " + std::to_string(n) + " it", create_deblurrer(method, o));
       }
     } else {
-      const std::string label = method.ends_with(".safetensors") ? std::filesystem::path(method).stem().string() : method;
+      std::string base;
+      const bool ensemble = pipeline::is_self_ensemble(method, base);
+      const std::string label =
+          (base.ends_with(".safetensors") ? std::filesystem::path(base).stem().string() : base) + (ensemble ? "+" : "");
       out.emplace_back(label, create_deblurrer(method, o));
     }
   }

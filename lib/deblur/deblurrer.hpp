@@ -7,6 +7,7 @@
 //   wiener            Wiener deconvolution with a known PSF and noise-to-signal ratio
 //   richardson-lucy   Richardson–Lucy with a known PSF and a number of iterations
 //   none              the input unchanged (the baseline of the evaluation)
+//   deblur+, PATH+    the network's geometric self-ensemble (pipeline/self_ensemble.hpp)
 #include <memory>
 #include <string>
 #include <utility>

@@ -52,7 +52,8 @@ class MethodRegistry {
 };
 
 // Creates the upscaler for `method` at `scale`: a registered name, a model file
-// (PATH.safetensors) or an OpenCV dnn_superres model (opencv:PATH.pb). Throws
+// (PATH.safetensors) or an OpenCV dnn_superres model (opencv:PATH.pb); a learned one
+// with a trailing "+" is run as its geometric self-ensemble (self_ensemble.hpp). Throws
 // upsample::Error naming the known methods if the name is unknown, or the supported
 // scales if the scale is not one.
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options = {});

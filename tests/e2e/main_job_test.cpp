@@ -107,6 +107,23 @@ TEST_CASE("the default method is our FSRCNN, named in the output") {
   CHECK(cv::imread((dir / "scene_fsrcnn_x2.png").string(), cv::IMREAD_UNCHANGED).cols == 2 * in.cols);
 }
 
+TEST_CASE("fsrcnn+ runs the self-ensemble: close to fsrcnn, not the same") {
+  ScratchFolder dir;
+  for (const char* method : {"fsrcnn", "fsrcnn+"}) {
+    const auto r = run_cli({sample("scene.png").string(), "-s", "2", "-m", method, "-o", "."}, dir.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  const cv::Mat plain = cv::imread((dir / "scene_fsrcnn_x2.png").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat ensemble = cv::imread((dir / "scene_fsrcnn+_x2.png").string(), cv::IMREAD_UNCHANGED);
+  REQUIRE(ensemble.size() == plain.size());
+  CHECK(cv::norm(plain, ensemble, cv::NORM_INF) > 0);
+  CHECK(cv::PSNR(plain, ensemble) > 35.0);  // the same model, averaged over orientations
+  const auto bad = run_cli({sample("scene.png").string(), "-s", "2", "-m", "bicubic+", "-o", "."}, dir.path());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("for learned methods") != std::string::npos);
+}
+
 TEST_CASE("an existing output is kept unless --overwrite, --skip-existing resumes") {
   ScratchFolder dir;
   write_text(dir / "scene_nearest_x2.png", "precious");
