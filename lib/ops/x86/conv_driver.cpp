@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <tuple>
 
 #include "ops/x86/parallel.hpp"
@@ -532,33 +534,46 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
   run.blocks = views.data();
   run.block_count = static_cast<int32_t>(views.size());
 
+  // Per-thread partial sums, each zeroed by its own thread (in parallel, in its cache);
+  // threads that get no rows are left out of the sum.
   const int threads = omp_get_max_threads();
-  std::vector<float> partials(static_cast<size_t>(partial_size) * static_cast<size_t>(threads), 0.0f);
+  const auto partials = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(partial_size) * static_cast<size_t>(threads));
+  std::vector<uint8_t> used(static_cast<size_t>(threads), 0);
+  auto partial_of = [&](int t) { return partials.get() + static_cast<size_t>(t) * static_cast<size_t>(partial_size); };
   const double work = static_cast<double>(partial_size / lanes) * static_cast<double>(gs.n() * grid_plane);
   for_each_thread_range(
       gs.n() * gs.h(),
       [&](int64_t first, int64_t last, int t) {
-        k.grad_rows(run, first, last, partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size));
+        std::fill_n(partial_of(t), partial_size, 0.0f);
+        used[static_cast<size_t>(t)] = 1;
+        k.grad_rows(run, first, last, partial_of(t));
       },
       work);
-  // Lanes and threads summed in double, then scattered back to the weight layout.
+  // Lanes and threads summed in double, then scattered back to the weight layout; blocks
+  // hold distinct output channels, so they are summed in parallel.
   float* gw = grad_weight.data();
   const int64_t per_output = in_per_group * kh_count * kw_count;
-  for (const GradBlock& gb : blocks) {
-    const int64_t R = static_cast<int64_t>(gb.slots.size());
-    for (int64_t tap = 0; tap < gb.packed.tap_count(); ++tap) {
-      for (int64_t r = 0; r < R; ++r) {
-        double sum = 0.0;
-        for (int t = 0; t < threads; ++t) {
-          const float* lane = partials.data() + static_cast<size_t>(t) * static_cast<size_t>(partial_size) +
-                              gb.partial_offset + (tap * R + r) * lanes;
-          for (int l = 0; l < lanes; ++l) sum += static_cast<double>(lane[l]);
+  for_each_thread_range(
+      static_cast<int64_t>(blocks.size()),
+      [&](int64_t first_block, int64_t last_block, int) {
+        for (int64_t bi = first_block; bi < last_block; ++bi) {
+          const GradBlock& gb = blocks[static_cast<size_t>(bi)];
+          const int64_t R = static_cast<int64_t>(gb.slots.size());
+          for (int64_t tap = 0; tap < gb.packed.tap_count(); ++tap) {
+            for (int64_t r = 0; r < R; ++r) {
+              double sum = 0.0;
+              for (int t = 0; t < threads; ++t) {
+                if (!used[static_cast<size_t>(t)]) continue;
+                const float* lane = partial_of(t) + gb.partial_offset + (tap * R + r) * lanes;
+                for (int l = 0; l < lanes; ++l) sum += static_cast<double>(lane[l]);
+              }
+              gw[gb.packed.keys[static_cast<size_t>(r)].channel * per_output + gb.weight_index[static_cast<size_t>(tap)]] =
+                  static_cast<float>(sum);
+            }
+          }
         }
-        gw[gb.packed.keys[static_cast<size_t>(r)].channel * per_output + gb.weight_index[static_cast<size_t>(tap)]] =
-            static_cast<float>(sum);
-      }
-    }
-  }
+      },
+      static_cast<double>(partial_size) * threads);
 }
 
 Tensor channel_sums(const Tensor& t) {
