@@ -13,6 +13,9 @@ bool is_self_ensemble(const std::string& method, std::string& base) {
 }
 
 namespace {
+
+constexpr int kTransforms = 8;
+
 // Each step writes a new matrix: cv::flip in place would turn the caller's image too.
 cv::Mat transposed(const cv::Mat& m) {
   cv::Mat out;
@@ -24,6 +27,7 @@ cv::Mat flipped(const cv::Mat& m, int axis) {
   cv::flip(m, out, axis);
   return out;
 }
+
 }  // namespace
 
 cv::Mat dihedral_transform(const cv::Mat& image, int t) {
@@ -43,8 +47,6 @@ cv::Mat inverse_dihedral_transform(const cv::Mat& image, int t) {
 
 namespace {
 
-constexpr int kTransforms = 8;
-
 class SelfEnsemble final : public Upscaler {
  public:
   explicit SelfEnsemble(std::unique_ptr<Upscaler> method) : method_(std::move(method)) {}
@@ -55,7 +57,7 @@ class SelfEnsemble final : public Upscaler {
     cv::Mat sum;
     for (int t = 0; t < kTransforms; ++t) {
       const cv::Mat result = inverse_dihedral_transform(method_->upscale_y(dihedral_transform(y, t)), t);
-      if (sum.empty()) sum = result.clone();
+      if (sum.empty()) sum = result;
       else sum += result;
     }
     return sum / kTransforms;
