@@ -110,7 +110,7 @@ int diagnose_methods(const ArtifactsOptions& o) {
   int failed = 0;
   for (const auto& method : selection.methods) {
     analysis::DiagnosedMethod entry;
-    entry.label = method_label(method);
+    entry.label = pipeline::method_label(method);
     try {
       analysis::MethodDiagnosis d;
       try {

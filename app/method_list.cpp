@@ -1,21 +1,10 @@
 #include "method_list.hpp"
 
-#include <filesystem>
-
 #include <spdlog/spdlog.h>
 
-#include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
-
-std::string method_label(const std::string& method) {
-  std::string base;
-  const std::string ensemble = pipeline::is_self_ensemble(method, base) ? "+" : "";
-  if (base.ends_with(".safetensors")) return std::filesystem::path(base).stem().string() + ensemble;
-  if (base.starts_with("opencv:")) return "opencv-" + std::filesystem::path(base.substr(7)).stem().string() + ensemble;
-  return method;
-}
 
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_methods(
     const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options) {
@@ -37,7 +26,7 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
       continue;
     }
     try {
-      out.emplace_back(method_label(named), pipeline::create_upscaler(method, scale, options));
+      out.emplace_back(pipeline::method_label(named), pipeline::create_upscaler(method, scale, options));
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {

@@ -17,7 +17,4 @@ namespace upsample::app {
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_methods(
     const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options = {});
 
-// How a method is named in file names and tables: a model file by its stem.
-std::string method_label(const std::string& method);
-
 }  // namespace upsample::app

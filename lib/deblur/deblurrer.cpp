@@ -116,11 +116,7 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
         out.emplace_back("richardson-lucy " + std::to_string(n) + " it", create_deblurrer(method, o));
       }
     } else {
-      std::string base;
-      const bool ensemble = pipeline::is_self_ensemble(method, base);
-      const std::string label =
-          (base.ends_with(".safetensors") ? std::filesystem::path(base).stem().string() : base) + (ensemble ? "+" : "");
-      out.emplace_back(label, create_deblurrer(method, o));
+      out.emplace_back(pipeline::method_label(method), create_deblurrer(method, o));
     }
   }
   return out;

@@ -1,6 +1,7 @@
 #include "pipeline/method_registry.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/opencv_superres.hpp"
@@ -56,6 +57,14 @@ std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, 
     throw Error("method '" + method + "' supports scales " + supported + ", not " + std::to_string(scale));
   }
   return info->create(scale, options);
+}
+
+std::string method_label(const std::string& method) {
+  std::string base;
+  const std::string ensemble = is_self_ensemble(method, base) ? "+" : "";
+  if (base.ends_with(".safetensors")) return std::filesystem::path(base).stem().string() + ensemble;
+  if (base.starts_with("opencv:")) return "opencv-" + std::filesystem::path(base.substr(7)).stem().string() + ensemble;
+  return method;
 }
 
 }  // namespace upsample::pipeline

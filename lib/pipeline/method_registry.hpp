@@ -58,6 +58,11 @@ class MethodRegistry {
 // scales if the scale is not one.
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options = {});
 
+// How a method is named in file names and tables: a model file by its stem
+// (runs/a.safetensors → "a", opencv:FSRCNN_x3.pb → "opencv-FSRCNN_x3"), with the "+" of
+// the self-ensemble kept; any other name as it is.
+std::string method_label(const std::string& method);
+
 // Registers nearest, bilinear, lanczos and area (OpenCV's cv::resize) and bicubic
 // (MATLAB's imresize, the SR papers' baseline).
 void register_classical_methods(MethodRegistry& registry);
