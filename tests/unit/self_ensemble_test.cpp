@@ -101,4 +101,12 @@ TEST_CASE("'+' names the self-ensemble of learned methods only") {
   CHECK_THROWS_WITH_AS(pl::create_upscaler("nosuch+", 2), doctest::Contains("unknown method 'nosuch'"), upsample::Error);
 }
 
+TEST_CASE("tables and file names label a method by its name, a model file by its stem, '+' kept") {
+  CHECK(pl::method_label("fsrcnn") == "fsrcnn");
+  CHECK(pl::method_label("fsrcnn+") == "fsrcnn+");
+  CHECK(pl::method_label("runs/deblur_x1.safetensors") == "deblur_x1");
+  CHECK(pl::method_label("runs/deblur_x1.safetensors+") == "deblur_x1+");
+  CHECK(pl::method_label("opencv:models/FSRCNN_x3.pb") == "opencv-FSRCNN_x3");
+}
+
 }  // TEST_SUITE
