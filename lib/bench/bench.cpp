@@ -203,6 +203,13 @@ std::shared_ptr<cv::dnn::Net> opencv_network(nn::Sequential& net, std::string& n
       lp.name = name;
       lp.type = layer.describe() == "tanh" ? "TanH" : "ReLU";
       dnn->addLayerToPrev(lp.name, lp.type, lp);
+    } else if (auto* resize = dynamic_cast<nn::Resize*>(&layer)) {
+      cv::dnn::LayerParams lp;
+      lp.name = name;
+      lp.type = "Resize";
+      lp.set("interpolation", resize->mode() == ops::ResizeMode::Nearest ? "nearest" : "bilinear");
+      lp.set("zoom_factor", resize->factor());
+      dnn->addLayerToPrev(lp.name, lp.type, lp);
     } else if (dynamic_cast<nn::PixelShuffle*>(&layer) != nullptr && i + 1 == net.size()) {
       note = "cv::dnn without the final pixel shuffle";
     } else {
@@ -279,7 +286,7 @@ std::vector<Case> all_cases() {
       {false, 12, 56, 1, 1, 540, 960}, {false, 64, 64, 3, 1, 540, 960},
   };
   for (const OpShape& s : ops) cases.push_back({op_name(s), "op", [s]() { return prepare_op(s); }});
-  for (const char* arch : {"fsrcnn", "espcn"})
+  for (const char* arch : {"fsrcnn", "espcn", "resizeconv"})
     for (int scale : {2, 3, 4})
       cases.push_back({std::string(arch) + " x" + std::to_string(scale) + " 1080p-4k", "network",
                        [arch, scale]() { return prepare_network(arch, scale); }});
@@ -289,6 +296,8 @@ std::vector<Case> all_cases() {
   const models::Metadata deblur_unet = {{"arch", "deblur"}, {"scale", "1"}, {"depth", "3"}, {"width", "16"}, {"blocks", "2"}};
   cases.push_back({"train fsrcnn x3 b16 16x16", "train", [=]() { return prepare_train_step(fsrcnn_x3, 16, 16); }});
   cases.push_back({"train fsrcnn x3 b64 32x32", "train", [=]() { return prepare_train_step(fsrcnn_x3, 64, 32); }});
+  cases.push_back({"train resizeconv x3 b16 16x16", "train",
+                   [=]() { return prepare_train_step({{"arch", "resizeconv"}, {"scale", "3"}}, 16, 16); }});
   cases.push_back({"train deblur b8 128x128", "train", [=]() { return prepare_train_step(deblur_unet, 8, 128); }});
   return cases;
 }

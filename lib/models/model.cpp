@@ -57,6 +57,8 @@ std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed) {
   metadata.emplace("channels", "y");
   const int scale = metadata_int(metadata, "scale");
   if (scale < 1 || scale > 8) throw Error("model scale must be 1..8, not " + std::to_string(scale));
+  if (arch.scale_defaults)
+    for (const auto& [key, value] : arch.scale_defaults(scale)) metadata.emplace(key, value);
   if (metadata["channels"] != "y" && metadata["channels"] != "rgb")
     throw Error("model metadata 'channels' must be 'y' or 'rgb', not '" + metadata["channels"] + "'");
   std::mt19937 rng(seed);

@@ -22,6 +22,8 @@ struct Architecture {
   std::string name;     // metadata "arch"
   std::string summary;  // one line for `models` and --help
   Metadata defaults;    // every hyper-parameter key with its default value
+  // Defaults that depend on the scale (taken after `defaults`); may be empty.
+  std::function<Metadata(int scale)> scale_defaults;
   std::function<nn::Sequential(const Metadata&, std::mt19937&)> build;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/activations.hpp"
+#include "ops/nearest_conv_fold.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "ops/prelu.hpp"
 #include "tensor/error.hpp"
@@ -30,6 +31,25 @@ Parameter make_parameter(const Shape& shape) {
   p.value = Tensor(shape);
   p.grad = Tensor(shape);
   return p;
+}
+
+// Stride 1, this zero padding on every side: the folded resize-conv's convolution.
+ops::Conv2dParams padded(int padding) {
+  ops::Conv2dParams p;
+  p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = padding;
+  return p;
+}
+
+// The epilogue of an HR convolution for its folded form, whose channel c·s² + phase is
+// HR channel c: per-channel PReLU slopes repeat for each of the s² phases.
+ops::ConvEpilogue folded_epilogue(const ops::ConvEpilogue& epilogue, int factor) {
+  const int64_t channels = epilogue.prelu_weight.numel();
+  if (channels <= 1) return epilogue;
+  const int64_t phases = static_cast<int64_t>(factor) * factor;
+  ops::ConvEpilogue folded{epilogue.activation, Tensor(Shape{channels * phases})};
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t p = 0; p < phases; ++p) folded.prelu_weight.data()[c * phases + p] = epilogue.prelu_weight.data()[c];
+  return folded;
 }
 
 std::string kernel_text(int k) { return std::to_string(k) + "×" + std::to_string(k); }
@@ -81,15 +101,49 @@ void Conv2d::prepare(const ops::ConvEpilogue& epilogue) {
 
 Tensor Conv2d::forward_train(const Tensor& input) {
   saved_input_ = input;
+  saved_factor_ = 0;
   return ops::conv2d_forward(input, weight_.value, bias_.value, params_);
 }
 
 Tensor Conv2d::backward(const Tensor& grad_output) {
   require_saved(saved_input_, "conv layer");
-  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(), params_);
+  const bool has_bias = !bias_.value.empty();
+  if (saved_factor_ > 0) {
+    const ops::ConvGrads folded = ops::conv2d_backward(ops::pixel_shuffle_backward(grad_output, saved_factor_),
+                                                       saved_input_, saved_fold_.weight, has_bias,
+                                                       padded(saved_fold_.padding));
+    const ops::ConvGrads g =
+        ops::unfold_nearest_conv_grads(folded.weight, folded.bias, weight_.value.shape(), saved_factor_);
+    accumulate(weight_.grad, g.weight);
+    accumulate(bias_.grad, g.bias);
+    return folded.input;
+  }
+  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, has_bias, params_);
   accumulate(weight_.grad, g.weight);
   accumulate(bias_.grad, g.bias);
   return std::move(g.input);
+}
+
+bool Conv2d::folds_after_nearest() const { return ops::nearest_conv_foldable(weight_.value.shape(), params_); }
+
+Tensor Conv2d::forward_after_nearest(const Tensor& input, int factor, const ops::ConvEpilogue& epilogue) const {
+  const ops::NearestConvFold f = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
+  const ops::ConvEpilogue e = folded_epilogue(epilogue, factor);
+  if (folded_plan_.packed_from(f.weight, f.bias, e)) return folded_plan_.forward_shuffled(input, factor);
+  return ops::Conv2dPlan(f.weight, f.bias, padded(f.padding), e).forward_shuffled(input, factor);
+}
+
+void Conv2d::prepare_after_nearest(int factor, const ops::ConvEpilogue& epilogue) {
+  const ops::NearestConvFold f = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
+  folded_plan_ = ops::Conv2dPlan(f.weight, f.bias, padded(f.padding), folded_epilogue(epilogue, factor));
+}
+
+Tensor Conv2d::forward_train_after_nearest(const Tensor& input, int factor) {
+  saved_fold_ = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
+  saved_input_ = input;
+  saved_factor_ = factor;
+  return ops::pixel_shuffle_forward(
+      ops::conv2d_forward(input, saved_fold_.weight, saved_fold_.bias, padded(saved_fold_.padding)), factor);
 }
 
 std::vector<Parameter*> Conv2d::parameters() {

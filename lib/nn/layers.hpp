@@ -6,6 +6,7 @@
 #include "ops/conv2d.hpp"
 #include "ops/conv_plan.hpp"
 #include "ops/conv_transpose2d.hpp"
+#include "ops/nearest_conv_fold.hpp"
 #include "ops/resize.hpp"
 
 namespace upsample::nn {
@@ -35,11 +36,25 @@ class Conv2d final : public Layer {
   Parameter& bias() { return bias_; }
   const ops::Conv2dParams& params() const { return params_; }
 
+  // Resize-convolution: this layer applied to a nearest ×factor resize of `input`, run as
+  // the equivalent sub-pixel convolution at the input's resolution (ops/nearest_conv_fold),
+  // so the upscaled input is never made. Sequential uses these for a nearest Resize
+  // followed by a conv that folds_after_nearest().
+  bool folds_after_nearest() const;
+  Tensor forward_after_nearest(const Tensor& input, int factor, const ops::ConvEpilogue& epilogue) const;
+  void prepare_after_nearest(int factor, const ops::ConvEpilogue& epilogue);
+  // Training: backward() then returns the gradient w.r.t. the un-resized input.
+  Tensor forward_train_after_nearest(const Tensor& input, int factor);
+  bool trained_after_nearest() const { return saved_factor_ > 0; }
+
  private:
   Parameter weight_, bias_;
   ops::Conv2dParams params_;
   ops::Conv2dPlan plan_;
+  ops::Conv2dPlan folded_plan_;
   Tensor saved_input_;
+  ops::NearestConvFold saved_fold_;  // when the last forward_train folded a nearest resize in
+  int saved_factor_ = 0;
 };
 
 // Transposed convolution with PyTorch's nn.ConvTranspose2d parameters.
@@ -98,6 +113,8 @@ class Resize final : public Layer {
   Tensor backward(const Tensor& grad_output) override;
   int upscale() const override { return factor_; }
   int context() const override { return mode_ == ops::ResizeMode::Nearest ? 0 : 2; }
+  ops::ResizeMode mode() const { return mode_; }
+  int factor() const { return factor_; }
 
  private:
   ops::ResizeParams params() const;

@@ -22,20 +22,37 @@ std::optional<ops::ConvEpilogue> as_epilogue(const Layer& layer) {
   return std::nullopt;
 }
 
+// The conv at i + 1 when layer i is a nearest resize it can be folded with (resize-
+// convolution run at the low resolution, see Conv2d::forward_after_nearest), else null.
+Conv2d* conv_after_nearest(const std::vector<LayerPtr>& layers, size_t i) {
+  const auto* resize = dynamic_cast<const Resize*>(layers[i].get());
+  if (resize == nullptr || resize->mode() != ops::ResizeMode::Nearest || i + 1 >= layers.size()) return nullptr;
+  auto* conv = dynamic_cast<Conv2d*>(layers[i + 1].get());
+  return conv != nullptr && conv->folds_after_nearest() ? conv : nullptr;
+}
+
 // For inference, a conv takes over the activation after it and, for a conv, a pixel
-// shuffle after that: one pass over the output instead of two or three.
+// shuffle after that (or a nearest resize before it): one pass over the output instead
+// of two or three.
 struct Fusion {
   Conv2d* conv = nullptr;
   ConvTranspose2d* transposed = nullptr;
   ops::ConvEpilogue epilogue;
   int shuffle = 1;
-  size_t layers = 1;  // how many layers, from the conv on, this covers
+  int nearest_factor = 0;  // > 0: the conv runs after a nearest resize by this factor
+  size_t layers = 1;       // how many layers, from the conv (or resize) on, this covers
 };
 
 Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t i) {
   Fusion f;
-  f.conv = dynamic_cast<Conv2d*>(layers[i].get());
-  f.transposed = dynamic_cast<ConvTranspose2d*>(layers[i].get());
+  if ((f.conv = conv_after_nearest(layers, i)) != nullptr) {
+    f.nearest_factor = dynamic_cast<const Resize&>(*layers[i]).factor();
+    ++i;
+  } else {
+    f.conv = dynamic_cast<Conv2d*>(layers[i].get());
+    f.transposed = dynamic_cast<ConvTranspose2d*>(layers[i].get());
+  }
+  const size_t first = f.nearest_factor > 0 ? i - 1 : i;
   if (f.conv == nullptr && f.transposed == nullptr) return f;
   size_t next = i + 1;
   if (next < layers.size()) {
@@ -44,13 +61,13 @@ Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t i) {
       ++next;
     }
   }
-  if (f.conv != nullptr && next < layers.size()) {
+  if (f.conv != nullptr && f.nearest_factor == 0 && next < layers.size()) {
     if (const auto* shuffle = dynamic_cast<const PixelShuffle*>(layers[next].get())) {
       f.shuffle = shuffle->factor();
       ++next;
     }
   }
-  f.layers = next - i;
+  f.layers = next - first;
   return f;
 }
 
@@ -71,7 +88,8 @@ Tensor Sequential::forward(const Tensor& input) const {
   Tensor x = input;
   for (size_t i = 0; i < layers_.size();) {
     const Fusion f = fusion_at(layers_, i);
-    if (f.conv != nullptr) x = f.conv->forward_fused(x, f.epilogue, f.shuffle);
+    if (f.nearest_factor > 0) x = f.conv->forward_after_nearest(x, f.nearest_factor, f.epilogue);
+    else if (f.conv != nullptr) x = f.conv->forward_fused(x, f.epilogue, f.shuffle);
     else if (f.transposed != nullptr) x = f.transposed->forward_fused(x, f.epilogue);
     else x = layers_[i]->forward(x);
     i += f.layers;
@@ -81,7 +99,14 @@ Tensor Sequential::forward(const Tensor& input) const {
 
 Tensor Sequential::forward_train(const Tensor& input) {
   Tensor x = input;
-  for (auto& l : layers_) x = l->forward_train(x);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (Conv2d* conv = conv_after_nearest(layers_, i)) {
+      x = conv->forward_train_after_nearest(x, dynamic_cast<const Resize&>(*layers_[i]).factor());
+      ++i;  // the resize is part of the conv now
+    } else {
+      x = layers_[i]->forward_train(x);
+    }
+  }
   return x;
 }
 
@@ -96,7 +121,13 @@ Tensor Sequential::backward(const Tensor& grad_output, bool need_input_gradient)
         if (p->trainable) lowest = i;
   }
   Tensor g = grad_output;
-  for (size_t i = layers_.size(); i-- > lowest;) g = layers_[i]->backward(g);
+  for (size_t i = layers_.size(); i-- > lowest;) {
+    g = layers_[i]->backward(g);
+    // A conv trained with the nearest resize before it folded in has already given the
+    // gradient w.r.t. the resize's input.
+    const auto* conv = dynamic_cast<const Conv2d*>(layers_[i].get());
+    if (conv != nullptr && conv->trained_after_nearest() && i > lowest) --i;
+  }
   return need_input_gradient ? g : Tensor();
 }
 
@@ -122,10 +153,12 @@ void Sequential::zero_grad() {
 void Sequential::weights_changed() {
   for (auto& l : layers_) l->weights_changed();
   // Pack each conv once more with the activation forward() will fuse into it.
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  for (size_t i = 0; i < layers_.size();) {
     const Fusion f = fusion_at(layers_, i);
-    if (f.conv != nullptr) f.conv->prepare(f.epilogue);
+    if (f.nearest_factor > 0) f.conv->prepare_after_nearest(f.nearest_factor, f.epilogue);
+    else if (f.conv != nullptr) f.conv->prepare(f.epilogue);
     if (f.transposed != nullptr) f.transposed->prepare(f.epilogue);
+    i += f.layers;
   }
 }
 

@@ -56,6 +56,19 @@ TEST_CASE("every architecture upscales by its scale and names parameters like Py
   CHECK(fsrcnn->parameter_count() == 12464 + (56 + 12 + 4 * 12 + 56 + 1) + (56 + 12 + 4 * 12 + 56));
 }
 
+TEST_CASE("resize-conv's kernel defaults to 2·scale+1, is written into the metadata, and can be set") {
+  for (int scale : {2, 3, 4}) {
+    CAPTURE(scale);
+    const auto model = models::build_model({{"arch", "resizeconv"}, {"scale", std::to_string(scale)}});
+    CHECK(model->metadata().at("kernel") == std::to_string(2 * scale + 1));
+    CHECK(model->net().parameters().back()->name.ends_with(".bias"));
+    const Shape& head = model->net().parameters()[model->net().parameters().size() - 2]->value.shape();
+    CHECK(head == Shape{1, 56, 2 * scale + 1, 2 * scale + 1});
+  }
+  const auto five = models::build_model({{"arch", "resizeconv"}, {"scale", "4"}, {"kernel", "5"}});
+  CHECK(five->metadata().at("kernel") == "5");
+}
+
 TEST_CASE("a saved model reloads with identical outputs, bad files are refused by name") {
   testing::ScratchFolder dir;
   const auto model = models::build_model(small("fsrcnn", 2), 42);
