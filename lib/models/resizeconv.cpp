@@ -13,8 +13,9 @@ Architecture resizeconv_architecture() {
   a.summary = "resize-conv: FSRCNN body, then nearest (or bilinear) resize ×scale and a conv k×k (k = 2·scale+1)";
   a.defaults = {{"d", "56"}, {"s", "12"}, {"m", "4"}, {"resize", "nearest"}};
   // 2·scale+1 is the widest kernel whose nearest-resize form folds to a 3×3 convolution at
-  // the low resolution (nn::Conv2d::forward_after_nearest), so it costs what 3×3 does and
-  // reaches as far into the LR image as FSRCNN's 9×9 transposed conv at ×3/×4.
+  // the low resolution (nn::Conv2d::forward_after_nearest): it costs no more than a
+  // smaller one, and each output pixel sees the 3×3 LR pixels around it, as through
+  // FSRCNN's 9×9 transposed conv at ×3.
   a.scale_defaults = [](int scale) { return Metadata{{"kernel", std::to_string(2 * scale + 1)}}; };
   a.build = [](const Metadata& meta, std::mt19937& rng) {
     const int scale = metadata_int(meta, "scale");

@@ -43,16 +43,16 @@ struct Fusion {
   size_t layers = 1;       // how many layers, from the conv (or resize) on, this covers
 };
 
-Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t i) {
+Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t first) {
   Fusion f;
-  if ((f.conv = conv_after_nearest(layers, i)) != nullptr) {
-    f.nearest_factor = dynamic_cast<const Resize&>(*layers[i]).factor();
-    ++i;
+  size_t i = first;  // the conv's index
+  if ((f.conv = conv_after_nearest(layers, first)) != nullptr) {
+    f.nearest_factor = dynamic_cast<const Resize&>(*layers[first]).factor();
+    i = first + 1;
   } else {
     f.conv = dynamic_cast<Conv2d*>(layers[i].get());
     f.transposed = dynamic_cast<ConvTranspose2d*>(layers[i].get());
   }
-  const size_t first = f.nearest_factor > 0 ? i - 1 : i;
   if (f.conv == nullptr && f.transposed == nullptr) return f;
   size_t next = i + 1;
   if (next < layers.size()) {

@@ -33,6 +33,25 @@ int folded_tap(int phase, int t, const FoldGeometry& g, int scale) {
   return floor_div(phase - g.pad + t, scale) + g.folded_pad;
 }
 
+// Calls visit(weight index, folded weight index) for every pair the fold sums: fold and
+// its adjoint walk the same map in opposite directions.
+template <typename Visit>
+void for_each_folded_tap(const FoldGeometry& g, int scale, Visit visit) {
+  const int64_t k = g.kernel, kf = g.folded_kernel;
+  for (int64_t c = 0; c < g.out_channels; ++c)
+    for (int py = 0; py < scale; ++py)
+      for (int px = 0; px < scale; ++px) {
+        const int64_t folded_c = (c * scale + py) * scale + px;
+        for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+          const int64_t from = (c * g.in_channels + ci) * k * k;
+          const int64_t to = (folded_c * g.in_channels + ci) * kf * kf;
+          for (int ty = 0; ty < k; ++ty)
+            for (int tx = 0; tx < k; ++tx)
+              visit(from + ty * k + tx, to + folded_tap(py, ty, g, scale) * kf + folded_tap(px, tx, g, scale));
+        }
+      }
+}
+
 }  // namespace
 
 bool nearest_conv_foldable(const Shape& weight, const Conv2dParams& params) {
@@ -48,24 +67,13 @@ NearestConvFold fold_nearest_conv(const Tensor& weight, const Tensor& bias, int 
   if (ws.rank() != 4 || ws[2] != ws[3] || ws[2] % 2 == 0)
     throw Error("nearest resize-conv fold: needs a square odd kernel, not " + ws.str());
   const FoldGeometry g = geometry(ws, scale);
-  const int s2 = scale * scale, k = g.kernel, kf = g.folded_kernel;
+  const int s2 = scale * scale, kf = g.folded_kernel;
   NearestConvFold f;
   f.padding = g.folded_pad;
   f.weight = Tensor(Shape{g.out_channels * s2, g.in_channels, kf, kf});
   const float* w = weight.data();
   float* fw = f.weight.data();
-  for (int64_t c = 0; c < g.out_channels; ++c)
-    for (int py = 0; py < scale; ++py)
-      for (int px = 0; px < scale; ++px) {
-        const int64_t folded_c = c * s2 + py * scale + px;
-        for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-          const float* src = w + (c * g.in_channels + ci) * k * k;
-          float* dst = fw + (folded_c * g.in_channels + ci) * kf * kf;
-          for (int ty = 0; ty < k; ++ty)
-            for (int tx = 0; tx < k; ++tx)
-              dst[folded_tap(py, ty, g, scale) * kf + folded_tap(px, tx, g, scale)] += src[ty * k + tx];
-        }
-      }
+  for_each_folded_tap(g, scale, [&](int64_t from, int64_t to) { fw[to] += w[from]; });
   if (!bias.empty()) {
     f.bias = Tensor(Shape{g.out_channels * s2});
     for (int64_t c = 0; c < g.out_channels; ++c)
@@ -77,7 +85,7 @@ NearestConvFold fold_nearest_conv(const Tensor& weight, const Tensor& bias, int 
 ConvGrads unfold_nearest_conv_grads(const Tensor& folded_weight_grad, const Tensor& folded_bias_grad,
                                     const Shape& weight_shape, int scale) {
   const FoldGeometry g = geometry(weight_shape, scale);
-  const int s2 = scale * scale, k = g.kernel, kf = g.folded_kernel;
+  const int s2 = scale * scale, kf = g.folded_kernel;
   if (!(folded_weight_grad.shape() == Shape{g.out_channels * s2, g.in_channels, kf, kf}))
     throw Error("nearest resize-conv fold: folded gradient " + folded_weight_grad.shape().str() +
                 " does not match weight " + weight_shape.str() + " at ×" + std::to_string(scale));
@@ -85,18 +93,7 @@ ConvGrads unfold_nearest_conv_grads(const Tensor& folded_weight_grad, const Tens
   out.weight = Tensor(weight_shape);
   const float* fg = folded_weight_grad.data();
   float* wg = out.weight.data();
-  for (int64_t c = 0; c < g.out_channels; ++c)
-    for (int py = 0; py < scale; ++py)
-      for (int px = 0; px < scale; ++px) {
-        const int64_t folded_c = c * s2 + py * scale + px;
-        for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-          const float* src = fg + (folded_c * g.in_channels + ci) * kf * kf;
-          float* dst = wg + (c * g.in_channels + ci) * k * k;
-          for (int ty = 0; ty < k; ++ty)
-            for (int tx = 0; tx < k; ++tx)
-              dst[ty * k + tx] += src[folded_tap(py, ty, g, scale) * kf + folded_tap(px, tx, g, scale)];
-        }
-      }
+  for_each_folded_tap(g, scale, [&](int64_t from, int64_t to) { wg[from] += fg[to]; });
   if (!folded_bias_grad.empty()) {
     out.bias = Tensor(Shape{g.out_channels});
     for (int64_t c = 0; c < g.out_channels; ++c)
