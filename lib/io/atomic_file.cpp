@@ -108,16 +108,21 @@ void write_file_atomically_with(const std::filesystem::path& path,
                                 ExistingFile existing, const std::string& temp_extension) {
   const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::path temp;
-  int fd = -1;
+  int fd = -1, slot = -1;
   for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
     temp = folder / temp_name_for(path, temp_extension);
+    // Registered before it exists, so a Ctrl-C at any moment after open() removes it.
+    slot = register_pending(temp.string());
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      throw Error(path.string() + ": cannot create a file in " + folder.string() + ": " + errno_text(errno));
+    if (fd < 0) {
+      const int err = errno;
+      unregister_pending(slot);
+      if (err != EEXIST)
+        throw Error(path.string() + ": cannot create a file in " + folder.string() + ": " + errno_text(err));
+    }
   }
   if (fd < 0) throw Error(path.string() + ": cannot find a free temporary name in " + folder.string());
 
-  const int slot = register_pending(temp.string());
   auto discard_temp = [&] {
     ::unlink(temp.c_str());
     unregister_pending(slot);
