@@ -74,8 +74,13 @@ Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t first) {
 }  // namespace
 
 void Sequential::add(LayerPtr layer) {
-  layer->set_name_prefix(std::to_string(layers_.size()) + ".");
+  layer->set_name_prefix(name_prefix_ + std::to_string(layers_.size()) + ".");
   layers_.push_back(std::move(layer));
+}
+
+void Sequential::set_name_prefix(const std::string& prefix) {
+  name_prefix_ = prefix;
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->set_name_prefix(prefix + std::to_string(i) + ".");
 }
 
 Shape Sequential::output_shape(const Shape& input) const {

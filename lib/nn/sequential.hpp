@@ -1,6 +1,7 @@
 #pragma once
 // A chain of layers, named like PyTorch's nn.Sequential state_dict ("0.weight", ...), so a
 // PyTorch model of the same architecture saves to a file we load as it is.
+#include <string>
 #include <vector>
 
 #include "nn/layer.hpp"
@@ -14,6 +15,9 @@ class Sequential {
   Sequential& operator=(Sequential&&) = default;
 
   void add(LayerPtr layer);
+  // Names the layers "<prefix>0.", "<prefix>1.", ...: this chain as a submodule of a
+  // larger model (the U-Net's stages).
+  void set_name_prefix(const std::string& prefix);
   size_t size() const { return layers_.size(); }
   Layer& operator[](size_t i) { return *layers_[i]; }
   const Layer& operator[](size_t i) const { return *layers_[i]; }
@@ -40,6 +44,7 @@ class Sequential {
 
  private:
   std::vector<LayerPtr> layers_;
+  std::string name_prefix_;
 };
 
 }  // namespace upsample::nn

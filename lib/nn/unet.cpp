@@ -26,79 +26,43 @@ const char* up_path_name(UpPath up) {
   return "?";
 }
 
-// ---- Stage ----------------------------------------------------------------------------
-
-Tensor UNet::Stage::forward(const Tensor& x) const {
-  Tensor h = x;
-  for (const auto& l : layers) h = l->forward(h);
-  return h;
-}
-
-Tensor UNet::Stage::forward_train(const Tensor& x) {
-  Tensor h = x;
-  for (auto& l : layers) h = l->forward_train(h);
-  return h;
-}
-
-Tensor UNet::Stage::backward(const Tensor& g) {
-  Tensor d = g;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) d = (*it)->backward(d);
-  return d;
-}
-
-Shape UNet::Stage::output_shape(const Shape& input) const {
-  Shape s = input;
-  for (const auto& l : layers) s = l->output_shape(s);
-  return s;
-}
-
-double UNet::Stage::flops(const Shape& input) const {
-  double total = 0;
-  Shape s = input;
-  for (const auto& l : layers) {
-    total += l->flops(s);
-    s = l->output_shape(s);
-  }
-  return total;
-}
-
 // ---- Building -------------------------------------------------------------------------
 
 namespace {
 
-void add_conv(UNet::Stage& stage, int in, int out, int stride, std::mt19937& rng) {
+void add_conv(Sequential& stage, int in, int out, int stride, std::mt19937& rng) {
   auto conv = std::make_unique<Conv2d>(in, out, 3, stride, 1);
   init_kaiming_normal(conv->weight().value, 0.0, rng);
-  stage.layers.push_back(std::move(conv));
-  stage.layers.push_back(std::make_unique<ActivationLayer>(Activation::Relu));
+  stage.add(std::move(conv));
+  stage.add(std::make_unique<ActivationLayer>(Activation::Relu));
 }
 
-void add_up(UNet::Stage& stage, UpPath up, int in, int out, std::mt19937& rng) {
+void add_up(Sequential& stage, UpPath up, int in, int out, std::mt19937& rng) {
   switch (up) {
     case UpPath::Deconv: {
       // k = 4 = 2·stride: every output pixel gets the same number of kernel taps.
       auto deconv = std::make_unique<ConvTranspose2d>(in, out, 4, 2, 1, 0);
       // He init for the taps that actually reach an output pixel: in·k²/s² of them.
       init_normal(deconv->weight().value, std::sqrt(2.0 / (in * 4.0)), rng);
-      stage.layers.push_back(std::move(deconv));
+      stage.add(std::move(deconv));
       break;
     }
     case UpPath::PixelShuffle: {
       auto conv = std::make_unique<Conv2d>(in, out * 4, 3);
       init_icnr(conv->weight().value, 2, rng);
-      stage.layers.push_back(std::move(conv));
-      stage.layers.push_back(std::make_unique<PixelShuffle>(2));
+      stage.add(std::move(conv));
+      stage.add(std::make_unique<PixelShuffle>(2));
       break;
     }
     case UpPath::ResizeConv: {
-      stage.layers.push_back(std::make_unique<Resize>(ops::ResizeMode::Nearest, 2));
+      stage.add(std::make_unique<Resize>(ops::ResizeMode::Nearest, 2));
       auto conv = std::make_unique<Conv2d>(in, out, 3);
       init_kaiming_normal(conv->weight().value, 0.0, rng);
-      stage.layers.push_back(std::move(conv));
+      stage.add(std::move(conv));
       break;
     }
   }
-  stage.layers.push_back(std::make_unique<ActivationLayer>(Activation::Relu));
+  stage.add(std::make_unique<ActivationLayer>(Activation::Relu));
 }
 
 // Zero-pads a [N, C, H, W] tensor at the bottom and right to rows × cols, or crops it
@@ -146,7 +110,7 @@ UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
   // Starts as (almost) the identity through the global residual: training begins at the
   // blurred input's quality instead of at noise.
   init_normal(tail->weight().value, 1e-3, rng);
-  tail_.layers.push_back(std::move(tail));
+  tail_.add(std::move(tail));
   set_name_prefix("");
 
   // Receptive radius of the longest (main) path, in input pixels. `step` is how many input
@@ -154,11 +118,11 @@ UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
   // for the rounding of their grid.
   int radius = 0, step = 1;
   auto walk = [&](const Stage& stage) {
-    for (const auto& l : stage.layers) {
-      radius += step * l->context();
-      if (l->upscale() > 1) {
+    for (size_t i = 0; i < stage.size(); ++i) {
+      radius += step * stage[i].context();
+      if (stage[i].upscale() > 1) {
         radius += step;
-        step /= l->upscale();
+        step /= stage[i].upscale();
       }
     }
   };
@@ -198,28 +162,19 @@ std::vector<std::pair<std::string, UNet::Stage*>> UNet::named_stages() {
   return all;
 }
 
-std::vector<std::pair<std::string, const UNet::Stage*>> UNet::named_stages() const {
-  std::vector<std::pair<std::string, const Stage*>> all;
-  for (const auto& [name, stage] : const_cast<UNet*>(this)->named_stages()) all.emplace_back(name, stage);
-  return all;
-}
-
 void UNet::set_name_prefix(const std::string& prefix) {
-  for (auto& [name, stage] : named_stages())
-    for (size_t i = 0; i < stage->layers.size(); ++i) stage->layers[i]->set_name_prefix(prefix + name + std::to_string(i) + ".");
+  for (auto& [name, stage] : named_stages()) stage->set_name_prefix(prefix + name);
 }
 
 std::vector<Parameter*> UNet::parameters() {
   std::vector<Parameter*> all;
   for (auto& [name, stage] : named_stages())
-    for (auto& l : stage->layers)
-      for (Parameter* p : l->parameters()) all.push_back(p);
+    for (Parameter* p : stage->parameters()) all.push_back(p);
   return all;
 }
 
 void UNet::weights_changed() {
-  for (auto& [name, stage] : named_stages())
-    for (auto& l : stage->layers) l->weights_changed();
+  for (auto& [name, stage] : named_stages()) stage->weights_changed();
 }
 
 // ---- Running --------------------------------------------------------------------------

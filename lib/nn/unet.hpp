@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "nn/layer.hpp"
+#include "nn/sequential.hpp"
 
 namespace upsample::nn {
 
@@ -60,20 +61,12 @@ class UNet final : public Layer {
   void set_name_prefix(const std::string& prefix) override;
   void weights_changed() override;
 
-  // A chain of layers named like nn.Sequential ("<prefix>0.weight", ...).
-  struct Stage {
-    std::vector<LayerPtr> layers;
-    Tensor forward(const Tensor& x) const;
-    Tensor forward_train(const Tensor& x);
-    Tensor backward(const Tensor& g);
-    Shape output_shape(const Shape& input) const;
-    double flops(const Shape& input) const;
-  };
-
  private:
+  // Each stage is a Sequential, so inference fuses every conv with its ReLU and a
+  // resize-conv up-path runs at the low resolution (Sequential's folding).
+  using Stage = Sequential;
   // Every stage in a fixed order with its PyTorch name (for naming and iteration).
   std::vector<std::pair<std::string, Stage*>> named_stages();
-  std::vector<std::pair<std::string, const Stage*>> named_stages() const;
   // The forward pass, shared by forward (Self const: no saving) and forward_train.
   template <typename Self>
   static Tensor run(Self& self, const Tensor& input);

@@ -91,6 +91,29 @@ TEST_CASE("starts close to the identity thanks to the global residual") {
   CHECK(worst < 0.05);
 }
 
+TEST_CASE("inference (convs fused with their ReLU, resize-conv run at half resolution) equals the training forward") {
+  for (const char* up : kUpPaths) {
+    CAPTURE(up);
+    const auto model = models::build_model(tiny_deblur(up, 3), 9);
+    randomise(*model, 10);
+    for (const Shape& s : {Shape{1, 1, 19, 13}, Shape{2, 1, 16, 16}}) {
+      CAPTURE(s.h());
+      Tensor x(s);
+      std::mt19937 rng(11);
+      std::uniform_real_distribution<float> dist(0.0f, 1.0f);
+      for (float& v : x.values()) v = dist(rng);
+      const Tensor fast = model->forward(x), layer_by_layer = model->net().forward_train(x);
+      REQUIRE(fast.shape() == layer_by_layer.shape());
+      double worst = 0, scale = 0;
+      for (int64_t i = 0; i < fast.numel(); ++i) {
+        worst = std::max(worst, std::abs(static_cast<double>(fast.data()[i] - layer_by_layer.data()[i])));
+        scale = std::max(scale, std::abs(static_cast<double>(layer_by_layer.data()[i])));
+      }
+      CHECK(worst <= 1e-5 * std::max(1.0, scale));
+    }
+  }
+}
+
 TEST_CASE("backward matches finite differences through skips, padding and the residual") {
   for (const char* up : kUpPaths) {
     CAPTURE(up);
