@@ -290,11 +290,13 @@ std::vector<Case> all_cases() {
     for (int scale : {2, 3, 4})
       cases.push_back({std::string(arch) + " x" + std::to_string(scale) + " 1080p-4k", "network",
                        [arch, scale]() { return prepare_network(arch, scale); }});
-  // The trainer's defaults (small batches), the large batches it used to default to, and
-  // the shipped deblurring U-Net's training step.
+  // The trainer's defaults (small batches), the larger patches the shipped SR weights were
+  // last trained on, the large batches it used to default to, and the shipped deblurring
+  // U-Net's training step.
   const models::Metadata fsrcnn_x3 = {{"arch", "fsrcnn"}, {"scale", "3"}};
   const models::Metadata deblur_unet = {{"arch", "deblur"}, {"scale", "1"}, {"depth", "3"}, {"width", "16"}, {"blocks", "2"}};
   cases.push_back({"train fsrcnn x3 b16 16x16", "train", [=]() { return prepare_train_step(fsrcnn_x3, 16, 16); }});
+  cases.push_back({"train fsrcnn x3 b16 32x32", "train", [=]() { return prepare_train_step(fsrcnn_x3, 16, 32); }});
   cases.push_back({"train fsrcnn x3 b64 32x32", "train", [=]() { return prepare_train_step(fsrcnn_x3, 64, 32); }});
   cases.push_back({"train resizeconv x3 b16 16x16", "train",
                    [=]() { return prepare_train_step({{"arch", "resizeconv"}, {"scale", "3"}}, 16, 16); }});
