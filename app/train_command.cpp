@@ -84,6 +84,11 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--lr-final", o->train.final_learning_rate, "Learning rate at the end (cosine decay)")
       ->capture_default_str();
   cmd->add_option("--loss", o->train.loss, "mse, l1 or charbonnier")->capture_default_str();
+  cmd->add_option("--loss-border", o->train.loss_border,
+                  "Leave out of the loss the outputs of the N input pixels at each patch edge (they see zero "
+                  "padding that whole images have only at their border)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--init", o->init,
                   "Start from this model's weights (tensors with the same name and shape); repeat to combine "
                   "models, later ones taking precedence");

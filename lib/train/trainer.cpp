@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cmath>
@@ -69,6 +70,7 @@ std::string run_signature(const TrainOptions& o) {
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;
+  if (o.loss_border > 0) j["loss_border"] = o.loss_border;  // (absent in older checkpoints)
   j.erase("steps");  // a run may be extended: resume with more steps
   return j.dump();
 }
@@ -122,10 +124,33 @@ Checkpoint load_checkpoint(const fs::path& path, models::Model& model, Adam& ada
 
 }  // namespace
 
+ops::LossResult interior_loss(const std::string& loss, const Tensor& prediction, const Tensor& target, int border) {
+  if (border == 0) return compute_loss(loss, prediction, target);
+  const Shape& s = prediction.shape();
+  const int64_t rows = s.h() - 2 * border, cols = s.w() - 2 * border;
+  auto interior = [&](const Tensor& t) {
+    Tensor out(Shape{s.n(), s.c(), rows, cols});
+    for (int64_t n = 0; n < s.n(); ++n)
+      for (int64_t c = 0; c < s.c(); ++c)
+        for (int64_t y = 0; y < rows; ++y) std::copy_n(t.row(n, c, y + border) + border, cols, out.row(n, c, y));
+    return out;
+  };
+  ops::LossResult inner = compute_loss(loss, interior(prediction), interior(target));
+  Tensor grad(s);  // zeros outside the interior
+  for (int64_t n = 0; n < s.n(); ++n)
+    for (int64_t c = 0; c < s.c(); ++c)
+      for (int64_t y = 0; y < rows; ++y) std::copy_n(inner.grad.row(n, c, y), cols, grad.row(n, c, y + border) + border);
+  inner.grad = std::move(grad);
+  return inner;
+}
+
 TrainResult train_model(const TrainOptions& o, const std::function<void(const TrainProgress&)>& on_progress,
                         const std::function<void(const std::string&)>& log) {
   if (o.output.empty()) throw Error("train: no output file given");
   if (o.batch < 1 || o.lr_patch < 4 || o.steps < 1) throw Error("train: batch ≥ 1, patch ≥ 4 and steps ≥ 1 please");
+  if (o.loss_border < 0 || 2 * o.loss_border >= o.lr_patch)
+    throw Error("train: the loss border (" + std::to_string(o.loss_border) + ") must leave some of the " +
+                std::to_string(o.lr_patch) + "-pixel patch: 0 ≤ border < patch / 2");
   compute_loss(o.loss, Tensor::zeros(Shape{1, 1, 1, 1}), Tensor::zeros(Shape{1, 1, 1, 1}));  // validates the name
   const fs::path checkpoint_path = o.checkpoint.empty() ? fs::path(o.output.string() + ".ckpt") : o.checkpoint;
 
@@ -246,7 +271,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     sample_batch(rng, lr_batch, hr_batch);
     model.net().zero_grad();
     const Tensor prediction = model.net().forward_train(lr_batch);
-    const ops::LossResult loss = compute_loss(o.loss, prediction, hr_batch);
+    const ops::LossResult loss = interior_loss(o.loss, prediction, hr_batch, o.loss_border * scale);
     if (!std::isfinite(loss.value))
       throw Error("training diverged at step " + std::to_string(state.step) + " (loss is " + std::to_string(loss.value) +
                   "): lower --lr");
@@ -283,6 +308,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   meta["training_steps"] = std::to_string(state.step);
   meta["training_seconds"] = std::to_string(static_cast<int64_t>(elapsed()));
   meta["training_loss"] = o.loss;
+  if (o.loss_border > 0) meta["training_loss_border"] = std::to_string(o.loss_border);
   if (o.validation_folder) {
     meta["validation_data"] = o.validation_folder->string();
     meta["validation_psnr"] = std::to_string(state.validation_psnr);

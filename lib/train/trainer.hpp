@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/model.hpp"
+#include "ops/losses.hpp"
 
 namespace upsample::train {
 
@@ -29,6 +30,10 @@ struct TrainOptions {
   double learning_rate = 1e-3;
   double final_learning_rate = 1e-5;              // cosine decay from learning_rate to this
   std::string loss = "mse";                       // mse, l1, charbonnier
+  // Input pixels at each patch edge whose outputs are left out of the loss (× scale at the
+  // output). Outputs near a patch edge see the convolutions' zero padding, which a whole
+  // image has only at its own border; 0 = every output pixel counts.
+  int loss_border = 0;
   int validate_every = 1000;                      // steps
   double checkpoint_minutes = 5.0;
   std::filesystem::path output;                   // the trained model
@@ -63,6 +68,10 @@ struct TrainResult {
 // every validation; `log` gets notes (data set size, checkpoints).
 TrainResult train_model(const TrainOptions& options, const std::function<void(const TrainProgress&)>& on_progress,
                         const std::function<void(const std::string&)>& log);
+
+// The loss (mse, l1, charbonnier) over the outputs at least `border` pixels inside each
+// edge of [N, C, H, W] patches; its gradient is zero outside. border = 0: all outputs.
+ops::LossResult interior_loss(const std::string& loss, const Tensor& prediction, const Tensor& target, int border);
 
 // Learning rate at `step` of `total` (cosine from `start` to `end`).
 double cosine_learning_rate(double start, double end, int64_t step, int64_t total);

@@ -194,6 +194,61 @@ TEST_CASE("several --init models combine, later ones taking precedence") {
   CHECK(from_resizeconv == 2);  // the last convolution's weight and bias
 }
 
+TEST_CASE("the loss border leaves the outputs near a patch edge out of the loss and its gradient") {
+  const Shape shape{2, 1, 10, 12};
+  Tensor target(shape), prediction(shape);
+  for (int64_t i = 0; i < prediction.numel(); ++i) prediction.data()[i] = 0.01f * static_cast<float>(i % 37);
+  auto on_border = [&](int64_t y, int64_t x, int border) {
+    return y < border || x < border || y >= shape.h() - border || x >= shape.w() - border;
+  };
+  for (const char* loss : {"mse", "l1", "charbonnier"}) {
+    CAPTURE(loss);
+    // Only the border differs: nothing to learn.
+    Tensor border_only = target;
+    for (int64_t n = 0; n < shape.n(); ++n)
+      for (int64_t y = 0; y < shape.h(); ++y)
+        for (int64_t x = 0; x < shape.w(); ++x)
+          if (on_border(y, x, 3)) border_only.row(n, 0, y)[x] = prediction.row(n, 0, y)[x] + 0.5f;
+    const auto blind = train::interior_loss(loss, border_only, target, 3);
+    const auto inner = train::interior_loss(loss, prediction, target, 3);
+    const auto perfect = train::interior_loss(loss, target, target, 0);  // 0, or charbonnier's ε
+    CHECK(blind.value == doctest::Approx(perfect.value));
+    CHECK(inner.value > perfect.value + 1e-3);
+    // Elsewhere: the loss of the interior alone, its gradient there, zero on the border.
+    Tensor crop(Shape{2, 1, 4, 6}), crop_target(Shape{2, 1, 4, 6});
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t y = 0; y < 4; ++y)
+        for (int64_t x = 0; x < 6; ++x) crop.row(n, 0, y)[x] = prediction.row(n, 0, y + 3)[x + 3];
+    const auto expected = train::interior_loss(loss, crop, crop_target, 0);
+    CHECK(inner.value == doctest::Approx(expected.value).epsilon(1e-6));
+    REQUIRE(inner.grad.shape() == shape);
+    for (int64_t n = 0; n < shape.n(); ++n)
+      for (int64_t y = 0; y < shape.h(); ++y)
+        for (int64_t x = 0; x < shape.w(); ++x) {
+          const float g = inner.grad.row(n, 0, y)[x];
+          if (on_border(y, x, 3)) CHECK(g == 0.0f);
+          else CHECK(g == doctest::Approx(expected.grad.row(n, 0, y - 3)[x - 3]).epsilon(1e-6));
+        }
+  }
+}
+
+TEST_CASE("a run with a loss border trains, records it, and refuses one that leaves nothing") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto o = tiny_run(dir);
+  o.steps = 20;
+  o.loss_border = 3;  // 10-pixel patches: the middle 4×4 (8×8 outputs at ×2) counts
+  std::vector<double> losses;
+  const auto r = train::train_model(o, [&](const train::TrainProgress& p) { losses.push_back(p.loss); }, [](const std::string&) {});
+  CHECK(r.finished);
+  REQUIRE(losses.size() >= 2);
+  CHECK(r.final_loss < losses.front());
+  CHECK(models::load_model(o.output)->metadata().at("training_loss_border") == "3");
+  o.loss_border = 5;
+  CHECK_THROWS_WITH_AS(train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("border < patch / 2"), Error);
+}
+
 TEST_CASE("cosine schedule runs from start to end") {
   CHECK(train::cosine_learning_rate(1e-3, 1e-5, 0, 100) == doctest::Approx(1e-3));
   CHECK(train::cosine_learning_rate(1e-3, 1e-5, 50, 100) == doctest::Approx((1e-3 + 1e-5) / 2));
