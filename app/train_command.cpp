@@ -26,6 +26,7 @@ struct TrainCliOptions {
   std::string task = "sr";
   int scale = 3;
   std::vector<std::string> hyper;
+  std::vector<std::string> layer_lr;  // INDEX=MULT
   std::vector<std::string> data = {"../shared/data/sr-train/T91", "../shared/data/sr-train/BSD200"};
   std::string validation = "../shared/data/sr-bench/Set5";
   std::vector<std::string> final_eval = {"../shared/data/sr-bench/Set5", "../shared/data/sr-bench/Set14",
@@ -94,6 +95,9 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
                   "models, later ones taking precedence");
   cmd->add_flag("--last-layer-only", o->train.train_last_layer_only,
                 "Train only the last layer (e.g. x2/x4 from an x3 model, as FSRCNN does)");
+  cmd->add_option("--layer-lr", o->layer_lr,
+                  "Learning-rate multiplier of one layer, INDEX=MULT (INDEX as in its tensor names, INDEX.weight), "
+                  "e.g. --layer-lr 4=1 trains ESPCN's last layer at the full rate (default 0.1, as the paper)");
   cmd->add_option("--val-every", o->train.validate_every, "Validate every N steps")->capture_default_str();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file (default: OUTPUT.ckpt)");
   cmd->add_option("--checkpoint-minutes", o->train.checkpoint_minutes, "Minutes between checkpoints")
@@ -134,6 +138,21 @@ Examples:
               const auto eq = kv.find('=');
               if (eq == std::string::npos || eq == 0) throw UsageError("--set " + kv + ": expected KEY=VALUE");
               t.model[kv.substr(0, eq)] = kv.substr(eq + 1);
+            }
+            for (const auto& kv : o->layer_lr) {
+              const auto eq = kv.find('=');
+              int index = -1;
+              float multiplier = 0;
+              try {
+                size_t used = 0;
+                index = std::stoi(kv.substr(0, eq), &used);
+                if (used != eq) throw std::invalid_argument(kv);
+                multiplier = std::stof(kv.substr(eq + 1), &used);
+                if (used != kv.size() - eq - 1) throw std::invalid_argument(kv);
+              } catch (const std::logic_error&) {
+                throw UsageError("--layer-lr " + kv + ": expected INDEX=MULTIPLIER, e.g. 0=10");
+              }
+              t.layer_lr_multipliers[index] = multiplier;
             }
             for (const auto& d : o->data) t.train_folders.emplace_back(d);
             if (!o->validation.empty()) t.validation_folder = o->validation;

@@ -328,12 +328,18 @@ void init_kaiming_normal(Tensor& weight, double negative_slope, std::mt19937& rn
   init_normal(weight, std::sqrt(2.0 / ((1.0 + negative_slope * negative_slope) * fan_in)), rng);
 }
 
-void init_icnr(Tensor& weight, int factor, std::mt19937& rng) {
+void init_kaiming_normal_fan_out(Tensor& weight, std::mt19937& rng) {
+  const Shape& s = weight.shape();
+  init_normal(weight, std::sqrt(2.0 / static_cast<double>(s[0] * s[2] * s[3])), rng);
+}
+
+void init_icnr(Tensor& weight, int factor, std::mt19937& rng, double std_dev) {
   const Shape& s = weight.shape();
   const int64_t group = static_cast<int64_t>(factor) * factor;
   if (s[0] % group != 0) throw Error("ICNR: output channels must be a multiple of factor²");
   Tensor sub(Shape{s[0] / group, s[1], s[2], s[3]});
-  init_kaiming_normal(sub, 0.0, rng);
+  if (std_dev > 0) init_normal(sub, std_dev, rng);
+  else init_kaiming_normal(sub, 0.0, rng);
   const int64_t per_out = s[1] * s[2] * s[3];
   // Pixel shuffle builds output channel c from input channels c·r² … c·r² + r² − 1:
   // giving them one kernel makes every sub-pixel phase identical at the start.

@@ -161,9 +161,12 @@ class ActivationLayer final : public Layer {
 
 // Weight initialisations the SR papers use.
 void init_kaiming_normal(Tensor& weight, double negative_slope, std::mt19937& rng);  // fan-in, for (P)ReLU layers
+// He normal over the fan-out (out channels × kernel area), std √(2 / fan-out).
+void init_kaiming_normal_fan_out(Tensor& weight, std::mt19937& rng);
 void init_normal(Tensor& weight, double std_dev, std::mt19937& rng);
 // ICNR (Aitken et al. 2017): the conv before a pixel shuffle by `factor` starts as
 // nearest-neighbour upsampling of a smaller kernel, so it begins free of checkerboard.
-void init_icnr(Tensor& weight, int factor, std::mt19937& rng);
+// The smaller kernel is He normal, or N(0, std_dev) when std_dev > 0.
+void init_icnr(Tensor& weight, int factor, std::mt19937& rng, double std_dev = 0);
 
 }  // namespace upsample::nn

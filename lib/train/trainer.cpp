@@ -71,6 +71,7 @@ std::string run_signature(const TrainOptions& o) {
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;
   if (o.loss_border > 0) j["loss_border"] = o.loss_border;  // (absent in older checkpoints)
+  for (const auto& [index, multiplier] : o.layer_lr_multipliers) j["layer_lr"][std::to_string(index)] = multiplier;
   j.erase("steps");  // a run may be extended: resume with more steps
   return j.dump();
 }
@@ -170,6 +171,18 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
       p->trainable = true;
       p->lr_multiplier = 1.0f;
     }
+  }
+  for (const auto& [index, multiplier] : o.layer_lr_multipliers) {
+    const size_t layers = model.net().size();
+    if (index < 0 || static_cast<size_t>(index) >= layers || model.net()[static_cast<size_t>(index)].parameters().empty()) {
+      std::string with_parameters;
+      for (size_t i = 0; i < layers; ++i)
+        if (!model.net()[i].parameters().empty()) with_parameters += (with_parameters.empty() ? "" : ", ") + std::to_string(i);
+      throw Error("train: layer " + std::to_string(index) + " of " + model.arch() +
+                  " has no parameters; the layers that have are " + with_parameters);
+    }
+    if (!(multiplier > 0.0f)) throw Error("train: the learning-rate multiplier of layer " + std::to_string(index) + " must be > 0");
+    for (nn::Parameter* p : model.net()[static_cast<size_t>(index)].parameters()) p->lr_multiplier = multiplier;
   }
   const int scale = model.scale();
   if (model.channels() != 1) throw Error("train: only Y-channel models can be trained for now");

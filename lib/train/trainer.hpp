@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct TrainOptions {
   // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
   std::vector<std::filesystem::path> init;
   bool train_last_layer_only = false;             // freeze all but the last parameterised layer
+  // Learning-rate multipliers by layer index (the N of the "N.weight" tensor names), in
+  // place of the model's own (the SR models train their last layer 10× slower). Under
+  // Adam a multiplier k acts like a k-fold larger weight scale for that layer.
+  std::map<int, float> layer_lr_multipliers;
   std::vector<std::filesystem::path> train_folders;
   std::optional<std::filesystem::path> validation_folder;
   std::vector<std::filesystem::path> final_eval_folders;  // scored at the end, recorded as eval.<folder>.psnr/ssim

@@ -69,6 +69,33 @@ TEST_CASE("resize-conv's kernel defaults to 2·scale+1, is written into the meta
   CHECK(five->metadata().at("kernel") == "5");
 }
 
+TEST_CASE("ESPCN starts with He fan-out hidden convs and a near-zero last conv, ICNR or not") {
+  const auto std_dev = [](const Tensor& t) {
+    double sum = 0, squares = 0;
+    for (const float v : t.values()) {
+      sum += static_cast<double>(v);
+      squares += static_cast<double>(v) * static_cast<double>(v);
+    }
+    const double n = static_cast<double>(t.numel());
+    return std::sqrt(squares / n - (sum / n) * (sum / n));
+  };
+  for (const std::string icnr : {"true", "false"}) {
+    CAPTURE(icnr);
+    const auto model = models::build_model({{"arch", "espcn"}, {"scale", "3"}, {"icnr", icnr}});
+    const auto params = model->net().parameters();  // 0.weight, 0.bias, 2.weight, 2.bias, 4.weight, 4.bias
+    REQUIRE(params.size() == 6);
+    CHECK(std_dev(params[0]->value) == doctest::Approx(std::sqrt(2.0 / (64 * 25))).epsilon(0.1));
+    CHECK(std_dev(params[2]->value) == doctest::Approx(std::sqrt(2.0 / (32 * 9))).epsilon(0.05));
+    const Tensor& last = params[4]->value;  // [9, 32, 3, 3]
+    CHECK(std_dev(last) == doctest::Approx(0.001).epsilon(0.1));
+    // ICNR: the 9 sub-pixel phases start with one kernel.
+    const int64_t per_phase = last.numel() / 9;
+    const bool phases_equal = std::equal(last.data(), last.data() + per_phase, last.data() + 4 * per_phase);
+    CHECK(phases_equal == (icnr == "true"));
+    for (float b : params[5]->value.values()) CHECK(b == 0.0f);
+  }
+}
+
 TEST_CASE("a saved model reloads with identical outputs, bad files are refused by name") {
   testing::ScratchFolder dir;
   const auto model = models::build_model(small("fsrcnn", 2), 42);

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -39,6 +41,24 @@ train::TrainOptions tiny_run(const testing::ScratchFolder& dir) {
   o.output = dir / "tiny.safetensors";
   o.checkpoint_minutes = 1e9;
   return o;
+}
+
+// A 3-step tiny run, then a fine-tune from it set up by `configure`; returns the options
+// of the fine-tune (its output next to the base's, base.safetensors).
+train::TrainOptions base_then_fine_tune(const testing::ScratchFolder& dir,
+                                        const std::function<void(train::TrainOptions&)>& configure) {
+  make_training_folder(dir / "train");
+  auto base = tiny_run(dir);
+  base.steps = 3;
+  base.output = dir / "base.safetensors";
+  train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  auto tune = base;
+  tune.init = {base.output};
+  tune.output = dir / "tuned.safetensors";
+  tune.checkpoint = dir / "tuned.ckpt";
+  configure(tune);
+  train::train_model(tune, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  return tune;
 }
 
 }  // namespace
@@ -135,18 +155,8 @@ TEST_CASE("a run stopped early and resumed ends exactly where an uninterrupted r
 
 TEST_CASE("fine-tuning only the last layer leaves the body as it was") {
   testing::ScratchFolder dir;
-  make_training_folder(dir / "train");
-  auto base = tiny_run(dir);
-  base.steps = 3;
-  base.output = dir / "base.safetensors";
-  train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
-  auto tune = base;
-  tune.init = {base.output};
-  tune.train_last_layer_only = true;
-  tune.output = dir / "tuned.safetensors";
-  tune.checkpoint = dir / "tuned.ckpt";
-  train::train_model(tune, [](const train::TrainProgress&) {}, [](const std::string&) {});
-  const auto a = io::read_safetensors(base.output), b = io::read_safetensors(tune.output);
+  auto tune = base_then_fine_tune(dir, [](train::TrainOptions& t) { t.train_last_layer_only = true; });
+  const auto a = io::read_safetensors(tune.init.front()), b = io::read_safetensors(tune.output);
   const std::string last = a.tensors.back().first;  // the deconv bias sorts last in file order
   int changed = 0;
   for (size_t i = 0; i < a.tensors.size(); ++i) {
@@ -159,6 +169,36 @@ TEST_CASE("fine-tuning only the last layer leaves the body as it was") {
     changed += same ? 0 : 1;
   }
   CHECK(changed == 2);  // weight and bias of the transposed conv
+}
+
+TEST_CASE("a layer's learning-rate multiplier scales only that layer's steps") {
+  testing::ScratchFolder dir;
+  auto tune = base_then_fine_tune(dir, [](train::TrainOptions& t) {
+    t.steps = 5;
+    t.layer_lr_multipliers = {{0, 1e-3f}};
+  });
+  const auto a = io::read_safetensors(tune.init.front()), b = io::read_safetensors(tune.output);
+  const auto largest_step = [&](const std::string& name) {
+    float largest = 0;
+    for (size_t i = 0; i < a.tensors.size(); ++i)
+      if (a.tensors[i].first == name)
+        for (size_t k = 0; k < a.tensors[i].second.values().size(); ++k)
+          largest = std::max(largest, std::abs(a.tensors[i].second.values()[k] - b.tensors[i].second.values()[k]));
+    return largest;
+  };
+  // Adam moves a parameter by at most about lr · multiplier a step.
+  const float bound = static_cast<float>(tune.steps * tune.learning_rate) * 1e-3f * 1.5f;
+  CHECK(largest_step("0.weight") > 0.0f);
+  CHECK(largest_step("0.weight") <= bound);
+  CHECK(largest_step("2.weight") > 100 * bound);
+
+  tune.layer_lr_multipliers = {{99, 2.0f}};
+  CHECK_THROWS_WITH_AS(train::train_model(tune, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("layer 99 of fsrcnn has no parameters; the layers that have are 0, 1, 2"),
+                       Error);
+  tune.layer_lr_multipliers = {{0, 0.0f}};
+  CHECK_THROWS_WITH_AS(train::train_model(tune, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("must be > 0"), Error);
 }
 
 TEST_CASE("several --init models combine, later ones taking precedence") {
