@@ -14,6 +14,7 @@
 #include "batch_options.hpp"
 #include "commands.hpp"
 #include "tensor/error.hpp"
+#include "train/blur_kernels.hpp"
 #include "train/trainer.hpp"
 
 namespace upsample::app {
@@ -69,6 +70,13 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--task", o->task, "sr, or deblur (arch deblur at scale 1, on patches blurred on the fly)")
       ->check(CLI::IsMember({"sr", "deblur"}))
       ->capture_default_str();
+  cmd->add_option("--motion-fraction", o->train.motion_fraction,
+                  "deblur: the share of training patches given motion blur; the rest get Gaussian blur")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--blur", o->train.fixed_blur,
+                  "deblur: train for this one blur only (a model for a known blur, e.g. motion:9,30) instead of "
+                  "random ones");
   cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv")->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the trained model (.safetensors)")->required();
@@ -130,6 +138,18 @@ Examples:
             if (deblur) {  // the deblurring network keeps the size
               if (cmd->count("--arch") == 0) o->arch = "deblur";
               o->scale = 1;
+            } else if (cmd->count("--motion-fraction") + cmd->count("--blur") > 0) {
+              throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
+                               " is for --task deblur");
+            }
+            if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
+              throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
+            if (!t.fixed_blur.empty()) {
+              try {
+                train::parse_blur_kernel(t.fixed_blur);
+              } catch (const Error& e) {
+                throw UsageError(std::string("--blur: ") + e.what());
+              }
             }
             t.batch = o->batch.value_or(deblur ? 8 : 16);
             t.lr_patch = o->patch.value_or(deblur ? 128 : 16);

@@ -21,7 +21,8 @@ DeblurPatchSampler DeblurPatchSampler::from_images(const std::vector<cv::Mat>& i
 }
 
 void DeblurPatchSampler::sample(std::mt19937& rng, int batch, int patch, Tensor& blurred, Tensor& sharp) const {
-  const int margin = max_random_kernel_radius(options_.blur);
+  const bool fixed = !options_.fixed_kernel.empty();
+  const int margin = fixed ? kernel_radius(options_.fixed_kernel) : max_random_kernel_radius(options_.blur);
   const int big = patch + 2 * margin;
   Tensor unused, wide;
   sharp_.sample(rng, batch, big, unused, wide);
@@ -33,7 +34,7 @@ void DeblurPatchSampler::sample(std::mt19937& rng, int batch, int patch, Tensor&
   for (int b = 0; b < batch; ++b) {
     const cv::Mat wide_patch(big, big, CV_32F, wide.plane(b, 0));
     cv::Mat(wide_patch(centre)).copyTo(cv::Mat(patch, patch, CV_32F, sharp.plane(b, 0)));
-    const cv::Mat kernel = random_blur_kernel(rng, options_.blur);
+    const cv::Mat kernel = fixed ? options_.fixed_kernel : random_blur_kernel(rng, options_.blur);
     const cv::Mat smeared = blur_image(wide_patch, kernel)(centre);
     const auto sigma = static_cast<float>(noise_level(rng));
     std::normal_distribution<float> unit_noise(0.0f, 1.0f);

@@ -20,6 +20,7 @@ namespace upsample::train {
 struct DeblurDataOptions {
   std::vector<std::filesystem::path> folders;  // every image file inside (not recursive)
   RandomBlurOptions blur;
+  cv::Mat fixed_kernel;                        // when set, every patch gets this one blur instead
   double max_noise = 2.0 / 255.0;              // noise σ is drawn uniformly in [0, max_noise]
   std::vector<double> downscales = {1.0, 0.9, 0.8, 0.7, 0.6};
 };

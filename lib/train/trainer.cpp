@@ -199,6 +199,8 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   if (deblur) {
     DeblurDataOptions data_options;
     data_options.folders = o.train_folders;
+    data_options.blur.motion_fraction = o.motion_fraction;
+    if (!o.fixed_blur.empty()) data_options.fixed_kernel = parse_blur_kernel(o.fixed_blur);
     auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
     log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
         " sharp images with down-scaling augmentation, blurred on the fly");

@@ -18,6 +18,8 @@ namespace upsample::train {
 struct TrainOptions {
   models::Metadata model;                         // arch, scale and hyper-parameters
   std::string task = "sr";                        // sr, or deblur: sharp patches blurred on the fly (deblur_data.hpp)
+  double motion_fraction = 0.5;                   // deblur: share of motion blurs (the rest Gaussian)
+  std::string fixed_blur;                         // deblur: one known blur for every patch (a non-blind model)
   // Start from these models' weights (fine-tuning), applied in order: a later file's
   // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
   std::vector<std::filesystem::path> init;

@@ -131,4 +131,21 @@ TEST_CASE("train --task deblur: a few steps write a loadable deblurring model") 
   CHECK(model->scale() == 1);
 }
 
+TEST_CASE("train --motion-fraction and --blur: deblurring options, checked before any work") {
+  ScratchFolder dir;
+  auto r = run_cli({"train", "-m", "fsrcnn", "-s", "2", "--motion-fraction", "0.8", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--motion-fraction is for --task deblur") != std::string::npos);
+  r = run_cli({"train", "--task", "deblur", "--motion-fraction", "1.5", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--motion-fraction") != std::string::npos);
+  r = run_cli({"train", "--task", "deblur", "--blur", "motion:9", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("motion:9") != std::string::npos);
+  r = run_cli({"train", "--task", "deblur", "--blur", "box:3", "--motion-fraction", "1", "-o", "m.safetensors"},
+              dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(files_below(dir.path()).empty());
+}
+
 }  // TEST_SUITE

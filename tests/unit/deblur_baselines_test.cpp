@@ -117,6 +117,20 @@ TEST_CASE("random training kernels stay within the documented ranges") {
   }
 }
 
+TEST_CASE("the motion fraction picks the kind of every random training kernel") {
+  // A Gaussian kernel equals its transpose; a motion streak at a random angle does not.
+  auto transposed_differs = [](const cv::Mat& k) { return cv::norm(k, k.t(), cv::NORM_INF) > 1e-4; };
+  std::mt19937 rng(5);
+  train::RandomBlurOptions only_gaussian;
+  only_gaussian.motion_fraction = 0.0;
+  train::RandomBlurOptions only_motion;
+  only_motion.motion_fraction = 1.0;
+  for (int i = 0; i < 20; ++i) {
+    CHECK_FALSE(transposed_differs(train::random_blur_kernel(rng, only_gaussian)));
+    CHECK(transposed_differs(train::random_blur_kernel(rng, only_motion)));
+  }
+}
+
 // The margins below are measured on the sample photo (1 level of noise) and rounded down;
 // see the CAPTURE'd values when one fails.
 TEST_CASE("Wiener and Richardson-Lucy restore a blurred, noisy photo better than the blurred input") {
