@@ -23,7 +23,10 @@ Command add_deblur_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("deblur", "Remove blur from images (our network, Wiener, Richardson-Lucy)");
   cmd->add_option("-m,--method", o->method, "Method: " + deblur::deblur_method_names())->capture_default_str();
   cmd->add_option("--psf", o->deblur.psf,
-                  "The blur to undo, for wiener and richardson-lucy: gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, box:N");
+                  "The blur to undo: gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, box:N. Needed by wiener and "
+                  "richardson-lucy; a network told the blur uses it instead of estimating the blur");
+  cmd->add_option("--estimator", o->deblur.estimator,
+                  "Blur-estimator model for a network told the blur (default: weights/blur-estimator_x1.safetensors)");
   cmd->add_option("--nsr", o->deblur.nsr, "Wiener noise-to-signal ratio (larger = smoother)")->capture_default_str();
   cmd->add_option("--iterations", o->deblur.iterations, "Richardson-Lucy iterations")->capture_default_str();
   cmd->add_option("--tile", o->deblur.tile, "Tile size in pixels for the network (0 = automatic)")
@@ -42,15 +45,16 @@ Examples:
   upsample deblur photo.jpg -m richardson-lucy --psf motion:9,30 --iterations 30)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->batch.quiet, o->batch.verbose);
-            if (!o->deblur.psf.empty() && !deblur::needs_psf(o->method))
-              throw UsageError("--psf is for wiener and richardson-lucy; '" + o->method + "' does not take the blur");
+            if (!o->deblur.psf.empty() && o->method == "none") throw UsageError("--psf does not apply to -m none");
+            if (!o->deblur.estimator.empty() && (deblur::needs_psf(o->method) || o->method == "none"))
+              throw UsageError("--estimator is for a network told the blur, not -m " + o->method);
             if (cmd->count("--nsr") && o->method != "wiener") throw UsageError("--nsr is for -m wiener");
             if (cmd->count("--iterations") && o->method != "richardson-lucy")
               throw UsageError("--iterations is for -m richardson-lucy");
             const std::unique_ptr<pipeline::Upscaler> deblurrer = deblur::create_deblurrer(o->method, o->deblur);
             const pipeline::Upscaler& restore = *deblurrer;
             nlohmann::json extra = {{"command", "deblur"}, {"method", o->method}};
-            if (deblur::needs_psf(o->method)) extra["psf"] = o->deblur.psf;
+            if (!o->deblur.psf.empty()) extra["psf"] = o->deblur.psf;
             if (o->method == "wiener") extra["nsr"] = o->deblur.nsr;
             if (o->method == "richardson-lucy") extra["iterations"] = o->deblur.iterations;
             const std::string label =

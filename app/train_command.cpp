@@ -67,8 +67,10 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   o->train.command_line = "upsample";
   for (int i = 1; i < argc; ++i) o->train.command_line += " " + shell_quoted(argv[i]);
   CLI::App* cmd = app.add_subcommand("train", "Train a super-resolution model (fsrcnn, espcn, resizeconv)");
-  cmd->add_option("--task", o->task, "sr, or deblur (arch deblur at scale 1, on patches blurred on the fly)")
-      ->check(CLI::IsMember({"sr", "deblur"}))
+  cmd->add_option("--task", o->task,
+                  "sr; deblur (arch deblur at scale 1, on patches blurred on the fly); or blur-estimate (arch "
+                  "blur-estimator: tells the blur of such patches, for a deblur model told the blur, --set condition=3)")
+      ->check(CLI::IsMember({"sr", "deblur", "blur-estimate"}))
       ->capture_default_str();
   cmd->add_option("--motion-fraction", o->train.motion_fraction,
                   "deblur: the share of training patches given motion blur; the rest get Gaussian blur")
@@ -129,18 +131,21 @@ Examples:
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
   upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
-  upsample train --task deblur --set up=pixelshuffle -o deblur_x1.safetensors)");
+  upsample train --task deblur --set up=pixelshuffle -o deblur_x1.safetensors
+  upsample train --task deblur --blur motion:9,30 --init weights/deblur_x1.safetensors -o shake.safetensors
+  upsample train --task deblur --set condition=3 --init weights/deblur_x1.safetensors -o told.safetensors
+  upsample train --task blur-estimate -o blur-estimator_x1.safetensors)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             train::TrainOptions& t = o->train;
             t.task = o->task;
-            const bool deblur = o->task == "deblur";
-            if (deblur) {  // the deblurring network keeps the size
-              if (cmd->count("--arch") == 0) o->arch = "deblur";
+            const bool deblur = o->task == "deblur" || o->task == "blur-estimate";  // blurred patches
+            if (deblur) {  // both keep the size
+              if (cmd->count("--arch") == 0) o->arch = o->task == "deblur" ? "deblur" : "blur-estimator";
               o->scale = 1;
             } else if (cmd->count("--motion-fraction") + cmd->count("--blur") > 0) {
               throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
-                               " is for --task deblur");
+                               " is for --task deblur or blur-estimate");
             }
             if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
               throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "deblur/blur_estimate.hpp"
 #include "deblur/classical.hpp"
 #include "models/model.hpp"
 #include "pipeline/colour.hpp"
@@ -31,6 +32,21 @@ class ClassicalDeblurrer final : public pipeline::Upscaler {
  private:
   Restore restore_;
 };
+
+// A model file whose metadata names `task`, at scale 1; UsageError naming the file if not.
+std::shared_ptr<const models::Model> load_deblurring_model(const std::filesystem::path& file, const std::string& task) {
+  std::shared_ptr<const models::Model> model;
+  try {
+    model = models::load_model(file);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  const auto found = model->metadata().find("task");
+  if (found == model->metadata().end() || found->second != task || model->scale() != 1)
+    throw UsageError(file.string() + ": not a " + (task == "deblur" ? "deblurring model" : "blur estimator") +
+                     " (its metadata says arch '" + model->arch() + "')");
+  return model;
+}
 
 std::string format_nsr(double nsr) {
   char text[32];
@@ -79,16 +95,29 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   if (method == "deblur") model_file = pipeline::find_weights("deblur", 1);
   else if (method.ends_with(".safetensors")) model_file = method;
   else throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")");
-  std::shared_ptr<const models::Model> model;
-  try {
-    model = models::load_model(model_file);
-  } catch (const Error& e) {
-    throw UsageError(e.what());
+  std::shared_ptr<const models::Model> model = load_deblurring_model(model_file, "deblur");
+  if (model->condition_planes() == 0) {
+    if (!o.psf.empty())
+      throw UsageError(model_file.string() + " is a blind network: it is not told the blur, so --psf does not apply");
+    return pipeline::upscaler_for_model(std::move(model), o.tile);
   }
-  const auto task = model->metadata().find("task");
-  if (task == model->metadata().end() || task->second != "deblur" || model->scale() != 1)
-    throw UsageError(model_file.string() + ": not a deblurring model (its metadata says arch '" + model->arch() + "')");
-  return pipeline::upscaler_for_model(std::move(model), o.tile);
+  if (!o.psf.empty()) {  // the user knows the blur
+    train::BlurCode code{};
+    try {
+      code = train::blur_code(train::parse_blur_kernel(o.psf));
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+    return pipeline::upscaler_for_model(std::move(model), o.tile,
+                                        [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); });
+  }
+  std::shared_ptr<const models::Model> estimator = load_deblurring_model(
+      o.estimator.empty() ? pipeline::find_weights("blur-estimator", 1) : std::filesystem::path(o.estimator),
+      "blur-estimate");
+  return pipeline::upscaler_for_model(std::move(model), o.tile, [estimator](const cv::Mat& y) {
+    const train::BlurCode code = estimate_blur_code(*estimator, y);
+    return std::vector<float>(code.begin(), code.end());
+  });
 }
 
 std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {
@@ -103,7 +132,7 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
   std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
   for (const auto& method : methods) {
     DeblurOptions o;
-    o.psf = psf;
+    if (needs_psf(method)) o.psf = psf;  // the networks stay blind: they are what is being tested
     o.tile = tile;
     if (method == "wiener") {
       for (double nsr : nsrs) {

@@ -2,7 +2,9 @@
 // Deblurring methods by name, as image-to-image steps with the Upscaler interface at
 // scale 1, so batches, the luma evaluation path and `--deblur` before upscaling reuse
 // everything the upscalers have (colour, alpha, 16-bit, tiling):
-//   deblur            our trained network (weights/deblur_x1.safetensors); blind
+//   deblur            our trained network (weights/deblur_x1.safetensors); blind. A
+//                     network told the blur (condition=3) takes it from --psf when the
+//                     user knows it, else from the blur estimator
 //   PATH.safetensors  a deblurring model file
 //   wiener            Wiener deconvolution with a known PSF and noise-to-signal ratio
 //   richardson-lucy   Richardson–Lucy with a known PSF and a number of iterations
@@ -18,7 +20,9 @@
 namespace upsample::deblur {
 
 struct DeblurOptions {
-  std::string psf;        // blur kernel spec (train/blur_kernels.hpp), needed by wiener and richardson-lucy
+  std::string psf;        // blur kernel spec (train/blur_kernels.hpp): needed by wiener and
+                          // richardson-lucy, optional for a network told the blur
+  std::string estimator;  // blur-estimator model file (default: weights/blur-estimator_x1.safetensors)
   double nsr = 0.01;      // Wiener's noise-to-signal power ratio
   int iterations = 30;    // Richardson–Lucy iterations
   int tile = 0;           // tile edge for the network (0 = automatic)
@@ -29,8 +33,8 @@ std::string deblur_method_names();
 // True for the methods that need options.psf.
 bool needs_psf(const std::string& method);
 
-// Throws UsageError for an unknown name, a missing PSF, or a model file that is not a
-// deblurring model; Error when our weights are not installed.
+// Throws UsageError for an unknown name, a missing PSF, a PSF for a blind network, or a
+// model file that is not a deblurring model; Error when our weights are not installed.
 std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, const DeblurOptions& options);
 
 // Our trained network (-m deblur), e.g. to deblur before upscaling.

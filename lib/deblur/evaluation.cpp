@@ -8,6 +8,7 @@
 
 #include "analysis/metrics.hpp"
 #include "io/image_io.hpp"
+#include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
 #include "train/blur_kernels.hpp"
 
@@ -34,6 +35,7 @@ std::vector<DeblurEvalImage> load_deblur_eval_set(const fs::path& folder, const 
     image.name = files[i].stem().string();
     image.sharp_y = analysis::rgb_to_y_u8(hr);
     image.border = train::kernel_radius(kernel);
+    image.code = train::blur_code(kernel);
     if (image.sharp_y.rows <= 2 * image.border + 11 || image.sharp_y.cols <= 2 * image.border + 11)
       throw Error(files[i].string() + ": too small for a " + blur_spec + " evaluation");
     cv::Mat sharp;
@@ -72,6 +74,18 @@ std::vector<analysis::ImageScore> evaluate_deblurrer(const pipeline::Upscaler& r
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     scores.push_back({image.name, analysis::psnr_y(restored, image.sharp_y, image.border),
                       analysis::ssim_y(restored, image.sharp_y, image.border), seconds});
+  }
+  return scores;
+}
+
+std::vector<analysis::ImageScore> evaluate_told_blur(const std::shared_ptr<const models::Model>& model,
+                                                     const std::vector<DeblurEvalImage>& set) {
+  std::vector<analysis::ImageScore> scores;
+  for (const auto& image : set) {
+    const train::BlurCode code = image.code;
+    const auto restorer =
+        pipeline::upscaler_for_model(model, 0, [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); });
+    for (auto& score : evaluate_deblurrer(*restorer, {image})) scores.push_back(std::move(score));
   }
   return scores;
 }

@@ -5,13 +5,16 @@
 // scored by PSNR / SSIM with the kernel radius excluded on every side.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "analysis/evaluation.hpp"
+#include "models/model.hpp"
 #include "pipeline/method_registry.hpp"
+#include "train/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -20,6 +23,7 @@ struct DeblurEvalImage {
   cv::Mat sharp_y;   // CV_8UC1
   cv::Mat blurred_y; // CV_32FC1 in [0, 1], on 8-bit levels
   int border = 0;    // pixels excluded on each side when scoring
+  train::BlurCode code{};  // the blur's code, for a network told the blur
 };
 
 // Every image in `folder` (sorted by name), blurred by `blur_spec`. The noise of image i
@@ -33,6 +37,11 @@ std::vector<DeblurEvalImage> load_deblur_validation_set(const std::filesystem::p
 
 // Restores every blurred image with `restorer` (its upscale_y at scale 1) and scores it.
 std::vector<analysis::ImageScore> evaluate_deblurrer(const pipeline::Upscaler& restorer,
+                                                     const std::vector<DeblurEvalImage>& set);
+
+// For a deblurring network told the blur (condition planes): each image restored with
+// its own blur's code given, as a user who knows the blur would run it.
+std::vector<analysis::ImageScore> evaluate_told_blur(const std::shared_ptr<const models::Model>& model,
                                                      const std::vector<DeblurEvalImage>& set);
 
 }  // namespace upsample::deblur

@@ -1,5 +1,7 @@
 // The deblurring network: a U-Net (nn/unet.hpp) at scale 1 whose up-path is a transposed
-// conv, a pixel shuffle or a resize-conv, working on Y like the SR models.
+// conv, a pixel shuffle or a resize-conv, working on Y like the SR models. With
+// condition=3 it is also told the blur: the three planes of its code (train::blur_code)
+// follow the image's, given by the user's --psf or by the blur estimator.
 #include "models/model.hpp"
 #include "nn/unet.hpp"
 #include "tensor/error.hpp"
@@ -10,7 +12,8 @@ Architecture deblur_architecture() {
   Architecture a;
   a.name = "deblur";
   a.summary = "deblurring U-Net: stride-2 convs down, deconv/pixelshuffle/resizeconv up, skips, global residual";
-  a.defaults = {{"task", "deblur"}, {"up", "deconv"}, {"depth", "2"}, {"width", "32"}, {"blocks", "1"}};
+  a.defaults = {{"task", "deblur"}, {"up", "deconv"}, {"depth", "2"}, {"width", "32"}, {"blocks", "1"},
+                {"condition", "0"}};
   a.build = [](const Metadata& meta, std::mt19937& rng) {
     if (metadata_int(meta, "scale") != 1) throw Error("deblur: the deblurring network works at scale 1");
     nn::UNetOptions o;
@@ -19,6 +22,9 @@ Architecture deblur_architecture() {
     o.width = metadata_int(meta, "width");
     o.blocks = metadata_int(meta, "blocks");
     o.up = nn::parse_up_path(meta.at("up"));
+    o.condition = metadata_int(meta, "condition");
+    if (o.condition != 0 && o.condition != 3)
+      throw Error("deblur: condition must be 0 (blind) or 3 (told the blur code), not " + meta.at("condition"));
     nn::Sequential net;
     net.add(std::make_unique<nn::UNet>(o, rng));
     return net;

@@ -12,10 +12,11 @@ Architecture fsrcnn_architecture();
 Architecture espcn_architecture();
 Architecture resizeconv_architecture();
 Architecture deblur_architecture();
+Architecture blur_estimator_architecture();
 
 const std::vector<Architecture>& architectures() {
   static const std::vector<Architecture> all = {fsrcnn_architecture(), espcn_architecture(), resizeconv_architecture(),
-                                                   deblur_architecture()};
+                                                   deblur_architecture(), blur_estimator_architecture()};
   return all;
 }
 
@@ -42,6 +43,7 @@ Model::Model(Metadata metadata, nn::Sequential net) : metadata_(std::move(metada
   scale_ = metadata_int(metadata_, "scale");
   const std::string& ch = metadata_.at("channels");
   channels_ = ch == "rgb" ? 3 : 1;
+  if (metadata_.count("condition")) condition_planes_ = metadata_int(metadata_, "condition");
 }
 
 int64_t Model::parameter_count() const {

@@ -27,7 +27,7 @@ struct Architecture {
   std::function<nn::Sequential(const Metadata&, std::mt19937&)> build;
 };
 
-// All known architectures (fsrcnn, espcn, resizeconv).
+// All known architectures (fsrcnn, espcn, resizeconv, deblur, blur-estimator).
 const std::vector<Architecture>& architectures();
 const Architecture& find_architecture(const std::string& name);  // throws Error naming the known ones
 
@@ -40,6 +40,8 @@ class Model {
   const std::string& arch() const { return metadata_.at("arch"); }
   int scale() const { return scale_; }
   int channels() const { return channels_; }  // 1 (Y) or 3 (RGB)
+  // Planes the network is told after the image's (metadata "condition"; 0 for most).
+  int condition_planes() const { return condition_planes_; }
   nn::Sequential& net() { return net_; }
   const nn::Sequential& net() const { return net_; }
   int64_t parameter_count() const;
@@ -52,6 +54,7 @@ class Model {
   nn::Sequential net_;
   int scale_ = 1;
   int channels_ = 1;
+  int condition_planes_ = 0;
 };
 
 // Metadata value as an integer; throws Error naming the key (and `source`) when bad.

@@ -85,6 +85,29 @@ void add_into(Tensor& target, const Tensor& delta) {
   for (int64_t i = 0; i < target.numel(); ++i) t[i] += d[i];
 }
 
+// The first `channels` planes of x (the image, without the condition planes after it).
+Tensor leading_planes(const Tensor& x, int64_t channels) {
+  const Shape& s = x.shape();
+  if (s.c() == channels) return x;
+  Tensor out(Shape{s.n(), channels, s.h(), s.w()});
+  for (int64_t n = 0; n < s.n(); ++n)
+    for (int64_t c = 0; c < channels; ++c) std::copy_n(x.plane(n, c), s.h() * s.w(), out.plane(n, c));
+  return out;
+}
+
+// target's first planes += delta (the residual's gradient reaches the image planes only).
+void add_into_leading(Tensor& target, const Tensor& delta) {
+  const Shape& s = target.shape();
+  if (s.n() != delta.shape().n() || s.h() != delta.shape().h() || s.w() != delta.shape().w() || s.c() < delta.shape().c())
+    throw Error("U-Net gradient: " + delta.shape().str() + " does not fit the leading planes of " + s.str());
+  for (int64_t n = 0; n < s.n(); ++n)
+    for (int64_t c = 0; c < delta.shape().c(); ++c) {
+      float* t = target.plane(n, c);
+      const float* d = delta.plane(n, c);
+      for (int64_t i = 0; i < s.h() * s.w(); ++i) t[i] += d[i];
+    }
+}
+
 }  // namespace
 
 UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
@@ -92,8 +115,9 @@ UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
   if (o.depth < 1 || o.depth > 5) throw Error("U-Net: depth must be 1..5, not " + std::to_string(o.depth));
   if (o.width < 1 || o.width > 256) throw Error("U-Net: width must be 1..256, not " + std::to_string(o.width));
   if (o.blocks < 0 || o.blocks > 8) throw Error("U-Net: blocks must be 0..8, not " + std::to_string(o.blocks));
+  if (o.condition < 0 || o.condition > 16) throw Error("U-Net: condition planes must be 0..16, not " + std::to_string(o.condition));
   auto width_at = [&](int level) { return o.width << level; };
-  add_conv(head_, o.channels, o.width, 1, rng);
+  add_conv(head_, o.channels + o.condition, o.width, 1, rng);
   enc_.resize(static_cast<size_t>(o.depth));
   down_.resize(enc_.size());
   up_.resize(enc_.size());
@@ -145,7 +169,8 @@ UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
 std::string UNet::describe() const {
   return "U-Net depth " + std::to_string(options_.depth) + ", width " + std::to_string(options_.width) + ", " +
          std::to_string(options_.blocks) + " block(s) per stage, " + up_path_name(options_.up) +
-         " up-path, global residual";
+         " up-path, global residual" +
+         (options_.condition > 0 ? ", told " + std::to_string(options_.condition) + " condition plane(s)" : "");
 }
 
 std::vector<std::pair<std::string, UNet::Stage*>> UNet::named_stages() {
@@ -191,9 +216,9 @@ Tensor UNet::run(Self& self, const Tensor& input) {
     else return stage.forward(x);
   };
   check_rank4(input, "U-Net input");
-  if (input.shape().c() != self.options_.channels)
-    throw Error("U-Net: expects " + std::to_string(self.options_.channels) + " input channel(s), got " +
-                std::to_string(input.shape().c()));
+  const int in_planes = self.options_.channels + self.options_.condition;
+  if (input.shape().c() != in_planes)
+    throw Error("U-Net: expects " + std::to_string(in_planes) + " input plane(s), got " + std::to_string(input.shape().c()));
   const int64_t align = self.alignment();
   const Tensor padded =
       resized_bottom_right(input, round_up(input.shape().h(), align), round_up(input.shape().w(), align));
@@ -213,7 +238,7 @@ Tensor UNet::run(Self& self, const Tensor& input) {
     h = ops::add_forward(step(self.up_[i], h), skips[i]);
     h = step(self.dec_[i], h);
   }
-  const Tensor restored = ops::add_forward(step(self.tail_, h), padded);
+  const Tensor restored = ops::add_forward(step(self.tail_, h), leading_planes(padded, self.options_.channels));
   return resized_bottom_right(restored, input.shape().h(), input.shape().w());
 }
 
@@ -223,7 +248,7 @@ Tensor UNet::forward_train(const Tensor& input) { return run(*this, input); }
 
 Tensor UNet::backward(const Tensor& grad_output) {
   if (saved_padded_shape_.rank() != 4) throw Error("U-Net: backward called without forward_train");
-  check_shape(grad_output.shape(), saved_input_shape_, "U-Net output gradient");
+  check_shape(grad_output.shape(), output_shape(saved_input_shape_), "U-Net output gradient");
   // The crop's adjoint: zero gradient for the padding.
   const Tensor grad = resized_bottom_right(grad_output, saved_padded_shape_.h(), saved_padded_shape_.w());
   Tensor g = tail_.backward(grad);
@@ -240,7 +265,7 @@ Tensor UNet::backward(const Tensor& grad_output) {
     g = enc_[i].backward(g);
   }
   g = head_.backward(g);
-  add_into(g, grad);  // the global residual
+  add_into_leading(g, grad);  // the global residual
   return resized_bottom_right(g, saved_input_shape_.h(), saved_input_shape_.w());
 }
 
@@ -271,7 +296,7 @@ double UNet::working_bytes(const Shape& input) const {
   // at once; the lower levels add a geometric series (a quarter of the pixels, twice the
   // channels: half as much per level).
   const double pixels = static_cast<double>(input.n() * round_up(input.h(), alignment()) * round_up(input.w(), alignment()));
-  return 4.0 * pixels * (2.0 * options_.channels + 3.0 * options_.width * 2.0);
+  return 4.0 * pixels * (2.0 * options_.channels + options_.condition + 3.0 * options_.width * 2.0);
 }
 
 }  // namespace upsample::nn

@@ -12,6 +12,10 @@
 //     dec[l]:  blocks × (conv3×3, ReLU)
 //   tail:   conv3×3 w→C, added to the input             (global residual)
 //
+// With `condition` = K > 0 the input has C + K planes: the image, then K planes the
+// network is told (e.g. a blur's code, constant over the image). The head reads all of
+// them; the output has C planes and the residual adds the image planes only.
+//
 // The ×2 up-path is one of: deconv (transposed conv 4×4 stride 2), pixelshuffle (conv3×3
 // to 4× the channels, pixel shuffle, ICNR init) or resizeconv (nearest ×2, conv3×3), so
 // the three upsamplers can be compared on this task.
@@ -43,13 +47,16 @@ struct UNetOptions {
   int width = 32;    // features at full resolution (doubling per level)
   int blocks = 1;    // conv3×3 + ReLU pairs per encoder, middle and decoder stage
   UpPath up = UpPath::Deconv;
+  int condition = 0; // extra input planes after the image's (see above)
 };
 
 class UNet final : public Layer {
  public:
   UNet(const UNetOptions& options, std::mt19937& rng);
   std::string describe() const override;
-  Shape output_shape(const Shape& input) const override { return input; }
+  Shape output_shape(const Shape& input) const override {
+    return Shape{input.n(), options_.channels, input.h(), input.w()};
+  }
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;

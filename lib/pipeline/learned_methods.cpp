@@ -23,11 +23,17 @@ constexpr int kChromaHalo = 3;
 
 class LearnedUpscaler final : public Upscaler {
  public:
-  LearnedUpscaler(std::shared_ptr<const models::Model> model, int tile) : model_(std::move(model)), tile_(tile) {}
+  LearnedUpscaler(std::shared_ptr<const models::Model> model, int tile, ConditionSource condition = {})
+      : model_(std::move(model)), tile_(tile), condition_(std::move(condition)) {
+    if (model_->condition_planes() > 0 && (!condition_ || model_->channels() != 1))
+      throw Error("a " + model_->arch() + " model told " + std::to_string(model_->condition_planes()) +
+                  " condition plane(s) needs their values, and works on Y");
+  }
 
   int scale() const override { return model_->scale(); }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
+    if (condition_) return run_network_tiled(model_->net(), with_condition(y, condition_values(y)), tile_for(y.size()));
     if (model_->channels() == 3) {
       cv::Mat rgb;
       cv::cvtColor(y_to_grey(y), rgb, cv::COLOR_GRAY2RGB);
@@ -42,10 +48,19 @@ class LearnedUpscaler final : public Upscaler {
     const nn::Sequential& net = model_->net();
     const int s = model_->scale();
     const int tile = tile_for(image.size());
+    // The condition comes from the whole image, so every tile is told the same.
+    std::vector<float> condition;
+    if (condition_) {
+      cv::Mat y, cb, cr;
+      const cv::Mat unit = to_unit_float(image);
+      if (unit.channels() == 1) y = grey_to_y(unit);
+      else bgr_to_ycbcr(unit, y, cb, cr);
+      condition = condition_values(y);
+    }
     cv::Mat out(image.rows * s, image.cols * s, image.type());
     for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net))) {
       const cv::Mat region = to_unit_float(image(t.padded));
-      const cv::Mat result = upscale_region(region, s);
+      const cv::Mat result = upscale_region(region, s, condition);
       const TileOutput where = tile_output(t, s);
       from_unit_float(result(where.inside), image.depth()).copyTo(out(where.target));
     }
@@ -54,12 +69,33 @@ class LearnedUpscaler final : public Upscaler {
 
  private:
   int tile_for(cv::Size size) const {
-    return tile_ > 0 ? tile_ : automatic_tile(model_->net(), model_->channels(), size);
+    return tile_ > 0 ? tile_ : automatic_tile(model_->net(), model_->channels() + model_->condition_planes(), size);
   }
 
-  cv::Mat run(const cv::Mat& planes) const { return tensor_to_mat(model_->forward(mat_to_tensor(planes))); }
+  std::vector<float> condition_values(const cv::Mat& y) const {
+    std::vector<float> values = condition_(y);
+    if (static_cast<int>(values.size()) != model_->condition_planes())
+      throw Error("the " + model_->arch() + " model is told " + std::to_string(model_->condition_planes()) +
+                  " condition value(s), not " + std::to_string(values.size()));
+    return values;
+  }
 
-  cv::Mat upscale_region(const cv::Mat& region, int s) const {
+  // The image's planes followed by one constant plane per condition value.
+  static cv::Mat with_condition(const cv::Mat& planes, const std::vector<float>& values) {
+    if (values.empty()) return planes;
+    std::vector<cv::Mat> all;
+    cv::split(planes, all);
+    for (float v : values) all.emplace_back(planes.rows, planes.cols, CV_32F, cv::Scalar(v));
+    cv::Mat out;
+    cv::merge(all, out);
+    return out;
+  }
+
+  cv::Mat run(const cv::Mat& planes, const std::vector<float>& condition = {}) const {
+    return tensor_to_mat(model_->forward(mat_to_tensor(with_condition(planes, condition))));
+  }
+
+  cv::Mat upscale_region(const cv::Mat& region, int s, const std::vector<float>& condition) const {
     const cv::Size big(region.cols * s, region.rows * s);
     if (model_->channels() == 3) {
       cv::Mat rgb;
@@ -69,10 +105,10 @@ class LearnedUpscaler final : public Upscaler {
       if (region.channels() == 1) cv::cvtColor(out, out, cv::COLOR_BGR2GRAY);
       return out;
     }
-    if (region.channels() == 1) return y_to_grey(run(grey_to_y(region)));
+    if (region.channels() == 1) return y_to_grey(run(grey_to_y(region), condition));
     cv::Mat y, cb, cr;
     bgr_to_ycbcr(region, y, cb, cr);
-    const cv::Mat y_big = run(y);
+    const cv::Mat y_big = run(y, condition);
     cv::Mat cb_big, cr_big;
     cv::resize(cb, cb_big, big, 0, 0, cv::INTER_CUBIC);
     cv::resize(cr, cr_big, big, 0, 0, cv::INTER_CUBIC);
@@ -87,6 +123,7 @@ class LearnedUpscaler final : public Upscaler {
 
   std::shared_ptr<const models::Model> model_;
   int tile_;
+  ConditionSource condition_;
 };
 
 }  // namespace
@@ -131,8 +168,9 @@ std::unique_ptr<Upscaler> upscaler_from_model_file(const fs::path& path, int sca
   return std::make_unique<LearnedUpscaler>(std::move(model), options.tile);
 }
 
-std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile) {
-  return std::make_unique<LearnedUpscaler>(std::move(model), tile);
+std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile,
+                                             ConditionSource condition) {
+  return std::make_unique<LearnedUpscaler>(std::move(model), tile, std::move(condition));
 }
 
 void register_learned_methods(MethodRegistry& registry) {

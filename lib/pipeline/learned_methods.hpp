@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,9 +17,14 @@ std::filesystem::path find_weights(const std::string& arch, int scale);
 // An upscaler running the model in `path` (Y or RGB as its metadata says).
 std::unique_ptr<Upscaler> upscaler_from_model_file(const std::filesystem::path& path, int scale,
                                                    const UpscalerOptions& options);
+// For a model told condition planes (Model::condition_planes()): their values for one
+// image, given the image's whole Y plane ([0, 1] float); each plane is constant.
+using ConditionSource = std::function<std::vector<float>(const cv::Mat& y)>;
 // An upscaler running `model` (which may still be training: call its net's
-// weights_changed() after updating weights).
-std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile = 0);
+// weights_changed() after updating weights). A model with condition planes needs
+// `condition`; Error otherwise.
+std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model> model, int tile = 0,
+                                             ConditionSource condition = {});
 // Registers fsrcnn, espcn and resizeconv (×2, ×3, ×4, weights from find_weights).
 void register_learned_methods(MethodRegistry& registry);
 

@@ -84,9 +84,10 @@ cv::Mat tensor_to_mat(const Tensor& t) {
 cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {
   const int s = net.upscale();
   const int halo = net.halo();
-  cv::Mat out(image.rows * s, image.cols * s, image.type());
+  cv::Mat out;  // as many channels as the network gives (a network may read extra planes)
   for (const Tile& t : plan_tiles(image.size(), tile, halo, tile_alignment(net))) {
     const Tensor result = net.forward(mat_to_tensor(image(t.padded)));
+    if (out.empty()) out.create(image.rows * s, image.cols * s, CV_32FC(static_cast<int>(result.shape().c())));
     const TileOutput where = tile_output(t, s);
     tensor_to_mat(result)(where.inside).copyTo(out(where.target));
   }

@@ -51,6 +51,22 @@ std::vector<double> parse_numbers(const std::string& spec, const std::string& te
 
 int kernel_radius(const cv::Mat& kernel) { return kernel.rows / 2; }
 
+BlurCode blur_code(const cv::Mat& kernel) {
+  CV_Assert(kernel.type() == CV_32FC1 && kernel.rows % 2 == 1 && kernel.cols % 2 == 1);
+  const int cy = kernel.rows / 2, cx = kernel.cols / 2;
+  double total = 0, xx = 0, yy = 0, xy = 0;
+  for (int y = 0; y < kernel.rows; ++y)
+    for (int x = 0; x < kernel.cols; ++x) {
+      const double w = kernel.at<float>(y, x), dx = x - cx, dy = y - cy;
+      total += w;
+      xx += w * dx * dx;
+      yy += w * dy * dy;
+      xy += w * dx * dy;
+    }
+  const double norm = 1.0 / (total * kBlurCodeScale);
+  return {static_cast<float>(xx * norm), static_cast<float>(yy * norm), static_cast<float>(xy * norm)};
+}
+
 cv::Mat gaussian_kernel(double sigma, int size) {
   if (!(sigma > 0) || sigma > 50) throw Error("gaussian blur: sigma must be in (0, 50], not " + std::to_string(sigma));
   if (size == 0) size = 2 * static_cast<int>(std::ceil(3.0 * sigma)) + 1;

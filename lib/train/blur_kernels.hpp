@@ -6,6 +6,7 @@
 //                           (counter-clockwise from the x axis), anti-aliased
 //   box:N                   N×N uniform average
 // Every kernel is CV_32FC1, odd-sized, centred, non-negative and sums to 1.
+#include <array>
 #include <random>
 #include <string>
 
@@ -19,6 +20,16 @@ cv::Mat box_kernel(int size);
 
 // Parses a spec as above; throws Error naming the spec and what is wrong.
 cv::Mat parse_blur_kernel(const std::string& spec);
+
+// A blur as three numbers, for networks that are told (or estimate) the blur: the kernel's
+// second moments about its centre in pixels², (Σxx, Σyy, Σxy) / kBlurCodeScale, x to the
+// right and y down. A Gaussian is isotropic and a motion streak a line, so the moments
+// give the kind, width, length and direction of every training blur (a streak and its
+// 180° turn are the same kernel, and have the same moments).
+constexpr int kBlurCodeSize = 3;
+constexpr double kBlurCodeScale = 8.0;  // keeps the code of the widest training blurs near 2
+using BlurCode = std::array<float, kBlurCodeSize>;
+BlurCode blur_code(const cv::Mat& kernel);
 
 // Pixels on each side of the centre (kernel edge / 2).
 int kernel_radius(const cv::Mat& kernel);

@@ -41,15 +41,33 @@ ops::LossResult compute_loss(const std::string& loss, const Tensor& prediction, 
 
 // Copies every tensor of `source` whose name and shape match into `model`; returns how
 // many parameters were taken.
+// A conv weight [out, in, kh, kw] reading more input planes than the source's: a network
+// told extra condition planes, started from one that was not.
+bool reads_more_planes(const Shape& target, const Shape& source) {
+  return target.rank() == 4 && source.rank() == 4 && target.n() == source.n() && target.h() == source.h() &&
+         target.w() == source.w() && target.c() > source.c();
+}
+
 size_t take_matching_weights(models::Model& model, const models::Model& source) {
   size_t taken = 0;
   const auto from = source.net().parameters();
   for (nn::Parameter* p : model.net().parameters())
-    for (const nn::Parameter* q : from)
-      if (q->name == p->name && q->value.shape() == p->value.shape()) {
+    for (const nn::Parameter* q : from) {
+      if (q->name != p->name) continue;
+      const Shape &to = p->value.shape(), &have = q->value.shape();
+      if (have == to) {
         std::copy_n(q->value.data(), q->value.numel(), p->value.data());
         ++taken;
+      } else if (reads_more_planes(to, have)) {
+        // The source's taps for its planes, zero for the new ones: the model starts out
+        // computing exactly what the source did, and learns to use the new planes.
+        p->value.fill(0.0f);
+        const int64_t taps = have.h() * have.w();
+        for (int64_t o = 0; o < to.n(); ++o)
+          std::copy_n(q->value.data() + o * have.c() * taps, have.c() * taps, p->value.data() + o * to.c() * taps);
+        ++taken;
       }
+    }
   return taken;
 }
 
@@ -67,6 +85,9 @@ std::string run_signature(const TrainOptions& o) {
   nlohmann::json j = {{"model", o.model}, {"batch", o.batch}, {"lr_patch", o.lr_patch}, {"steps", o.steps},
                       {"learning_rate", o.learning_rate}, {"final_learning_rate", o.final_learning_rate},
                       {"loss", o.loss}, {"seed", o.seed}, {"last_layer_only", o.train_last_layer_only}};
+  // Only when not the default, so the checkpoints of earlier deblurring runs still resume.
+  if (o.motion_fraction != TrainOptions{}.motion_fraction) j["motion_fraction"] = o.motion_fraction;
+  if (!o.fixed_blur.empty()) j["fixed_blur"] = o.fixed_blur;
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;
@@ -189,14 +210,17 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
 
   // The task picks the training pairs and the validation: (input, target) batches of
   // o.batch patches of o.lr_patch pixels (input size).
-  const bool deblur = o.task == "deblur";
-  if (!deblur && o.task != "sr") throw Error("train: the task must be sr or deblur, not '" + o.task + "'");
+  const bool deblur = o.task == "deblur", estimate = o.task == "blur-estimate";
+  if (!deblur && !estimate && o.task != "sr")
+    throw Error("train: the task must be sr, deblur or blur-estimate, not '" + o.task + "'");
   const auto model_task = model.metadata().find("task");
-  if (deblur != (model_task != model.metadata().end() && model_task->second == "deblur"))
+  if ((model_task == model.metadata().end() ? std::string("sr") : model_task->second) != o.task)
     throw Error("train: a " + model.arch() + " model is not trained for the " + o.task + " task");
+  // A deblurring network told the blur (condition=3) takes the patch's blur code as planes.
+  const bool told_blur = deblur && model.condition_planes() > 0;
   std::function<void(std::mt19937&, Tensor&, Tensor&)> sample_batch;
   const auto data_start = Clock::now();
-  if (deblur) {
+  if (deblur || estimate) {
     DeblurDataOptions data_options;
     data_options.folders = o.train_folders;
     data_options.blur.motion_fraction = o.motion_fraction;
@@ -204,9 +228,27 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
     log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
         " sharp images with down-scaling augmentation, blurred on the fly");
-    sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
-      data->sample(rng, o.batch, o.lr_patch, in, target);
-    };
+    if (estimate) {
+      // The estimator's target: every output cell holds the patch's blur code.
+      const Shape out = model.net().output_shape(Shape{o.batch, 1, o.lr_patch, o.lr_patch});
+      sample_batch = [data, &o, out](std::mt19937& rng, Tensor& in, Tensor& target) {
+        Tensor sharp;
+        std::vector<BlurCode> codes;
+        data->sample(rng, o.batch, o.lr_patch, in, sharp, &codes);
+        target = blur_code_planes(codes, out.h(), out.w());
+      };
+    } else if (told_blur) {
+      sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
+        Tensor blurred;
+        std::vector<BlurCode> codes;
+        data->sample(rng, o.batch, o.lr_patch, blurred, target, &codes);
+        in = with_blur_code_planes(blurred, codes);
+      };
+    } else {
+      sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
+        data->sample(rng, o.batch, o.lr_patch, in, target);
+      };
+    }
   } else {
     PatchDatasetOptions data_options;
     data_options.folders = o.train_folders;
@@ -222,15 +264,22 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
 
   std::vector<analysis::EvalImage> validation;
   std::vector<deblur::DeblurEvalImage> deblur_validation;
+  // The blur estimator has no image to score: its loss (the code error) is its measure.
+  const bool scored = !estimate;
+  if (estimate && (o.validation_folder || !o.final_eval_folders.empty()))
+    log("the blur estimator is measured by its loss only: no validation or final evaluation");
   if (o.validation_folder && deblur) deblur_validation = deblur::load_deblur_validation_set(*o.validation_folder);
-  else if (o.validation_folder) validation = analysis::load_eval_set(*o.validation_folder, scale);
+  else if (o.validation_folder && scored) validation = analysis::load_eval_set(*o.validation_folder, scale);
   const bool has_validation = !validation.empty() || !deblur_validation.empty();
   // The model being trained, seen as an upscaler (no ownership: it lives in model_owner).
   const std::shared_ptr<const models::Model> model_view(&model, [](const models::Model*) {});
-  const auto validator = pipeline::upscaler_for_model(model_view);
+  const auto validator = scored && !told_blur ? pipeline::upscaler_for_model(model_view) : nullptr;
+  auto deblur_scores = [&](const std::vector<deblur::DeblurEvalImage>& set) {
+    return told_blur ? deblur::evaluate_told_blur(model_view, set) : deblur::evaluate_deblurrer(*validator, set);
+  };
   auto validate = [&] {
     model.net().weights_changed();
-    if (deblur) return analysis::average(deblur::evaluate_deblurrer(*validator, deblur_validation)).psnr;
+    if (deblur) return analysis::average(deblur_scores(deblur_validation)).psnr;
     return validation.empty() ? 0.0 : analysis::average(analysis::evaluate_upscaler(*validator, validation, scale)).psnr;
   };
 
@@ -329,9 +378,9 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     meta["validation_psnr"] = std::to_string(state.validation_psnr);
   }
   model.net().weights_changed();
-  for (const auto& folder : o.final_eval_folders) {
+  for (const auto& folder : scored ? o.final_eval_folders : std::vector<fs::path>{}) {
     const auto scores =
-        deblur ? analysis::average(deblur::evaluate_deblurrer(*validator, deblur::load_deblur_validation_set(folder)))
+        deblur ? analysis::average(deblur_scores(deblur::load_deblur_validation_set(folder)))
                : analysis::average(analysis::evaluate_upscaler(*validator, analysis::load_eval_set(folder, scale), scale));
     const std::string name = folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string();
     char psnr[32], ssim[32];

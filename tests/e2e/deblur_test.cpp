@@ -97,6 +97,38 @@ TEST_CASE("deblur: the network over a folder with --json, and --deblur before up
   CHECK_FALSE(fs::exists(dir / "x5.png"));
 }
 
+TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur; a blind one refuses --psf") {
+  ScratchFolder dir;
+  install_tiny_weights(dir / "weights");
+  const auto told = upsample::models::build_model({{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "4"},
+                                                   {"condition", "3"}});
+  upsample::models::save_model(*told, dir / "told.safetensors");
+  const auto estimator = upsample::models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}});
+  upsample::models::save_model(*estimator, dir / "est.safetensors");
+  const std::string scene = sample("scene.png").string();
+  auto r = run_cli({"deblur", scene, "-m", "told.safetensors", "--psf", "motion:9,30", "-o", "a.png", "--json"}, dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out).dump().find("motion:9,30") != std::string::npos);
+  r = run_cli({"deblur", scene, "-m", "told.safetensors", "--estimator", "est.safetensors", "-o", "b.png"}, dir.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK(cv::imread((dir / "b.png").string()).size() == cv::imread(scene).size());
+  r = run_cli({"deblur", scene, "--psf", "gaussian:1", "-o", "c.png"}, dir.path(),
+              {{"UPSAMPLE_WEIGHTS", (dir / "weights").string()}});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("blind network") != std::string::npos);
+  r = run_cli({"deblur", scene, "-m", "told.safetensors", "--estimator", "told.safetensors", "-o", "d.png"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("not a blur estimator") != std::string::npos);
+  r = run_cli({"deblur", scene, "-m", "wiener", "--psf", "box:3", "--estimator", "est.safetensors", "-o", "e.png"},
+              dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--estimator") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "c.png"));
+  CHECK_FALSE(fs::exists(dir / "d.png"));
+  CHECK_FALSE(fs::exists(dir / "e.png"));
+}
+
 TEST_CASE("eval --task deblur: a table with one column per method and NSR") {
   ScratchFolder dir;
   fs::create_directories(dir / "set");

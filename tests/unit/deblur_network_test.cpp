@@ -24,8 +24,9 @@ using namespace upsample;
 namespace {
 
 // Small enough for the reference ops in sanitized builds.
-models::Metadata tiny_deblur(const std::string& up, int depth = 2) {
-  return {{"arch", "deblur"}, {"scale", "1"}, {"up", up}, {"depth", std::to_string(depth)}, {"width", "4"}};
+models::Metadata tiny_deblur(const std::string& up, int depth = 2, int condition = 0) {
+  return {{"arch", "deblur"}, {"scale", "1"},       {"up", up}, {"depth", std::to_string(depth)}, {"width", "4"},
+          {"condition", std::to_string(condition)}};
 }
 
 cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
@@ -115,25 +116,36 @@ TEST_CASE("inference (convs fused with their ReLU, resize-conv run at half resol
 }
 
 TEST_CASE("backward matches finite differences through skips, padding and the residual") {
-  for (const char* up : kUpPaths) {
+  struct Case {
+    const char* up;
+    int condition;  // 3: told the blur code as extra input planes
+  };
+  for (const Case c : {Case{"deconv", 0}, Case{"pixelshuffle", 0}, Case{"resizeconv", 0}, Case{"deconv", 3},
+                       Case{"resizeconv", 3}}) {
+    const char* up = c.up;
+    const int condition = c.condition;
     CAPTURE(up);
+    CAPTURE(condition);
     // He-initialised body (activations of order 1) with a random tail in place of the
     // near-zero one.
     // Small random biases keep pre-activations off exact zeros (ReLU kinks). A small step
     // keeps kink crossings rare; the loss stays of order 10, so float round-off is fine.
-    auto model = models::build_model(tiny_deblur(up), 11);
+    auto model = models::build_model(tiny_deblur(up, 2, condition), 11);
     std::mt19937 init_rng(12);
     nn::init_normal(model->net().parameters().end()[-2]->value, 0.3, init_rng);
     for (nn::Parameter* p : model->net().parameters())
       if (p->name.ends_with("bias")) nn::init_normal(p->value, 0.1, init_rng);
     // 7×6 is padded to 8×8 inside: the crop's gradient is checked too.
-    const Tensor x = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 4));
+    // Told the blur: constant code planes as in use (random ones drive the deep levels hard
+    // enough for the finite differences to cross ReLU kinks).
+    Tensor x = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 4));
+    if (condition > 0) x = train::with_blur_code_planes(x, {train::BlurCode{0.3f, 0.1f, -0.2f}});
     const Tensor direction = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 5));
     model->net().zero_grad();
     model->net().forward_train(x);
     const Tensor grad_x = model->net().backward(direction);
     // Loss L = <f(x), direction>: compare dL/dx and dL/dw along random directions.
-    const Tensor dx = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 6));
+    const Tensor dx = pipeline::mat_to_tensor(test_image(7, 6, CV_32FC(1 + condition), 6));
     const float eps = 1e-4f;
     const double step = 2.0 * static_cast<double>(eps);
     auto loss_at = [&](const Tensor& input) { return dot(model->forward(input), direction); };

@@ -1,0 +1,18 @@
+#pragma once
+// Telling the blur from the image: a blur-estimator model (models/blur_estimator.cpp)
+// gives a blur code (train::blur_code) for every 16×16 cell; the image's blur is their
+// mean. Used by a deblurring network told the blur when the user does not know it.
+#include <opencv2/core.hpp>
+
+#include "models/model.hpp"
+#include "train/blur_kernels.hpp"
+
+namespace upsample::deblur {
+
+// The blur of `y` (CV_32FC1 in [0, 1]), assumed the same all over the image: the mean of
+// the estimator's cells over the central region of at most kEstimateRegion² pixels,
+// which bounds the time and memory for large photos.
+constexpr int kEstimateRegion = 768;
+train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
+
+}  // namespace upsample::deblur

@@ -1,0 +1,196 @@
+// A deblurring network told the blur: the blur code, the training pairs that carry it, the
+// start from a blind model, the blur estimator, and tiling with condition planes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli_runner.hpp"
+#include "deblur/blur_estimate.hpp"
+#include "models/model.hpp"
+#include "nn/layers.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "pipeline/tiling.hpp"
+#include "tensor/error.hpp"
+#include "train/adam.hpp"
+#include "train/blur_kernels.hpp"
+#include "train/deblur_data.hpp"
+#include "train/trainer.hpp"
+
+using namespace upsample;
+
+namespace {
+
+cv::Mat photo(int rows, int cols, int type, uint32_t seed) {
+  cv::Mat m(rows, cols, type);
+  cv::RNG rng(seed);
+  rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_32F ? 1.0 : 255.0);
+  cv::GaussianBlur(m, m, {5, 5}, 1.2);
+  return m;
+}
+
+models::Metadata tiny_deblur(int condition) {
+  return {{"arch", "deblur"},  {"scale", "1"},  {"up", "deconv"},
+          {"depth", "2"},      {"width", "4"},  {"condition", std::to_string(condition)}};
+}
+
+void randomise(models::Model& model, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  for (nn::Parameter* p : model.net().parameters())
+    for (float& v : p->value.values()) v = dist(rng);
+  model.net().weights_changed();
+}
+
+pipeline::ConditionSource constant(std::vector<float> values) {
+  return [values](const cv::Mat&) { return values; };
+}
+
+}  // namespace
+
+TEST_SUITE("told blur") {
+
+TEST_CASE("the blur code is the kernel's second moments: isotropic for a Gaussian, a line for motion") {
+  const train::BlurCode g = train::blur_code(train::gaussian_kernel(1.6));
+  CHECK(g[0] == doctest::Approx(1.6 * 1.6 / train::kBlurCodeScale).epsilon(0.02));  // truncation at 3σ trims a little
+  CHECK(g[1] == doctest::Approx(g[0]));
+  CHECK(std::abs(g[2]) < 1e-6);
+  // A horizontal streak sampled evenly over −4…4: variance 8²/12 along x (plus a little
+  // from the anti-aliasing), none across.
+  const train::BlurCode h = train::blur_code(train::motion_kernel(9, 0));
+  CHECK(h[0] == doctest::Approx(64.0 / 12.0 / train::kBlurCodeScale).epsilon(0.05));
+  CHECK(h[1] == doctest::Approx(0.0).scale(1.0).epsilon(1e-6));
+  CHECK(h[2] == doctest::Approx(0.0).scale(1.0).epsilon(1e-6));
+  // y points down: a streak rising to the right (30°) has x and y moving against each other.
+  CHECK(train::blur_code(train::motion_kernel(9, 30))[2] < -0.1f);
+  CHECK(train::blur_code(train::motion_kernel(9, 150))[2] > 0.1f);
+  // A streak and its 180° turn are one kernel.
+  const train::BlurCode a = train::blur_code(train::motion_kernel(9, 30)), b = train::blur_code(train::motion_kernel(9, 210));
+  for (int k = 0; k < train::kBlurCodeSize; ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-4));
+}
+
+TEST_CASE("training pairs carry each patch's blur code, as planes after the image") {
+  train::DeblurDataOptions options;
+  options.fixed_kernel = train::parse_blur_kernel("motion:7,60");
+  const auto data = train::DeblurPatchSampler::from_images({photo(64, 64, CV_8UC1, 1)}, options);
+  std::mt19937 rng(3);
+  Tensor blurred, sharp;
+  std::vector<train::BlurCode> codes;
+  data.sample(rng, 3, 16, blurred, sharp, &codes);
+  REQUIRE(codes.size() == 3);
+  const train::BlurCode expected = train::blur_code(options.fixed_kernel);
+  for (const auto& code : codes) CHECK(code == expected);
+  const Tensor input = train::with_blur_code_planes(blurred, codes);
+  REQUIRE(input.shape() == Shape{3, 4, 16, 16});
+  CHECK(std::equal(blurred.plane(2, 0), blurred.plane(2, 0) + 256, input.plane(2, 0)));
+  CHECK(input.plane(1, 3)[100] == expected[2]);
+  const Tensor target = train::blur_code_planes(codes, 2, 5);
+  REQUIRE(target.shape() == Shape{3, 3, 2, 5});
+  CHECK(target.plane(2, 0)[9] == expected[0]);
+}
+
+TEST_CASE("a told model started from a blind one computes what the blind one did") {
+  testing::ScratchFolder dir;
+  auto blind = models::build_model(tiny_deblur(0), 5);
+  randomise(*blind, 6);
+  models::save_model(*blind, dir / "blind.safetensors");
+  // One step at a negligible learning rate: the model as --init left it.
+  train::TrainOptions o;
+  o.task = "deblur";
+  o.model = tiny_deblur(3);
+  o.init = {dir / "blind.safetensors"};
+  o.train_folders = {dir.path()};
+  o.steps = 1;
+  o.batch = 1;
+  o.lr_patch = 16;
+  o.learning_rate = o.final_learning_rate = 1e-30;
+  o.output = dir / "told.safetensors";
+  REQUIRE(cv::imwrite((dir / "a.png").string(), photo(40, 40, CV_8UC1, 7)));
+  std::vector<std::string> notes;
+  train::train_model(o, [](const train::TrainProgress&) {}, [&](const std::string& line) { notes.push_back(line); });
+  CHECK(std::find(notes.begin(), notes.end(), "initialised " + std::to_string(blind->net().parameters().size()) + " of " +
+                                                   std::to_string(blind->net().parameters().size()) +
+                                                   " parameter tensors from " + (dir / "blind.safetensors").string()) !=
+        notes.end());
+  std::shared_ptr<const models::Model> told = models::load_model(o.output);
+  std::shared_ptr<const models::Model> blind_shared = std::move(blind);
+  const cv::Mat image = photo(27, 30, CV_32F, 8);
+  const cv::Mat expected = pipeline::upscaler_for_model(blind_shared)->upscale_y(image);
+  const cv::Mat got = pipeline::upscaler_for_model(told, 0, constant({0.7f, 0.1f, -0.3f}))->upscale_y(image);
+  CHECK(cv::norm(expected, got, cv::NORM_INF) < 1e-6);
+}
+
+TEST_CASE("told the blur, the network runs tiled = untiled, in colour and grey, and needs the values") {
+  auto model = models::build_model(tiny_deblur(3), 9);
+  randomise(*model, 10);
+  std::shared_ptr<const models::Model> shared = std::move(model);
+  const auto condition = constant({0.5f, 0.2f, -0.1f});
+  const auto whole = pipeline::upscaler_for_model(shared, 0, condition);
+  const auto tiled = pipeline::upscaler_for_model(shared, 12, condition);
+  for (int type : {CV_8UC3, CV_8UC1}) {
+    CAPTURE(type);
+    const cv::Mat image = photo(29, 35, type, 11);
+    const cv::Mat a = whole->upscale(image);
+    CHECK(a.type() == type);
+    CHECK(cv::norm(a, tiled->upscale(image), cv::NORM_INF) == 0);
+  }
+  // Another code gives another result: the planes reach the network.
+  const cv::Mat y = photo(29, 35, CV_32F, 12);
+  CHECK(cv::norm(whole->upscale_y(y), pipeline::upscaler_for_model(shared, 0, constant({1.5f, 0.0f, 0.0f}))->upscale_y(y),
+                 cv::NORM_INF) > 1e-3);
+  CHECK_THROWS_WITH_AS(pipeline::upscaler_for_model(shared, 0), doctest::Contains("condition plane"), Error);
+  CHECK_THROWS_WITH_AS(pipeline::upscaler_for_model(shared, 0, constant({1.0f}))->upscale_y(y),
+                       doctest::Contains("not 1"), Error);
+}
+
+TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image; training lowers its error") {
+  auto estimator = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 1);
+  CHECK(estimator->net().output_shape(Shape{2, 1, 96, 80}) == Shape{2, 3, 6, 5});
+  // With the last layer's weights at zero every cell says its bias: the estimate is the bias.
+  nn::Parameter* weight = estimator->net().parameters().end()[-2];
+  nn::Parameter* bias = estimator->net().parameters().end()[-1];
+  weight->value.fill(0.0f);
+  bias->value.data()[0] = 0.25f;
+  bias->value.data()[1] = 1.5f;
+  bias->value.data()[2] = -0.5f;
+  estimator->net().weights_changed();
+  const train::BlurCode code = deblur::estimate_blur_code(*estimator, photo(50, 70, CV_32F, 2));
+  CHECK(code[0] == doctest::Approx(0.25));
+  CHECK(code[1] == doctest::Approx(1.5));
+  CHECK(code[2] == doctest::Approx(-0.5));
+
+  auto model = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 3);
+  const auto data = train::DeblurPatchSampler::from_images({photo(96, 96, CV_8UC1, 4)}, {});
+  std::mt19937 rng(5);
+  Tensor blurred, sharp;
+  std::vector<train::BlurCode> codes;
+  data.sample(rng, 8, 32, blurred, sharp, &codes);
+  const Tensor target = train::blur_code_planes(codes, 2, 2);
+  auto error = [&] {
+    const Tensor y = model->forward(blurred);
+    double s = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) s += std::pow(static_cast<double>(y.data()[i] - target.data()[i]), 2);
+    return s / static_cast<double>(y.numel());
+  };
+  const double before = error();
+  train::Adam adam(model->net().parameters());
+  for (int step = 0; step < 60; ++step) {
+    model->net().zero_grad();
+    const Tensor y = model->net().forward_train(blurred);
+    Tensor grad(y.shape());
+    for (int64_t i = 0; i < y.numel(); ++i) grad.data()[i] = 2.0f * (y.data()[i] - target.data()[i]) / static_cast<float>(y.numel());
+    model->net().backward(grad);
+    adam.step(3e-3);
+  }
+  model->net().weights_changed();
+  const double after = error();
+  CAPTURE(before);
+  CAPTURE(after);
+  CHECK(after < 0.5 * before);
+}
+
+}  // TEST_SUITE
