@@ -26,6 +26,8 @@ struct EvalOptions {
   std::vector<std::string> blurs = {"gaussian:1.6"};
   std::vector<double> noises = {2.0}, nsrs = {0.005, 0.01, 0.02};  // Wiener: best of a small sweep
   std::vector<int> iterations = {30};
+  std::string estimator;  // deblur: for networks told the blur
+  bool tell = false;      // deblur: also run those told the true blur
   int verbose = 0;
 };
 
@@ -68,7 +70,7 @@ void evaluate_deblurring(const EvalOptions& o, const std::string& folder, std::v
       const auto set = deblur::load_deblur_eval_set(folder, blur, noise);
       char condition[160];
       std::snprintf(condition, sizeof condition, "%s %s noise %g", data.c_str(), blur.c_str(), noise);
-      for (const auto& [label, restorer] : deblur::create_deblurrers(o.methods, blur, o.nsrs, o.iterations)) {
+      for (const auto& [label, restorer] : deblur::create_deblurrers(o.methods, blur, o.nsrs, o.iterations, 0, o.estimator, o.tell)) {
         spdlog::info("{}: {} on {} images", condition, label, set.size());
         auto scores = deblur::evaluate_deblurrer(*restorer, set);
         scores.push_back(analysis::average(scores));
@@ -101,6 +103,11 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--nsr", o->nsrs, "deblur: Wiener noise-to-signal ratio(s), each one a column")
       ->delimiter(',')
       ->capture_default_str();
+  cmd->add_option("--estimator", o->estimator,
+                  "deblur: blur-estimator model for networks told the blur (default: our weights)");
+  cmd->add_flag("--tell", o->tell,
+                "deblur: also run networks told the blur with the true kernel (column 'NAME told'): what a perfect "
+                "blur estimate would give");
   cmd->add_option("--iterations", o->iterations, "deblur: Richardson-Lucy iteration count(s)")
       ->delimiter(',')
       ->capture_default_str();

@@ -48,6 +48,14 @@ std::shared_ptr<const models::Model> load_deblurring_model(const std::filesystem
   return model;
 }
 
+// True for a network method (deblur or PATH.safetensors, not a self-ensemble) told the blur.
+bool told_network(const std::string& method) {
+  if (method != "deblur" && !method.ends_with(".safetensors")) return false;
+  return load_deblurring_model(method == "deblur" ? pipeline::find_weights("deblur", 1) : std::filesystem::path(method),
+                               "deblur")
+             ->condition_planes() > 0;
+}
+
 std::string format_nsr(double nsr) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", nsr);
@@ -67,6 +75,8 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   if (pipeline::is_self_ensemble(method, base)) {
     if (base != "deblur" && !base.ends_with(".safetensors"))
       throw UsageError("'" + method + "': the self-ensemble (+) is for the network (deblur+ or PATH.safetensors+)");
+    // It flips and turns the image, and with it the blur: one --psf cannot describe them all.
+    if (!o.psf.empty()) throw UsageError("'" + method + "': the self-ensemble cannot be told the blur (--psf); it estimates it");
     return pipeline::self_ensemble(create_deblurrer(base, o));
   }
   if (needs_psf(method) && o.psf.empty())
@@ -128,7 +138,7 @@ std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {
 
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_deblurrers(
     const std::vector<std::string>& methods, const std::string& psf, const std::vector<double>& nsrs,
-    const std::vector<int>& iterations, int tile) {
+    const std::vector<int>& iterations, int tile, const std::string& estimator, bool tell) {
   std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
   for (const auto& method : methods) {
     DeblurOptions o;
@@ -145,7 +155,12 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
         out.emplace_back("richardson-lucy " + std::to_string(n) + " it", create_deblurrer(method, o));
       }
     } else {
+      o.estimator = estimator;
       out.emplace_back(pipeline::method_label(method), create_deblurrer(method, o));
+      if (tell && told_network(method)) {
+        o.psf = psf;
+        out.emplace_back(pipeline::method_label(method) + " told", create_deblurrer(method, o));
+      }
     }
   }
   return out;

@@ -42,9 +42,11 @@ std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile = 0);
 
 // One restorer per method for comparisons: wiener once per NSR in `nsrs` (labelled
 // "wiener nsr=0.005") and richardson-lucy once per count in `iterations` ("richardson-lucy
-// 30 it"), so a sweep is one command; model files are labelled by their stem.
+// 30 it"), so a sweep is one command; model files are labelled by their stem. Networks
+// are not told `psf`: a network told the blur estimates it (with `estimator`, or our
+// weights); with `tell` it is also run told the true `psf`, labelled "<name> told".
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_deblurrers(
     const std::vector<std::string>& methods, const std::string& psf, const std::vector<double>& nsrs,
-    const std::vector<int>& iterations, int tile = 0);
+    const std::vector<int>& iterations, int tile = 0, const std::string& estimator = "", bool tell = false);
 
 }  // namespace upsample::deblur

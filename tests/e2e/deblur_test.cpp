@@ -124,6 +124,11 @@ TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur; a 
               dir.path());
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--estimator") != std::string::npos);
+  // The self-ensemble turns the image and its blur with it: it cannot be told one blur.
+  r = run_cli({"deblur", scene, "-m", "told.safetensors+", "--psf", "box:3", "-o", "f.png"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("self-ensemble") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "f.png"));
   CHECK_FALSE(fs::exists(dir / "c.png"));
   CHECK_FALSE(fs::exists(dir / "d.png"));
   CHECK_FALSE(fs::exists(dir / "e.png"));
@@ -147,6 +152,26 @@ TEST_CASE("eval --task deblur: a table with one column per method and NSR") {
   }
   CHECK(rows.size() == 6);  // 3 methods × (1 image + average)
   CHECK(best_wiener > none);  // the quality margins are tested in deblur_baselines_test.cpp
+}
+
+TEST_CASE("eval --task deblur --tell: a network told the blur, estimating it and told the true one") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "set");
+  fs::copy_file(sample("scene.png"), dir / "set" / "scene.png");
+  const auto told = upsample::models::build_model({{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "4"},
+                                                   {"condition", "3"}});
+  upsample::models::save_model(*told, dir / "told.safetensors");
+  const auto estimator = upsample::models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}});
+  upsample::models::save_model(*estimator, dir / "est.safetensors");
+  const auto r = run_cli({"eval", "--task", "deblur", "--data", "set", "--blur", "gaussian:1.2", "-m",
+                          "told.safetensors,told.safetensors+,none", "--estimator", "est.safetensors", "--tell", "--json"},
+                         dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> methods;
+  for (const auto& row : nlohmann::json::parse(r.out))
+    if (row["image"] == "average") methods.push_back(row["method"]);
+  CHECK(methods == std::vector<std::string>{"told", "told told", "told+", "none"});
 }
 
 TEST_CASE("train --task deblur: a few steps write a loadable deblurring model") {
