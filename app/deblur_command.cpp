@@ -33,16 +33,18 @@ Command add_deblur_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   add_batch_options(*cmd, o->batch, "{stem}_{method}.{ext}");
   cmd->footer(R"(
-The network is blind: it was trained on Gaussian (sigma 0.5-3) and motion (3-15 px, any
-angle) blurs with a little noise, and needs no --psf. Wiener and Richardson-Lucy must be
-told the blur.
+The network was trained on Gaussian (sigma 0.5-3) and motion (3-15 px, any angle) blurs
+with a little noise and needs no --psf. A network told the blur (trained with --set
+condition=3) estimates the blur with the blur estimator, or takes --psf when you know it.
+Wiener and Richardson-Lucy must be told the blur.
 
 Examples:
   upsample deblur photo.jpg -o sharp.png
   upsample deblur photo.jpg -m deblur+ -o sharp.png      self-ensemble: 8 orientations averaged, 8x slower
   upsample deblur shots/ -r -o sharp/ -j 2
   upsample deblur photo.jpg -m wiener --psf gaussian:1.6 --nsr 0.01
-  upsample deblur photo.jpg -m richardson-lucy --psf motion:9,30 --iterations 30)");
+  upsample deblur photo.jpg -m richardson-lucy --psf motion:9,30 --iterations 30
+  upsample deblur photo.jpg -m told.safetensors --psf motion:9,30   a network told the blur)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->batch.quiet, o->batch.verbose);
             if (!o->deblur.psf.empty() && o->method == "none") throw UsageError("--psf does not apply to -m none");

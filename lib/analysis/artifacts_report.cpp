@@ -1,5 +1,6 @@
 #include "analysis/artifacts_report.hpp"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
@@ -49,11 +50,11 @@ const models::Architecture* learned_architecture(const std::string& name) {
   return nullptr;
 }
 
-// Architectures whose metadata names a task other than super-resolution (deblur) work at
-// scale 1, and their weights are installed as {arch}_x1.
+// Restoration models (the deblurring network) work at scale 1, and their weights are
+// installed as {arch}_x1. (The blur estimator is not image-to-image: no diagnosis.)
 bool works_at_scale_one(const models::Architecture& arch) {
   const auto task = arch.defaults.find("task");
-  return task != arch.defaults.end() && task->second != "sr";
+  return task != arch.defaults.end() && task->second == "deblur";
 }
 
 // BT.601 luma of MATLAB's rgb2ycbcr in 8-bit levels, unrounded, from RGB planes in [0, 1]
@@ -185,8 +186,12 @@ MethodDiagnosis diagnose_scale_one_model(const models::Model& model, double leve
   constexpr int kMeasuredPeriods = 8;
   const int size = 2 * border + kMeasuredPeriods * period;
   const int channels = model.channels();
-  const Tensor output =
-      model.forward(Tensor::full(Shape{1, channels, size, size}, static_cast<float>(level / 255.0)));
+  // A network told the blur is told "no blur" (a zero code): on a constant input every blur
+  // gives the same image, so what shows is the grid of its stride-2 steps alone.
+  Tensor input(Shape{1, channels + model.condition_planes(), size, size});
+  for (int c = 0; c < channels; ++c)
+    std::fill_n(input.plane(0, c), size * size, static_cast<float>(level / 255.0));
+  const Tensor output = model.forward(input);
   const int rows = static_cast<int>(output.shape().h()), cols = static_cast<int>(output.shape().w());
   cv::Mat luma(rows, cols, CV_32F);
   for (int y = 0; y < rows; ++y)

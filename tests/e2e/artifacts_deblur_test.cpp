@@ -61,4 +61,20 @@ TEST_CASE("artifacts -m on a deblurring model: diagnosed at scale 1, by file, by
   CHECK_FALSE(contains(all.err, "deblur_x2"));
 }
 
+TEST_CASE("artifacts on a deblurring network told the blur; the blur estimator is not an image model") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "weights");
+  const auto told = upsample::models::build_model(
+      {{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "8"}, {"condition", "3"}}, 3);
+  upsample::models::save_model(*told, dir / "weights/deblur_x1.safetensors");
+  const auto estimator = upsample::models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}});
+  upsample::models::save_model(*estimator, dir / "weights/blur-estimator_x1.safetensors");
+  const std::vector<std::pair<std::string, std::string>> env = {{"UPSAMPLE_WEIGHTS", (dir / "weights").string()}};
+  const auto all = run_cli({"artifacts", "-m", "all", "-s", "2", "-o", "all"}, dir.path(), env);
+  INFO(all.err);
+  REQUIRE(all.exit_code == 0);
+  CHECK(contains(all.out, "\ndeblur x1: constant-input amplitude "));
+  CHECK_FALSE(contains(all.out + all.err, "blur-estimator"));
+}
+
 }  // TEST_SUITE
