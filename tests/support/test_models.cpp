@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "nn/layers.hpp"
+#include "ops/losses.hpp"
+#include "train/adam.hpp"
 
 namespace upsample::testing {
 
@@ -17,6 +19,20 @@ std::unique_ptr<models::Model> fsrcnn_as_one_transposed_conv(const std::array<fl
   std::copy(taps.begin(), taps.end(), last.weight().value.data());
   model->net().weights_changed();
   return model;
+}
+
+std::pair<double, double> fit_one_batch(models::Model& model, const Tensor& input, const Tensor& target, int steps,
+                                        double learning_rate) {
+  const double before = ops::mse_loss(model.forward(input), target).value;
+  train::Adam adam(model.net().parameters());
+  for (int step = 0; step < steps; ++step) {
+    model.net().zero_grad();
+    const ops::LossResult loss = ops::mse_loss(model.net().forward_train(input), target);
+    model.net().backward(loss.grad);
+    adam.step(learning_rate);
+  }
+  model.net().weights_changed();
+  return {before, ops::mse_loss(model.forward(input), target).value};
 }
 
 }  // namespace upsample::testing

@@ -2,6 +2,7 @@
 // Models with known answers, built in code for the tests.
 #include <array>
 #include <memory>
+#include <utility>
 
 #include "models/model.hpp"
 
@@ -11,5 +12,10 @@ namespace upsample::testing {
 // of 1, so that the whole ×2 model is exactly its last layer: a k = 3 stride-2 transposed
 // conv with these taps (row-major).
 std::unique_ptr<models::Model> fsrcnn_as_one_transposed_conv(const std::array<float, 9>& taps);
+
+// Fits `model` to one fixed batch (so the error measures fitting, not batch-to-batch
+// variety) with Adam on the mean squared error; returns the error before and after.
+std::pair<double, double> fit_one_batch(models::Model& model, const Tensor& input, const Tensor& target, int steps,
+                                        double learning_rate);
 
 }  // namespace upsample::testing

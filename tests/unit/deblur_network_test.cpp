@@ -9,13 +9,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli_runner.hpp"
+#include "test_models.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "nn/unet.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
-#include "train/adam.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
 
@@ -210,29 +210,12 @@ TEST_CASE("a short training run on blurred patches lowers the loss") {
   train::DeblurDataOptions data_options;
   const auto data = train::DeblurPatchSampler::from_images({photo}, data_options);
   auto model = models::build_model(tiny_deblur("deconv"), 1);
-  train::Adam adam(model->net().parameters());
   std::mt19937 rng(2);
   Tensor blurred, sharp;
   // One fixed batch, so the loss measures fitting rather than batch-to-batch variety.
   data.sample(rng, 4, 16, blurred, sharp);
   CHECK(blurred.shape() == Shape{4, 1, 16, 16});
-  auto loss_now = [&] {
-    const Tensor y = model->forward(blurred);
-    double s = 0;
-    for (int64_t i = 0; i < y.numel(); ++i) s += std::pow(static_cast<double>(y.data()[i] - sharp.data()[i]), 2);
-    return s / static_cast<double>(y.numel());
-  };
-  const double before = loss_now();
-  for (int step = 0; step < 40; ++step) {
-    model->net().zero_grad();
-    const Tensor y = model->net().forward_train(blurred);
-    Tensor grad(y.shape());
-    for (int64_t i = 0; i < y.numel(); ++i) grad.data()[i] = 2.0f * (y.data()[i] - sharp.data()[i]) / static_cast<float>(y.numel());
-    model->net().backward(grad);
-    adam.step(3e-3);
-  }
-  model->net().weights_changed();
-  const double after = loss_now();
+  const auto [before, after] = testing::fit_one_batch(*model, blurred, sharp, 40, 3e-3);
   CAPTURE(before);
   CAPTURE(after);
   CHECK(after < 0.7 * before);

@@ -10,13 +10,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli_runner.hpp"
+#include "test_models.hpp"
 #include "deblur/blur_estimate.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
-#include "train/adam.hpp"
 #include "train/blur_kernels.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
@@ -170,24 +170,7 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image;
   std::vector<train::BlurCode> codes;
   data.sample(rng, 8, 32, blurred, sharp, &codes);
   const Tensor target = train::blur_code_planes(codes, 2, 2);
-  auto error = [&] {
-    const Tensor y = model->forward(blurred);
-    double s = 0;
-    for (int64_t i = 0; i < y.numel(); ++i) s += std::pow(static_cast<double>(y.data()[i] - target.data()[i]), 2);
-    return s / static_cast<double>(y.numel());
-  };
-  const double before = error();
-  train::Adam adam(model->net().parameters());
-  for (int step = 0; step < 60; ++step) {
-    model->net().zero_grad();
-    const Tensor y = model->net().forward_train(blurred);
-    Tensor grad(y.shape());
-    for (int64_t i = 0; i < y.numel(); ++i) grad.data()[i] = 2.0f * (y.data()[i] - target.data()[i]) / static_cast<float>(y.numel());
-    model->net().backward(grad);
-    adam.step(3e-3);
-  }
-  model->net().weights_changed();
-  const double after = error();
+  const auto [before, after] = testing::fit_one_batch(*model, blurred, target, 60, 3e-3);
   CAPTURE(before);
   CAPTURE(after);
   CHECK(after < 0.5 * before);
