@@ -45,7 +45,7 @@ Examples:
             nlohmann::json list = nlohmann::json::array();
             std::set<fs::path> seen;
             if (!o->json)
-              std::printf("%-28s %-11s %5s %7s %8s %8s %8s  %s\n", "file", "arch", "scale", "params", "Set5", "Set14",
+              std::printf("%-30s %-14s %5s %7s %8s %8s %8s  %s\n", "file", "arch", "scale", "params", "Set5", "Set14",
                           "BSD100", "trained");
             for (const auto& folder : folders) {
               std::error_code ec;
@@ -65,7 +65,7 @@ Examples:
                     list.push_back(j);
                     continue;
                   }
-                  std::printf("%-28s %-11s %5d %7lld %8s %8s %8s  %s\n", f.filename().string().c_str(), model->arch().c_str(),
+                  std::printf("%-30s %-14s %5d %7lld %8s %8s %8s  %s\n", f.filename().string().c_str(), model->arch().c_str(),
                               model->scale(), static_cast<long long>(model->parameter_count()),
                               meta_or(m, "eval.Set5.psnr").c_str(), meta_or(m, "eval.Set14.psnr").c_str(),
                               meta_or(m, "eval.BSD100.psnr").c_str(),
