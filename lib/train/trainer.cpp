@@ -39,8 +39,6 @@ ops::LossResult compute_loss(const std::string& loss, const Tensor& prediction, 
   throw Error("unknown loss '" + loss + "' (mse, l1, charbonnier)");
 }
 
-// Copies every tensor of `source` whose name and shape match into `model`; returns how
-// many parameters were taken.
 // A conv weight [out, in, kh, kw] reading more input planes than the source's: a network
 // told extra condition planes, started from one that was not.
 bool reads_more_planes(const Shape& target, const Shape& source) {
@@ -48,6 +46,9 @@ bool reads_more_planes(const Shape& target, const Shape& source) {
          target.w() == source.w() && target.c() > source.c();
 }
 
+// Copies every tensor of `source` whose name and shape match into `model` (a conv that
+// reads more planes takes the source's taps for the planes it had); returns how many
+// parameters were taken.
 size_t take_matching_weights(models::Model& model, const models::Model& source) {
   size_t taken = 0;
   const auto from = source.net().parameters();
@@ -377,6 +378,8 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     meta["validation_data"] = o.validation_folder->string();
     meta["validation_psnr"] = std::to_string(state.validation_psnr);
   }
+  // Scores of a network told the blur were measured telling it the true one.
+  if (told_blur && (o.validation_folder || !o.final_eval_folders.empty())) meta["scores_told_the_blur"] = "yes";
   model.net().weights_changed();
   for (const auto& folder : scored ? o.final_eval_folders : std::vector<fs::path>{}) {
     const auto scores =
