@@ -79,6 +79,11 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--blur", o->train.fixed_blur,
                   "deblur: train for this one blur only (a model for a known blur, e.g. motion:9,30) instead of "
                   "random ones");
+  cmd->add_option("--estimator", o->train.code_estimator,
+                  "deblur, a network told the blur (--set condition=3): tell it what this blur estimator reads off "
+                  "each patch, as `upsample deblur` will, instead of the true blur (it learns to allow for the "
+                  "estimator's errors)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv")->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the trained model (.safetensors)")->required();
@@ -134,7 +139,9 @@ Examples:
   upsample train --task deblur --set up=pixelshuffle -o deblur_x1.safetensors
   upsample train --task deblur --blur motion:9,30 --init weights/deblur_x1.safetensors -o shake.safetensors
   upsample train --task deblur --set condition=3 --init weights/deblur_x1.safetensors -o told.safetensors
-  upsample train --task blur-estimate -o blur-estimator_x1.safetensors)");
+  upsample train --task blur-estimate -o blur-estimator_x1.safetensors
+  upsample train --task deblur --set condition=3 --init told.safetensors --estimator blur-estimator_x1.safetensors \
+      -o deblur_x1.safetensors)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             train::TrainOptions& t = o->train;
@@ -147,6 +154,8 @@ Examples:
               throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
                                " is for --task deblur or blur-estimate");
             }
+            if (cmd->count("--estimator") > 0 && o->task != "deblur")
+              throw UsageError("--estimator is for --task deblur (a network told the blur)");
             if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
               throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
             if (!t.fixed_blur.empty()) {

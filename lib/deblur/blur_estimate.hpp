@@ -2,6 +2,8 @@
 // Telling the blur from the image: a blur-estimator model (models/blur_estimator.cpp)
 // gives a blur code (train::blur_code) for every 16×16 cell; the image's blur is their
 // mean. Used by a deblurring network told the blur when the user does not know it.
+#include <vector>
+
 #include <opencv2/core.hpp>
 
 #include "models/model.hpp"
@@ -14,5 +16,9 @@ namespace upsample::deblur {
 // which bounds the time and memory for large photos.
 constexpr int kEstimateRegion = 768;
 train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
+
+// One code per image of a [N, 1, H, W] batch (each the mean of its cells): what the
+// trainer tells a network taught on estimated blurs.
+std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images);
 
 }  // namespace upsample::deblur

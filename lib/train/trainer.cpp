@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/evaluation.hpp"
+#include "deblur/blur_estimate.hpp"
 #include "deblur/evaluation.hpp"
 #include "io/safetensors.hpp"
 #include "ops/losses.hpp"
@@ -89,6 +90,7 @@ std::string run_signature(const TrainOptions& o) {
   // Only when not the default, so the checkpoints of earlier deblurring runs still resume.
   if (o.motion_fraction != TrainOptions{}.motion_fraction) j["motion_fraction"] = o.motion_fraction;
   if (!o.fixed_blur.empty()) j["fixed_blur"] = o.fixed_blur;
+  if (!o.code_estimator.empty()) j["code_estimator"] = o.code_estimator.string();
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;
@@ -219,6 +221,16 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     throw Error("train: a " + model.arch() + " model is not trained for the " + o.task + " task");
   // A deblurring network told the blur (condition=3) takes the patch's blur code as planes.
   const bool told_blur = deblur && model.condition_planes() > 0;
+  std::shared_ptr<const models::Model> code_estimator;
+  if (!o.code_estimator.empty()) {
+    if (!told_blur)
+      throw Error("train: a blur estimator is for a deblurring network told the blur (--task deblur --set condition=3)");
+    code_estimator = models::load_model(o.code_estimator);
+    const auto task = code_estimator->metadata().find("task");
+    if (task == code_estimator->metadata().end() || task->second != "blur-estimate")
+      throw Error("train: " + o.code_estimator.string() + " is not a blur estimator (its arch is '" +
+                  code_estimator->arch() + "')");
+  }
   std::function<void(std::mt19937&, Tensor&, Tensor&)> sample_batch;
   const auto data_start = Clock::now();
   if (deblur || estimate) {
@@ -239,10 +251,11 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
         target = blur_code_planes(codes, out.h(), out.w());
       };
     } else if (told_blur) {
-      sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
+      sample_batch = [data, &o, code_estimator](std::mt19937& rng, Tensor& in, Tensor& target) {
         Tensor blurred;
         std::vector<BlurCode> codes;
         data->sample(rng, o.batch, o.lr_patch, blurred, target, &codes);
+        if (code_estimator) codes = deblur::estimate_blur_codes(*code_estimator, blurred);
         in = with_blur_code_planes(blurred, codes);
       };
     } else {
@@ -274,9 +287,19 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   const bool has_validation = !validation.empty() || !deblur_validation.empty();
   // The model being trained, seen as an upscaler (no ownership: it lives in model_owner).
   const std::shared_ptr<const models::Model> model_view(&model, [](const models::Model*) {});
-  const auto validator = scored && !told_blur ? pipeline::upscaler_for_model(model_view) : nullptr;
+  // A told network is scored told the true blur, or, if it learns from an estimator's
+  // codes, told what the estimator reads off each image (as `upsample deblur` runs it).
+  const bool scored_told_true = told_blur && !code_estimator;
+  pipeline::ConditionSource estimated_code;
+  if (code_estimator)
+    estimated_code = [code_estimator](const cv::Mat& y) {
+      const BlurCode code = deblur::estimate_blur_code(*code_estimator, y);
+      return std::vector<float>(code.begin(), code.end());
+    };
+  const auto validator =
+      scored && !scored_told_true ? pipeline::upscaler_for_model(model_view, 0, estimated_code) : nullptr;
   auto deblur_scores = [&](const std::vector<deblur::DeblurEvalImage>& set) {
-    return told_blur ? deblur::evaluate_told_blur(model_view, set) : deblur::evaluate_deblurrer(*validator, set);
+    return scored_told_true ? deblur::evaluate_told_blur(model_view, set) : deblur::evaluate_deblurrer(*validator, set);
   };
   auto validate = [&] {
     model.net().weights_changed();
@@ -379,7 +402,8 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     meta["validation_psnr"] = std::to_string(state.validation_psnr);
   }
   // Scores of a network told the blur were measured telling it the true one.
-  if (told_blur && (o.validation_folder || !o.final_eval_folders.empty())) meta["scores_told_the_blur"] = "yes";
+  if (scored_told_true && (o.validation_folder || !o.final_eval_folders.empty())) meta["scores_told_the_blur"] = "yes";
+  if (code_estimator) meta["blur_codes_from"] = o.code_estimator.filename().string();
   model.net().weights_changed();
   for (const auto& folder : scored ? o.final_eval_folders : std::vector<fs::path>{}) {
     const auto scores =

@@ -20,6 +20,9 @@ struct TrainOptions {
   std::string task = "sr";                        // sr, or deblur: sharp patches blurred on the fly (deblur_data.hpp)
   double motion_fraction = 0.5;                   // deblur: share of motion blurs (the rest Gaussian)
   std::string fixed_blur;                         // deblur: one known blur for every patch (a non-blind model)
+  // deblur, a network told the blur: tell it what this blur estimator reads off each patch
+  // (as `upsample deblur` will) instead of the true blur; empty = the true blur.
+  std::filesystem::path code_estimator;
   // Start from these models' weights (fine-tuning), applied in order: a later file's
   // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
   std::vector<std::filesystem::path> init;

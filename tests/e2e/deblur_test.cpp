@@ -188,7 +188,7 @@ TEST_CASE("train --task deblur: a few steps write a loadable deblurring model") 
   CHECK(model->scale() == 1);
 }
 
-TEST_CASE("train --motion-fraction and --blur: deblurring options, checked before any work") {
+TEST_CASE("train --motion-fraction, --blur and --estimator: deblurring options, checked before any work") {
   ScratchFolder dir;
   auto r = run_cli({"train", "-m", "fsrcnn", "-s", "2", "--motion-fraction", "0.8", "-o", "m.safetensors"}, dir.path());
   CHECK(r.exit_code == 2);
@@ -202,6 +202,9 @@ TEST_CASE("train --motion-fraction and --blur: deblurring options, checked befor
   r = run_cli({"train", "--task", "deblur", "--blur", "box:3", "--motion-fraction", "1", "-o", "m.safetensors"},
               dir.path());
   CHECK(r.exit_code == 2);
+  r = run_cli({"train", "--task", "blur-estimate", "--estimator", "m.safetensors", "-o", "e.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);  // no such file, and not for this task
+  CHECK(r.err.find("--estimator") != std::string::npos);
   CHECK(files_below(dir.path()).empty());
 }
 

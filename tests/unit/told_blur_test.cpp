@@ -176,4 +176,62 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image;
   CHECK(after < 0.5 * before);
 }
 
+TEST_CASE("a told network can learn from the estimator's codes instead of the true ones") {
+  testing::ScratchFolder dir;
+  auto estimator = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 1);
+  randomise(*estimator, 2);
+  // A batch gives each image the code it gets alone.
+  const cv::Mat a = photo(48, 48, CV_32F, 3), b = photo(48, 48, CV_32F, 4);
+  Tensor batch(Shape{2, 1, 48, 48});
+  std::copy_n(pipeline::mat_to_tensor(a).data(), 48 * 48, batch.plane(0, 0));
+  std::copy_n(pipeline::mat_to_tensor(b).data(), 48 * 48, batch.plane(1, 0));
+  const auto codes = deblur::estimate_blur_codes(*estimator, batch);
+  REQUIRE(codes.size() == 2);
+  for (int k = 0; k < train::kBlurCodeSize; ++k) {
+    CHECK(codes[0][k] == doctest::Approx(deblur::estimate_blur_code(*estimator, a)[k]).epsilon(1e-5));
+    CHECK(codes[1][k] == doctest::Approx(deblur::estimate_blur_code(*estimator, b)[k]).epsilon(1e-5));
+  }
+  CHECK(codes[0][0] != codes[1][0]);
+  models::save_model(*estimator, dir / "estimator.safetensors");
+
+  REQUIRE(cv::imwrite((dir / "a.png").string(), photo(64, 64, CV_8UC1, 7)));
+  train::TrainOptions o;
+  o.task = "deblur";
+  o.model = tiny_deblur(3);
+  o.train_folders = {dir.path()};
+  o.validation_folder = dir.path();
+  o.validate_every = 100;
+  o.steps = 3;
+  o.batch = 2;
+  o.lr_patch = 32;
+  o.learning_rate = 1e-2;
+  auto train = [&](const std::string& name) {
+    o.output = dir / name;
+    train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {});
+    return models::load_model(o.output);
+  };
+  const auto told_true = train("true.safetensors");
+  o.code_estimator = dir / "estimator.safetensors";
+  const auto told_estimated = train("estimated.safetensors");
+  CHECK(told_true->metadata().at("scores_told_the_blur") == "yes");
+  CHECK(told_estimated->metadata().count("scores_told_the_blur") == 0);
+  CHECK(told_estimated->metadata().at("blur_codes_from") == "estimator.safetensors");
+  // Same seed, same patches: only the codes differ, and so do the weights learned.
+  const nn::Parameter* head_true = told_true->net().parameters().front();
+  const nn::Parameter* head_estimated = told_estimated->net().parameters().front();
+  double difference = 0;
+  for (int64_t i = 0; i < head_true->value.numel(); ++i)
+    difference = std::max(difference, std::abs(double(head_true->value.data()[i]) - double(head_estimated->value.data()[i])));
+  CHECK(difference > 1e-6);
+
+  o.model = tiny_deblur(0);  // blind: nothing to tell
+  o.output = dir / "blind.safetensors";
+  CHECK_THROWS_WITH_AS(train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("told the blur"), Error);
+  o.model = tiny_deblur(3);
+  o.code_estimator = dir / "true.safetensors";  // a deblurring model, not an estimator
+  CHECK_THROWS_WITH_AS(train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("not a blur estimator"), Error);
+}
+
 }  // TEST_SUITE
