@@ -203,9 +203,11 @@ Examples:
               const auto now = std::chrono::steady_clock::now();
               if (!terminal && now - last_line < std::chrono::seconds(30) && p.step != p.total_steps) return;
               last_line = now;
-              std::fprintf(stderr, "%sstep %lld/%lld  loss %.3e  val %.2f dB  %.0f patches/s  lr %.1e  ETA %s%s",
+              // 0 dB means not validated yet (or no --val): say so rather than print a score.
+              const std::string val = p.validation_psnr > 0 ? fmt::format("{:.2f} dB", p.validation_psnr) : "--";
+              std::fprintf(stderr, "%sstep %lld/%lld  loss %.3e  val %s  %.0f patches/s  lr %.1e  ETA %s%s",
                            terminal ? "\r\033[K" : "", static_cast<long long>(p.step),
-                           static_cast<long long>(p.total_steps), p.loss, p.validation_psnr, p.patches_per_second,
+                           static_cast<long long>(p.total_steps), p.loss, val.c_str(), p.patches_per_second,
                            p.learning_rate, format_duration(p.eta_seconds).c_str(), terminal ? "" : "\n");
               std::fflush(stderr);
             };
@@ -216,8 +218,12 @@ Examples:
             const train::TrainResult r = train::train_model(t, on_progress, log);
             if (terminal && !o->quiet) std::fputs("\n", stderr);
             if (!r.finished) return 0;
-            spdlog::info("trained {} steps in {}: final loss {:.3e}, validation {:.2f} dB", r.steps,
-                         format_duration(r.seconds), r.final_loss, r.validation_psnr);
+            if (r.validation_psnr > 0)
+              spdlog::info("trained {} steps in {}: final loss {:.3e}, validation {:.2f} dB", r.steps,
+                           format_duration(r.seconds), r.final_loss, r.validation_psnr);
+            else
+              spdlog::info("trained {} steps in {}: final loss {:.3e} (no validation)", r.steps,
+                           format_duration(r.seconds), r.final_loss);
             std::printf("%s\n", t.output.string().c_str());
             return 0;
           }};
