@@ -5,6 +5,7 @@
 
 #include "deblur/blur_estimate.hpp"
 #include "deblur/classical.hpp"
+#include "deblur/told_network.hpp"
 #include "models/model.hpp"
 #include "pipeline/colour.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -51,9 +52,8 @@ std::shared_ptr<const models::Model> load_deblurring_model(const std::filesystem
 // True for a network method (deblur or PATH.safetensors, not a self-ensemble) told the blur.
 bool told_network(const std::string& method) {
   if (method != "deblur" && !method.ends_with(".safetensors")) return false;
-  return load_deblurring_model(method == "deblur" ? pipeline::find_weights("deblur", 1) : std::filesystem::path(method),
-                               "deblur")
-             ->condition_planes() > 0;
+  return is_told_blur(*load_deblurring_model(
+      method == "deblur" ? pipeline::find_weights("deblur", 1) : std::filesystem::path(method), "deblur"));
 }
 
 std::string format_nsr(double nsr) {
@@ -106,7 +106,7 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   else if (method.ends_with(".safetensors")) model_file = method;
   else throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")");
   std::shared_ptr<const models::Model> model = load_deblurring_model(model_file, "deblur");
-  if (model->condition_planes() == 0) {
+  if (!is_told_blur(*model)) {
     if (!o.psf.empty())
       throw UsageError(model_file.string() + " is a blind network: it is not told the blur, so --psf does not apply");
     return pipeline::upscaler_for_model(std::move(model), o.tile);
@@ -118,16 +118,13 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
-    return pipeline::upscaler_for_model(std::move(model), o.tile,
-                                        [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); });
+    return told_network_restorer(std::move(model), o.tile, [code](const cv::Mat&) { return code; });
   }
   std::shared_ptr<const models::Model> estimator = load_deblurring_model(
       o.estimator.empty() ? pipeline::find_weights("blur-estimator", 1) : std::filesystem::path(o.estimator),
       "blur-estimate");
-  return pipeline::upscaler_for_model(std::move(model), o.tile, [estimator](const cv::Mat& y) {
-    const train::BlurCode code = estimate_blur_code(*estimator, y);
-    return std::vector<float>(code.begin(), code.end());
-  });
+  return told_network_restorer(std::move(model), o.tile,
+                               [estimator](const cv::Mat& y) { return estimate_blur_code(*estimator, y); });
 }
 
 std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "analysis/metrics.hpp"
+#include "deblur/told_network.hpp"
 #include "io/image_io.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
@@ -83,8 +84,7 @@ std::vector<analysis::ImageScore> evaluate_told_blur(const std::shared_ptr<const
   std::vector<analysis::ImageScore> scores;
   for (const auto& image : set) {
     const train::BlurCode code = image.code;
-    const auto restorer =
-        pipeline::upscaler_for_model(model, 0, [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); });
+    const auto restorer = told_network_restorer(model, 0, [code](const cv::Mat&) { return code; });
     for (auto& score : evaluate_deblurrer(*restorer, {image})) scores.push_back(std::move(score));
   }
   return scores;

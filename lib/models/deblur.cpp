@@ -1,7 +1,9 @@
 // The deblurring network: a U-Net (nn/unet.hpp) at scale 1 whose up-path is a transposed
 // conv, a pixel shuffle or a resize-conv, working on Y like the SR models. With
 // condition=3 it is also told the blur: the three planes of its code (train::blur_code)
-// follow the image's, given by the user's --psf or by the blur estimator.
+// follow the image's, given by the user's --psf or by the blur estimator. With
+// prefilter=wiener its input is the Wiener deconvolution with that blur's kernel
+// (deblur/told_network.hpp); the network itself is the same.
 #include "models/model.hpp"
 #include "nn/unet.hpp"
 #include "tensor/error.hpp"
@@ -13,7 +15,7 @@ Architecture deblur_architecture() {
   a.name = "deblur";
   a.summary = "deblurring U-Net: stride-2 convs down, deconv/pixelshuffle/resizeconv up, skips, global residual";
   a.defaults = {{"task", "deblur"}, {"up", "deconv"}, {"depth", "2"}, {"width", "32"}, {"blocks", "1"},
-                {"condition", "0"}};
+                {"condition", "0"}, {"prefilter", "none"}, {"prefilter_nsr", "0.01"}};
   a.build = [](const Metadata& meta, std::mt19937& rng) {
     if (metadata_int(meta, "scale") != 1) throw Error("deblur: the deblurring network works at scale 1");
     nn::UNetOptions o;

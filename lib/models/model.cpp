@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "io/safetensors.hpp"
 #include "tensor/error.hpp"
@@ -44,6 +45,18 @@ Model::Model(Metadata metadata, nn::Sequential net) : metadata_(std::move(metada
   const std::string& ch = metadata_.at("channels");
   channels_ = ch == "rgb" ? 3 : 1;
   if (metadata_.count("condition")) condition_planes_ = metadata_int(metadata_, "condition");
+  const auto prefilter = metadata_.find("prefilter");
+  if (prefilter != metadata_.end() && prefilter->second != "none") {
+    if (prefilter->second != "wiener")
+      throw Error("model metadata 'prefilter' must be none or wiener, not '" + prefilter->second + "'");
+    const auto nsr = metadata_.find("prefilter_nsr");
+    const std::string text = nsr == metadata_.end() ? "" : nsr->second;
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
+      throw Error("model metadata 'prefilter_nsr' must be a number > 0, not '" + text + "'");
+    wiener_prefilter_nsr_ = value;
+  }
 }
 
 int64_t Model::parameter_count() const {

@@ -42,6 +42,9 @@ class Model {
   int channels() const { return channels_; }  // 1 (Y) or 3 (RGB)
   // Planes the network is told after the image's (metadata "condition"; 0 for most).
   int condition_planes() const { return condition_planes_; }
+  // A deblurring network whose input is first Wiener-deconvolved with the blur it is told
+  // (metadata prefilter=wiener, deblur/told_network.hpp): the noise-to-signal ratio; 0 for none.
+  double wiener_prefilter_nsr() const { return wiener_prefilter_nsr_; }
   nn::Sequential& net() { return net_; }
   const nn::Sequential& net() const { return net_; }
   int64_t parameter_count() const;
@@ -55,6 +58,7 @@ class Model {
   int scale_ = 1;
   int channels_ = 1;
   int condition_planes_ = 0;
+  double wiener_prefilter_nsr_ = 0;
 };
 
 // Metadata value as an integer; throws Error naming the key (and `source`) when bad.

@@ -1,5 +1,6 @@
 #include "train/blur_kernels.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -65,6 +66,32 @@ BlurCode blur_code(const cv::Mat& kernel) {
     }
   const double norm = 1.0 / (total * kBlurCodeScale);
   return {static_cast<float>(xx * norm), static_cast<float>(yy * norm), static_cast<float>(xy * norm)};
+}
+
+cv::Mat kernel_from_blur_code(const BlurCode& code) {
+  const double xx = static_cast<double>(code[0]) * kBlurCodeScale, yy = static_cast<double>(code[1]) * kBlurCodeScale, xy = static_cast<double>(code[2]) * kBlurCodeScale;
+  if (!std::isfinite(xx) || !std::isfinite(yy) || !std::isfinite(xy)) throw Error("blur code: not a number");
+  // Eigenvalues of the 2×2 covariance [[xx, xy], [xy, yy]]: major and minor variance.
+  const double mean = (xx + yy) / 2, spread = std::hypot((xx - yy) / 2, xy);
+  constexpr double kMinVariance = 0.04, kMaxSigma = 5.0, kMaxStreak = 31.0;
+  const double major = std::max(mean + spread, kMinVariance), minor = std::clamp(mean - spread, kMinVariance, kMaxSigma * kMaxSigma);
+  // A streak of length L (its samples span L - 1 px) has variance (L - 1)² / 12 along it.
+  const double streak = std::min(1.0 + std::sqrt(12.0 * std::max(major - minor, 0.0)), kMaxStreak);
+  // The major axis's direction (x right, y down) as motion_kernel's angle (counter-clockwise).
+  const double angle = 0.5 * std::atan2(2 * xy, xx - yy) * 180.0 / std::numbers::pi;
+  const cv::Mat line = streak > 1.5 ? motion_kernel(streak, -angle) : cv::Mat::ones(1, 1, CV_32F);
+  const cv::Mat gauss = gaussian_kernel(std::sqrt(minor));
+  // Their full convolution: the line spread by the Gaussian.
+  const int r = kernel_radius(line) + kernel_radius(gauss), rl = kernel_radius(line), rg = kernel_radius(gauss);
+  cv::Mat k = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F);
+  for (int ly = -rl; ly <= rl; ++ly)
+    for (int lx = -rl; lx <= rl; ++lx) {
+      const float w = line.at<float>(ly + rl, lx + rl);
+      if (w == 0) continue;
+      for (int gy = -rg; gy <= rg; ++gy)
+        for (int gx = -rg; gx <= rg; ++gx) k.at<float>(r + ly + gy, r + lx + gx) += w * gauss.at<float>(gy + rg, gx + rg);
+    }
+  return normalised(k);
 }
 
 cv::Mat gaussian_kernel(double sigma, int size) {

@@ -30,6 +30,13 @@ constexpr int kBlurCodeSize = 3;
 constexpr double kBlurCodeScale = 8.0;  // keeps the code of the widest training blurs near 2
 using BlurCode = std::array<float, kBlurCodeSize>;
 BlurCode blur_code(const cv::Mat& kernel);
+// A kernel with the moments of `code`: a motion streak along the major axis, as long as
+// the spread beyond the minor axis asks, convolved with a Gaussian of the minor axis's
+// variance. Gives back the training blurs (a Gaussian; a streak, whose anti-aliasing is
+// the small Gaussian) close enough for Wiener deconvolution, and a sensible kernel for an
+// estimated code (clamped to σ ≤ 5 and streaks ≤ 31 px; a code that is not a covariance is
+// read as its nearest one).
+cv::Mat kernel_from_blur_code(const BlurCode& code);
 
 // Pixels on each side of the centre (kernel edge / 2).
 int kernel_radius(const cv::Mat& kernel);

@@ -12,6 +12,7 @@
 #include "analysis/evaluation.hpp"
 #include "deblur/blur_estimate.hpp"
 #include "deblur/evaluation.hpp"
+#include "deblur/told_network.hpp"
 #include "io/safetensors.hpp"
 #include "ops/losses.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -219,12 +220,14 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   const auto model_task = model.metadata().find("task");
   if ((model_task == model.metadata().end() ? std::string("sr") : model_task->second) != o.task)
     throw Error("train: a " + model.arch() + " model is not trained for the " + o.task + " task");
-  // A deblurring network told the blur (condition=3) takes the patch's blur code as planes.
-  const bool told_blur = deblur && model.condition_planes() > 0;
+  // A deblurring network told the blur (condition=3, prefilter=wiener) is given each
+  // patch's blur code, as planes or as the kernel its input is Wiener-deconvolved with.
+  const bool told_blur = deblur && deblur::is_told_blur(model);
   std::shared_ptr<const models::Model> code_estimator;
   if (!o.code_estimator.empty()) {
     if (!told_blur)
-      throw Error("train: a blur estimator is for a deblurring network told the blur (--task deblur --set condition=3)");
+      throw Error("train: a blur estimator is for a deblurring network told the blur (--task deblur with --set "
+                  "condition=3 or --set prefilter=wiener)");
     code_estimator = models::load_model(o.code_estimator);
     const auto task = code_estimator->metadata().find("task");
     if (task == code_estimator->metadata().end() || task->second != "blur-estimate")
@@ -251,12 +254,12 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
         target = blur_code_planes(codes, out.h(), out.w());
       };
     } else if (told_blur) {
-      sample_batch = [data, &o, code_estimator](std::mt19937& rng, Tensor& in, Tensor& target) {
+      sample_batch = [data, &o, code_estimator, &model](std::mt19937& rng, Tensor& in, Tensor& target) {
         Tensor blurred;
         std::vector<BlurCode> codes;
         data->sample(rng, o.batch, o.lr_patch, blurred, target, &codes);
         if (code_estimator) codes = deblur::estimate_blur_codes(*code_estimator, blurred);
-        in = with_blur_code_planes(blurred, codes);
+        in = deblur::told_network_input(model, blurred, codes);
       };
     } else {
       sample_batch = [data, &o](std::mt19937& rng, Tensor& in, Tensor& target) {
@@ -290,14 +293,12 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
   // A told network is scored told the true blur, or, if it learns from an estimator's
   // codes, told what the estimator reads off each image (as `upsample deblur` runs it).
   const bool scored_told_true = told_blur && !code_estimator;
-  pipeline::ConditionSource estimated_code;
+  std::unique_ptr<pipeline::Upscaler> validator;
   if (code_estimator)
-    estimated_code = [code_estimator](const cv::Mat& y) {
-      const BlurCode code = deblur::estimate_blur_code(*code_estimator, y);
-      return std::vector<float>(code.begin(), code.end());
-    };
-  const auto validator =
-      scored && !scored_told_true ? pipeline::upscaler_for_model(model_view, 0, estimated_code) : nullptr;
+    validator = deblur::told_network_restorer(
+        model_view, 0, [code_estimator](const cv::Mat& y) { return deblur::estimate_blur_code(*code_estimator, y); });
+  else if (scored && !scored_told_true)
+    validator = pipeline::upscaler_for_model(model_view, 0);
   auto deblur_scores = [&](const std::vector<deblur::DeblurEvalImage>& set) {
     return scored_told_true ? deblur::evaluate_told_blur(model_view, set) : deblur::evaluate_deblurrer(*validator, set);
   };

@@ -129,6 +129,22 @@ TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur; a 
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("self-ensemble") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "f.png"));
+  // A network that refines a Wiener deconvolution takes the blur the same two ways.
+  auto refiner = upsample::models::build_model({{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "4"},
+                                                {"prefilter", "wiener"}});
+  upsample::models::save_model(*refiner, dir / "refiner.safetensors");
+  r = run_cli({"deblur", scene, "-m", "refiner.safetensors", "--psf", "motion:9,30", "-o", "g.png"}, dir.path());
+  CHECK(r.exit_code == 0);
+  r = run_cli({"deblur", scene, "-m", "refiner.safetensors", "--estimator", "est.safetensors", "-o", "h.png"}, dir.path());
+  CHECK(r.exit_code == 0);
+  CHECK(cv::imread((dir / "h.png").string()).size() == cv::imread(scene).size());
+  refiner->metadata()["prefilter"] = "fft";
+  upsample::models::save_model(*refiner, dir / "bad.safetensors");
+  r = run_cli({"deblur", scene, "-m", "bad.safetensors", "--psf", "box:3", "-o", "i.png"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("bad.safetensors") != std::string::npos);
+  CHECK(r.err.find("'prefilter' must be none or wiener, not 'fft'") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "i.png"));
   CHECK_FALSE(fs::exists(dir / "c.png"));
   CHECK_FALSE(fs::exists(dir / "d.png"));
   CHECK_FALSE(fs::exists(dir / "e.png"));

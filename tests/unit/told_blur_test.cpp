@@ -12,6 +12,8 @@
 #include "cli_runner.hpp"
 #include "test_models.hpp"
 #include "deblur/blur_estimate.hpp"
+#include "deblur/classical.hpp"
+#include "deblur/told_network.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -71,6 +73,39 @@ TEST_CASE("the blur code is the kernel's second moments: isotropic for a Gaussia
   // A streak and its 180° turn are one kernel.
   const train::BlurCode a = train::blur_code(train::motion_kernel(9, 30)), b = train::blur_code(train::motion_kernel(9, 210));
   for (int k = 0; k < train::kBlurCodeSize; ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-4));
+}
+
+TEST_CASE("a kernel rebuilt from a blur code has that code and is close to the kernel it came from") {
+  for (const std::string spec : {"gaussian:0.6", "gaussian:1.6", "gaussian:3", "motion:3,45", "motion:9,0", "motion:9,30",
+                                 "motion:13,100", "motion:15,150"}) {
+    CAPTURE(spec);
+    const cv::Mat kernel = train::parse_blur_kernel(spec);
+    const train::BlurCode code = train::blur_code(kernel);
+    const cv::Mat rebuilt = train::kernel_from_blur_code(code);
+    REQUIRE(rebuilt.type() == CV_32FC1);
+    REQUIRE(rebuilt.rows % 2 == 1);
+    CHECK(cv::sum(rebuilt)[0] == doctest::Approx(1.0).epsilon(1e-5));
+    const train::BlurCode again = train::blur_code(rebuilt);
+    CAPTURE(code);
+    CAPTURE(again);
+    for (int k = 0; k < train::kBlurCodeSize; ++k) CHECK(again[k] == doctest::Approx(code[k]).scale(1.0).epsilon(0.02));
+    // The same mass in the same places: compared on a common size, centred.
+    const int r = std::max(kernel.rows, rebuilt.rows) / 2;
+    cv::Mat a = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F), b = a.clone();
+    kernel.copyTo(a(cv::Rect(r - kernel.rows / 2, r - kernel.rows / 2, kernel.cols, kernel.rows)));
+    rebuilt.copyTo(b(cv::Rect(r - rebuilt.rows / 2, r - rebuilt.rows / 2, rebuilt.cols, rebuilt.rows)));
+    const double moved = cv::norm(a, b, cv::NORM_L1) / 2;  // share of the mass that differs
+    CAPTURE(moved);
+    CHECK(moved < 0.25);
+  }
+  // An estimate need not be a covariance: a negative variance is read as none (here: a
+  // vertical streak with the variance along y asked for), a huge one is clamped.
+  const train::BlurCode vertical = train::blur_code(train::kernel_from_blur_code({-0.2f, 0.1f, 0.0f}));
+  CAPTURE(vertical);
+  CHECK(std::abs(vertical[0]) < 0.01f);
+  CHECK(vertical[1] == doctest::Approx(0.1).epsilon(0.1));
+  CHECK(train::kernel_from_blur_code({40.0f, 40.0f, 0.0f}).rows <= 2 * (15 + 16) + 1);
+  CHECK_THROWS_AS(train::kernel_from_blur_code({NAN, 0.0f, 0.0f}), Error);
 }
 
 TEST_CASE("training pairs carry each patch's blur code, as planes after the image") {
@@ -145,6 +180,61 @@ TEST_CASE("told the blur, the network runs tiled = untiled, in colour and grey, 
   CHECK_THROWS_WITH_AS(pipeline::upscaler_for_model(shared, 0), doctest::Contains("condition plane"), Error);
   CHECK_THROWS_WITH_AS(pipeline::upscaler_for_model(shared, 0, constant({1.0f}))->upscale_y(y),
                        doctest::Contains("not 1"), Error);
+}
+
+TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with the kernel of the code it is told") {
+  models::Metadata meta = tiny_deblur(0);
+  meta["prefilter"] = "wiener";
+  meta["prefilter_nsr"] = "0.02";
+  auto built = models::build_model(meta, 13);
+  randomise(*built, 14);
+  CHECK(built->wiener_prefilter_nsr() == 0.02);
+  CHECK(deblur::is_told_blur(*built));
+  std::shared_ptr<const models::Model> model = std::move(built);
+  const train::BlurCode code = train::blur_code(train::parse_blur_kernel("motion:7,60"));
+  const cv::Mat kernel = train::kernel_from_blur_code(code);
+
+  // Training input: each patch deconvolved with its own code's kernel.
+  const cv::Mat a = photo(24, 24, CV_32F, 15), b = photo(24, 24, CV_32F, 16);
+  Tensor batch(Shape{2, 1, 24, 24});
+  std::copy_n(pipeline::mat_to_tensor(a).data(), 24 * 24, batch.plane(0, 0));
+  std::copy_n(pipeline::mat_to_tensor(b).data(), 24 * 24, batch.plane(1, 0));
+  const train::BlurCode other = train::blur_code(train::gaussian_kernel(1.2));
+  const Tensor input = deblur::told_network_input(*model, batch, {code, other});
+  REQUIRE(input.shape() == batch.shape());
+  const cv::Mat first(24, 24, CV_32F, const_cast<float*>(input.plane(0, 0)));
+  const cv::Mat second(24, 24, CV_32F, const_cast<float*>(input.plane(1, 0)));
+  CHECK(cv::norm(first, deblur::wiener_deconvolve(a, kernel, 0.02), cv::NORM_INF) < 1e-6);
+  CHECK(cv::norm(second, deblur::wiener_deconvolve(b, train::kernel_from_blur_code(other), 0.02), cv::NORM_INF) < 1e-6);
+  CHECK_THROWS_WITH_AS(deblur::told_network_input(*model, batch, {code}), doctest::Contains("2"), Error);
+
+  // Inference: the same input over the whole image, then the network; tiled = untiled.
+  const auto told = [code](const cv::Mat&) { return code; };
+  const auto whole = deblur::told_network_restorer(model, 0, told);
+  const cv::Mat y = photo(37, 41, CV_32F, 17);
+  const cv::Mat expected = pipeline::upscaler_for_model(model)->upscale_y(deblur::wiener_deconvolve(y, kernel, 0.02));
+  CHECK(cv::norm(whole->upscale_y(y), expected, cv::NORM_INF) < 1e-6);
+  CHECK(cv::norm(deblur::told_network_restorer(model, 12, told)->upscale_y(y), expected, cv::NORM_INF) < 1e-6);
+  for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
+    CAPTURE(type);
+    const cv::Mat image = photo(29, 35, type, 18);
+    const cv::Mat restored = whole->upscale(image);
+    CHECK(restored.type() == type);
+    CHECK(restored.size() == image.size());
+  }
+  // With condition planes as well, the planes follow the deconvolved image.
+  meta["condition"] = "3";
+  auto both = models::build_model(meta, 19);
+  const Tensor with_planes = deblur::told_network_input(*both, batch, {code, other});
+  REQUIRE(with_planes.shape() == Shape{2, 4, 24, 24});
+  CHECK(std::equal(input.plane(1, 0), input.plane(1, 0) + 576, with_planes.plane(1, 0)));
+  CHECK(with_planes.plane(1, 3)[5] == other[2]);
+
+  meta["prefilter"] = "fft";
+  CHECK_THROWS_WITH_AS(models::build_model(meta), doctest::Contains("none or wiener"), Error);
+  meta["prefilter"] = "wiener";
+  meta["prefilter_nsr"] = "0";
+  CHECK_THROWS_WITH_AS(models::build_model(meta), doctest::Contains("prefilter_nsr"), Error);
 }
 
 TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image; training lowers its error") {

@@ -1,0 +1,89 @@
+#include "deblur/told_network.hpp"
+
+#include <utility>
+
+#include "deblur/classical.hpp"
+#include "pipeline/colour.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
+#include "train/deblur_data.hpp"
+
+namespace upsample::deblur {
+
+namespace {
+
+// The network's condition planes, if it has them, all holding `code`.
+pipeline::ConditionSource constant_planes(const models::Model& model, const train::BlurCode& code) {
+  if (model.condition_planes() == 0) return {};
+  return [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); };
+}
+
+// Reads the blur off the whole Y plane, Wiener-deconvolves it with the kernel of that
+// code, then runs the network (tiled) on the result, told the same code.
+class WienerPrefiltered final : public pipeline::Upscaler {
+ public:
+  WienerPrefiltered(std::shared_ptr<const models::Model> model, int tile, BlurCodeSource code, double nsr)
+      : model_(std::move(model)), tile_(tile), code_(std::move(code)), nsr_(nsr) {}
+
+  int scale() const override { return 1; }
+
+  cv::Mat upscale_y(const cv::Mat& y) const override {
+    const train::BlurCode code = code_(y);
+    const cv::Mat deconvolved = wiener_deconvolve(y, train::kernel_from_blur_code(code), nsr_);
+    return pipeline::upscaler_for_model(model_, tile_, constant_planes(*model_, code))->upscale_y(deconvolved);
+  }
+
+  cv::Mat upscale(const cv::Mat& image) const override {
+    const cv::Mat unit = pipeline::to_unit_float(image);
+    if (unit.channels() == 1)
+      return pipeline::from_unit_float(pipeline::y_to_grey(upscale_y(pipeline::grey_to_y(unit))), image.depth());
+    cv::Mat y, cb, cr;
+    pipeline::bgr_to_ycbcr(unit, y, cb, cr);
+    return pipeline::from_unit_float(pipeline::ycbcr_to_bgr(upscale_y(y), cb, cr), image.depth());
+  }
+
+ private:
+  std::shared_ptr<const models::Model> model_;
+  int tile_;
+  BlurCodeSource code_;
+  double nsr_;
+};
+
+}  // namespace
+
+bool is_told_blur(const models::Model& model) {
+  return model.condition_planes() > 0 || model.wiener_prefilter_nsr() > 0;
+}
+
+Tensor told_network_input(const models::Model& model, const Tensor& blurred, const std::vector<train::BlurCode>& codes) {
+  const Shape& s = blurred.shape();
+  if (s.c() != 1) throw Error("deblur: a network told the blur works on Y (one plane per patch)");
+  if (s.n() != static_cast<int64_t>(codes.size()))
+    throw Error("deblur: " + std::to_string(codes.size()) + " blur codes for a batch of " + std::to_string(s.n()));
+  Tensor input = blurred;
+  if (const double nsr = model.wiener_prefilter_nsr(); nsr > 0) {
+    input = Tensor(s);
+    for (int64_t b = 0; b < s.n(); ++b) {
+      const cv::Mat patch(static_cast<int>(s.h()), static_cast<int>(s.w()), CV_32F, const_cast<float*>(blurred.plane(b, 0)));
+      const cv::Mat kernel = train::kernel_from_blur_code(codes[static_cast<size_t>(b)]);
+      wiener_deconvolve(patch, kernel, nsr).copyTo(cv::Mat(patch.size(), CV_32F, input.plane(b, 0)));
+    }
+  }
+  return model.condition_planes() > 0 ? train::with_blur_code_planes(input, codes) : input;
+}
+
+std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const models::Model> model, int tile,
+                                                          BlurCodeSource code) {
+  if (!code) throw Error("deblur: a network told the blur needs a source for it");
+  if (const double nsr = model->wiener_prefilter_nsr(); nsr > 0)
+    return std::make_unique<WienerPrefiltered>(std::move(model), tile, std::move(code), nsr);
+  pipeline::ConditionSource planes;
+  if (model->condition_planes() > 0)
+    planes = [code](const cv::Mat& y) {
+      const train::BlurCode c = code(y);
+      return std::vector<float>(c.begin(), c.end());
+    };
+  return pipeline::upscaler_for_model(std::move(model), tile, std::move(planes));
+}
+
+}  // namespace upsample::deblur
