@@ -19,6 +19,7 @@ struct Command {
 Command add_upscale_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_deblur_command(CLI::App& app);
+Command add_estimate_blur_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_artifacts_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);

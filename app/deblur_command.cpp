@@ -35,8 +35,9 @@ Command add_deblur_command(CLI::App& app) {
   cmd->footer(R"(
 The network was trained on Gaussian (sigma 0.5-3) and motion (3-15 px, any angle) blurs
 with a little noise and needs no --psf. A network told the blur (trained with --set
-condition=3) estimates the blur with the blur estimator, or takes --psf when you know it.
-Wiener and Richardson-Lucy must be told the blur.
+condition=3, or --set prefilter=wiener: it refines a Wiener deconvolution) estimates the
+blur with the blur estimator, or takes --psf when you know it; `upsample estimate-blur`
+prints what the estimator reads. Wiener and Richardson-Lucy must be told the blur.
 
 Examples:
   upsample deblur photo.jpg -o sharp.png

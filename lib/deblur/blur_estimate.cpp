@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <opencv2/imgproc.hpp>
+
+#include "pipeline/colour.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
 
@@ -12,6 +15,19 @@ train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat
   const int rows = std::min(y.rows, kEstimateRegion), cols = std::min(y.cols, kEstimateRegion);
   const cv::Mat region = y(cv::Rect((y.cols - cols) / 2, (y.rows - rows) / 2, cols, rows)).clone();
   return estimate_blur_codes(estimator, pipeline::mat_to_tensor(region)).front();
+}
+
+train::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image) {
+  if (image.empty()) throw Error("blur estimate: empty image");
+  cv::Mat colour = image;
+  if (image.channels() == 4) cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
+  if (colour.channels() != 1 && colour.channels() != 3)
+    throw Error("blur estimate: expects a grey, BGR or BGRA image, not " + std::to_string(image.channels()) + " channels");
+  const cv::Mat unit = pipeline::to_unit_float(colour);
+  if (unit.channels() == 1) return estimate_blur_code(estimator, pipeline::grey_to_y(unit));
+  cv::Mat y, cb, cr;
+  pipeline::bgr_to_ycbcr(unit, y, cb, cr);
+  return estimate_blur_code(estimator, y);
 }
 
 std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {

@@ -16,6 +16,8 @@ namespace upsample::deblur {
 // which bounds the time and memory for large photos.
 constexpr int kEstimateRegion = 768;
 train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
+// The same for a photo: 8- or 16-bit, grey, BGR or BGRA (alpha ignored); read on its Y.
+train::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image);
 
 // One code per image of a [N, 1, H, W] batch (each the mean of its cells): what the
 // trainer tells a network taught on estimated blurs.

@@ -120,11 +120,14 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     }
     return told_network_restorer(std::move(model), o.tile, [code](const cv::Mat&) { return code; });
   }
-  std::shared_ptr<const models::Model> estimator = load_deblurring_model(
-      o.estimator.empty() ? pipeline::find_weights("blur-estimator", 1) : std::filesystem::path(o.estimator),
-      "blur-estimate");
+  std::shared_ptr<const models::Model> estimator = load_blur_estimator(o.estimator);
   return told_network_restorer(std::move(model), o.tile,
                                [estimator](const cv::Mat& y) { return estimate_blur_code(*estimator, y); });
+}
+
+std::shared_ptr<const models::Model> load_blur_estimator(const std::string& file) {
+  return load_deblurring_model(file.empty() ? pipeline::find_weights("blur-estimator", 1) : std::filesystem::path(file),
+                               "blur-estimate");
 }
 
 std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/model.hpp"
 #include "pipeline/method_registry.hpp"
 
 namespace upsample::deblur {
@@ -36,6 +37,10 @@ bool needs_psf(const std::string& method);
 // Throws UsageError for an unknown name, a missing PSF, a PSF for a blind network, or a
 // model file that is not a deblurring model; Error when our weights are not installed.
 std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, const DeblurOptions& options);
+
+// A blur-estimator model file (default: our weights); UsageError naming the file if it
+// is not one, Error when our weights are not installed.
+std::shared_ptr<const models::Model> load_blur_estimator(const std::string& file = "");
 
 // Our trained network (-m deblur), e.g. to deblur before upscaling.
 std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile = 0);

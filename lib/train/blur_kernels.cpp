@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <vector>
 
@@ -48,6 +49,21 @@ std::vector<double> parse_numbers(const std::string& spec, const std::string& te
   return values;
 }
 
+// Shorter streaks are read as none: the code is then a Gaussian's.
+constexpr double kMinStreak = 1.5;
+
+// `value` with at most `decimals` decimals, trailing zeros dropped ("1.6", "30").
+std::string fmt_number(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  std::string out = text;
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  return out == "-0" ? "0" : out;
+}
+
 }  // namespace
 
 int kernel_radius(const cv::Mat& kernel) { return kernel.rows / 2; }
@@ -68,19 +84,41 @@ BlurCode blur_code(const cv::Mat& kernel) {
   return {static_cast<float>(xx * norm), static_cast<float>(yy * norm), static_cast<float>(xy * norm)};
 }
 
-cv::Mat kernel_from_blur_code(const BlurCode& code) {
-  const double xx = static_cast<double>(code[0]) * kBlurCodeScale, yy = static_cast<double>(code[1]) * kBlurCodeScale, xy = static_cast<double>(code[2]) * kBlurCodeScale;
+BlurShape blur_shape(const BlurCode& code) {
+  const double xx = static_cast<double>(code[0]) * kBlurCodeScale, yy = static_cast<double>(code[1]) * kBlurCodeScale,
+               xy = static_cast<double>(code[2]) * kBlurCodeScale;
   if (!std::isfinite(xx) || !std::isfinite(yy) || !std::isfinite(xy)) throw Error("blur code: not a number");
   // Eigenvalues of the 2×2 covariance [[xx, xy], [xy, yy]]: major and minor variance.
   const double mean = (xx + yy) / 2, spread = std::hypot((xx - yy) / 2, xy);
   constexpr double kMinVariance = 0.04, kMaxSigma = 5.0, kMaxStreak = 31.0;
-  const double major = std::max(mean + spread, kMinVariance), minor = std::clamp(mean - spread, kMinVariance, kMaxSigma * kMaxSigma);
+  const double major = std::max(mean + spread, kMinVariance);
+  const double minor = std::clamp(mean - spread, kMinVariance, kMaxSigma * kMaxSigma);
+  BlurShape shape;
   // A streak of length L (its samples span L - 1 px) has variance (L - 1)² / 12 along it.
-  const double streak = std::min(1.0 + std::sqrt(12.0 * std::max(major - minor, 0.0)), kMaxStreak);
-  // The major axis's direction (x right, y down) as motion_kernel's angle (counter-clockwise).
-  const double angle = 0.5 * std::atan2(2 * xy, xx - yy) * 180.0 / std::numbers::pi;
-  const cv::Mat line = streak > 1.5 ? motion_kernel(streak, -angle) : cv::Mat::ones(1, 1, CV_32F);
-  const cv::Mat gauss = gaussian_kernel(std::sqrt(minor));
+  shape.streak = std::min(1.0 + std::sqrt(12.0 * std::max(major - minor, 0.0)), kMaxStreak);
+  // The major axis's direction in x right, y down is clockwise; motion_kernel's is not.
+  shape.angle = -0.5 * std::atan2(2 * xy, xx - yy) * 180.0 / std::numbers::pi;
+  if (shape.angle < 0) shape.angle += 180;  // a streak and its 180° turn are one blur
+  shape.sigma = std::sqrt(minor);
+  return shape;
+}
+
+std::string describe_blur(const BlurShape& shape) {
+  const double streak_variance = (shape.streak - 1) * (shape.streak - 1) / 12, gauss_variance = shape.sigma * shape.sigma;
+  // A streak that spreads less than the Gaussian is noise in the code, not a direction:
+  // the blur is read as the Gaussian with the same overall spread.
+  if (shape.streak <= kMinStreak || streak_variance <= gauss_variance)
+    return "gaussian:" + fmt_number(std::sqrt(gauss_variance + streak_variance / 2), 1);
+  const std::string motion = "motion:" + fmt_number(shape.streak, 1) + "," + fmt_number(shape.angle, 0);
+  // A streak's own anti-aliasing spreads it by σ ≈ 0.2–0.45; a wider spread is a blur too.
+  constexpr double kStreakSigma = 0.6;
+  return shape.sigma <= kStreakSigma ? motion : motion + "+gaussian:" + fmt_number(shape.sigma, 1);
+}
+
+cv::Mat kernel_from_blur_code(const BlurCode& code) {
+  const BlurShape shape = blur_shape(code);
+  const cv::Mat line = shape.streak > kMinStreak ? motion_kernel(shape.streak, shape.angle) : cv::Mat::ones(1, 1, CV_32F);
+  const cv::Mat gauss = gaussian_kernel(shape.sigma);
   // Their full convolution: the line spread by the Gaussian.
   const int r = kernel_radius(line) + kernel_radius(gauss), rl = kernel_radius(line), rg = kernel_radius(gauss);
   cv::Mat k = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F);

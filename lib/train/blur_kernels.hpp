@@ -30,12 +30,23 @@ constexpr int kBlurCodeSize = 3;
 constexpr double kBlurCodeScale = 8.0;  // keeps the code of the widest training blurs near 2
 using BlurCode = std::array<float, kBlurCodeSize>;
 BlurCode blur_code(const cv::Mat& kernel);
-// A kernel with the moments of `code`: a motion streak along the major axis, as long as
-// the spread beyond the minor axis asks, convolved with a Gaussian of the minor axis's
-// variance. Gives back the training blurs (a Gaussian; a streak, whose anti-aliasing is
-// the small Gaussian) close enough for Wiener deconvolution, and a sensible kernel for an
-// estimated code (clamped to σ ≤ 5 and streaks ≤ 31 px; a code that is not a covariance is
-// read as its nearest one).
+// The blur a code describes, as the training blurs are made: a motion streak along the
+// major axis, as long as the spread beyond the minor axis asks, convolved with a Gaussian
+// of the minor axis's variance (a Gaussian blur: no streak; a motion blur: a streak whose
+// anti-aliasing is the small Gaussian). A code that is not a covariance is read as its
+// nearest one; clamped to σ ≤ 5 and streaks ≤ 31 px.
+struct BlurShape {
+  double streak = 1;  // length in pixels, as motion_kernel takes it (1: no streak)
+  double angle = 0;   // degrees counter-clockwise from the x axis, in [0, 180)
+  double sigma = 0;   // of the Gaussian
+};
+BlurShape blur_shape(const BlurCode& code);
+// That blur as a spec for --psf: "gaussian:1.6" (also when the streak spreads less than
+// the Gaussian: the one with the same overall spread), "motion:9,30" (a streak with no
+// more spread than its anti-aliasing), or "motion:9,30+gaussian:1.2" (both; not a --psf); σ to 0.1 px, lengths to 0.1 px, angles to 1°.
+std::string describe_blur(const BlurShape& shape);
+// Its kernel: back within a few percent of a training kernel's moments, close enough
+// for Wiener deconvolution.
 cv::Mat kernel_from_blur_code(const BlurCode& code);
 
 // Pixels on each side of the centre (kernel edge / 2).

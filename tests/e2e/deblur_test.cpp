@@ -150,6 +150,40 @@ TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur; a 
   CHECK_FALSE(fs::exists(dir / "e.png"));
 }
 
+TEST_CASE("estimate-blur: one spec per image, --json, errors name the file") {
+  ScratchFolder dir;
+  // An estimator whose every cell says the code of gaussian:1.6 (last layer: weights 0,
+  // biases the code), whatever the image.
+  auto estimator = upsample::models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}});
+  const auto params = estimator->net().parameters();
+  params.end()[-2]->value.fill(0.0f);
+  params.end()[-1]->value.fill(0.0f);
+  params.end()[-1]->value.data()[0] = params.end()[-1]->value.data()[1] = 0.32f;  // 1.6² / 8
+  upsample::models::save_model(*estimator, dir / "est.safetensors");
+  fs::create_directories(dir / "shots");
+  fs::copy_file(sample("scene.png"), dir / "shots/a.png");
+  fs::copy_file(sample("scene.png"), dir / "shots/b.png");
+  auto r = run_cli({"estimate-blur", "shots", "--estimator", "est.safetensors"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "shots/a.png: gaussian:1.6\nshots/b.png: gaussian:1.6\n");
+  r = run_cli({"estimate-blur", "shots/a.png", "missing.png", "--estimator", "est.safetensors", "--json"}, dir.path());
+  CHECK(r.exit_code == 1);
+  const auto list = nlohmann::json::parse(r.out);
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["blur"] == "gaussian:1.6");
+  CHECK(list[0]["sigma"].get<double>() == doctest::Approx(1.6).epsilon(1e-4));
+  CHECK(list[1]["error"].get<std::string>().find("missing.png") != std::string::npos);
+  CHECK(r.err.find("missing.png") != std::string::npos);
+  fs::create_directories(dir / "empty");
+  r = run_cli({"estimate-blur", "empty", "--estimator", "est.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no images") != std::string::npos);
+  r = run_cli({"estimate-blur", "shots", "--estimator", "shots/a.png"}, dir.path());
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("a.png") != std::string::npos);
+}
+
 TEST_CASE("eval --task deblur: a table with one column per method and NSR") {
   ScratchFolder dir;
   fs::create_directories(dir / "set");

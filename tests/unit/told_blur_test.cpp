@@ -108,6 +108,25 @@ TEST_CASE("a kernel rebuilt from a blur code has that code and is close to the k
   CHECK_THROWS_AS(train::kernel_from_blur_code({NAN, 0.0f, 0.0f}), Error);
 }
 
+TEST_CASE("a blur code described as the blur users would name") {
+  auto describe = [](const cv::Mat& kernel) { return train::describe_blur(train::blur_shape(train::blur_code(kernel))); };
+  CHECK(describe(train::gaussian_kernel(1.6)) == "gaussian:1.6");
+  // A streak's anti-aliasing adds a little spread along it too: 9 px reads as 9.1.
+  CHECK(describe(train::motion_kernel(9, 30)) == "motion:9.1,30");
+  CHECK(describe(train::motion_kernel(13, 150)) == "motion:13.1,150");
+  CHECK(describe(train::motion_kernel(9, 210)) == "motion:9.1,30");  // the same streak
+  // Both: a streak spread further than its anti-aliasing.
+  cv::Mat padded;
+  cv::copyMakeBorder(train::motion_kernel(11, 0), padded, 5, 5, 5, 5, cv::BORDER_CONSTANT, 0);
+  const cv::Mat spread = train::blur_image(padded, train::gaussian_kernel(1.5));
+  CHECK(describe(spread / cv::sum(spread)[0]).starts_with("motion:"));
+  CHECK(describe(spread / cv::sum(spread)[0]).find("+gaussian:1.") != std::string::npos);
+  // A short streak inside a wider Gaussian is the Gaussian with the same spread.
+  const train::BlurShape shape = train::blur_shape(train::blur_code(train::gaussian_kernel(2.0)));
+  CHECK(shape.streak < 1.5);
+  CHECK(train::describe_blur({2.5, 40, 1.5}) == "gaussian:1.5");
+}
+
 TEST_CASE("training pairs carry each patch's blur code, as planes after the image") {
   train::DeblurDataOptions options;
   options.fixed_kernel = train::parse_blur_kernel("motion:7,60");
