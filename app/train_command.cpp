@@ -136,12 +136,12 @@ Examples:
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
   upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
-  upsample train --task deblur --set up=pixelshuffle -o deblur_x1.safetensors
-  upsample train --task deblur --blur motion:9,30 --init weights/deblur_x1.safetensors -o shake.safetensors
-  upsample train --task deblur --set condition=3 --init weights/deblur_x1.safetensors -o told.safetensors
+  upsample train --task deblur --set up=pixelshuffle -o deblur-blind_x1.safetensors
+  upsample train --task deblur --blur motion:9,30 --init weights/deblur-blind_x1.safetensors -o shake.safetensors
+  upsample train --task deblur --set condition=3 --init weights/deblur-blind_x1.safetensors -o told.safetensors
   upsample train --task blur-estimate -o blur-estimator_x1.safetensors
-  upsample train --task deblur --set condition=3 --init told.safetensors --estimator blur-estimator_x1.safetensors \
-      -o deblur_x1.safetensors)");
+  upsample train --task deblur --set prefilter=wiener --init weights/deblur-blind_x1.safetensors \
+      --estimator blur-estimator_x1.safetensors -o deblur_x1.safetensors    (how ours was made))");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             train::TrainOptions& t = o->train;

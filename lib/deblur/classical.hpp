@@ -1,6 +1,6 @@
 #pragma once
 // Classical non-blind deconvolution: the baselines for users who know their blur (and
-// for judging the network, which is not told the kernel). Both take a CV_32F image with
+// for judging the network, which estimates the kernel). Both take a CV_32F image with
 // any number of channels, values in [0, 1], and the PSF that blurred it (see
 // train/blur_kernels.hpp); each channel is restored on its own.
 #include <opencv2/core.hpp>

@@ -2,9 +2,10 @@
 // Deblurring methods by name, as image-to-image steps with the Upscaler interface at
 // scale 1, so batches, the luma evaluation path and `--deblur` before upscaling reuse
 // everything the upscalers have (colour, alpha, 16-bit, tiling):
-//   deblur            our trained network (weights/deblur_x1.safetensors); blind. A
-//                     network told the blur (condition=3) takes it from --psf when the
-//                     user knows it, else from the blur estimator
+//   deblur            our trained network (weights/deblur_x1.safetensors). A network told
+//                     the blur (deblur/told_network.hpp; ours is) takes it from --psf
+//                     when the user knows it, else from the blur estimator
+//                     (weights/blur-estimator_x1.safetensors); a blind one needs neither
 //   PATH.safetensors  a deblurring model file
 //   wiener            Wiener deconvolution with a known PSF and noise-to-signal ratio
 //   richardson-lucy   Richardson–Lucy with a known PSF and a number of iterations

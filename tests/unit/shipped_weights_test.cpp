@@ -11,6 +11,7 @@
 #include "analysis/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "cli_runner.hpp"
+#include "deblur/blur_estimate.hpp"
 #include "deblur/deblurrer.hpp"
 #include "models/model.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -65,12 +66,37 @@ TEST_CASE("the shipped deblurring model loads and sharpens a blurred sample") {
   sharp.convertTo(as_float, CV_32F);
   cv::Mat blurred;
   train::blur_image(as_float, train::parse_blur_kernel("gaussian:1.6")).convertTo(blurred, CV_8U);
+  // Our network reads the blur with our blur estimator, and refines a Wiener deconvolution.
   const cv::Mat restored = deblur::create_deblurrer("deblur", {})->upscale(blurred);
   REQUIRE(restored.size() == sharp.size());
   const int border = 5;  // the kernel radius, as the evaluation excludes
   const double before = analysis::psnr_y(blurred, sharp, border), after = analysis::psnr_y(restored, sharp, border);
   INFO("PSNR on Y: blurred " << before << " dB, deblurred " << after << " dB");
   CHECK(after > before + 1.0);
+}
+
+TEST_CASE("the shipped blur estimator reads the kind, size and direction of a blur off a sample") {
+  const fs::path file = testing::source_dir() / "weights" / "blur-estimator_x1.safetensors";
+  INFO(file.string());
+  REQUIRE(fs::is_regular_file(file));
+  const auto estimator = models::load_model(file);
+  cv::Mat sharp;
+  scene().convertTo(sharp, CV_32F);
+  auto read = [&](const std::string& spec) {
+    cv::Mat blurred;
+    train::blur_image(sharp, train::parse_blur_kernel(spec)).convertTo(blurred, CV_8U);
+    return deblur::estimate_image_blur(*estimator, blurred);
+  };
+  const train::BlurCode horizontal = read("motion:9,0"), vertical = read("motion:9,90");
+  const train::BlurCode narrow = read("gaussian:1.0"), wide = read("gaussian:2.5");
+  INFO("motion:9,0 " << horizontal[0] << " " << horizontal[1] << " " << horizontal[2]);
+  INFO("motion:9,90 " << vertical[0] << " " << vertical[1] << " " << vertical[2]);
+  INFO("gaussian:1.0 " << narrow[0] << " " << narrow[1] << " " << narrow[2]);
+  INFO("gaussian:2.5 " << wide[0] << " " << wide[1] << " " << wide[2]);
+  CHECK(horizontal[0] > 2 * horizontal[1]);  // spread along x
+  CHECK(vertical[1] > 2 * vertical[0]);      // along y
+  CHECK(wide[0] + wide[1] > 2 * (narrow[0] + narrow[1]));
+  CHECK(wide[0] == doctest::Approx(wide[1]).epsilon(0.3));  // a Gaussian has no direction
 }
 
 TEST_CASE("weights that exist nowhere: the error names the file and every folder searched") {
