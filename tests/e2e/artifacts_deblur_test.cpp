@@ -61,7 +61,7 @@ TEST_CASE("artifacts -m on a deblurring model: diagnosed at scale 1, by file, by
   CHECK_FALSE(contains(all.err, "deblur_x2"));
 }
 
-TEST_CASE("artifacts on a deblurring network told the blur; the blur estimator is not an image model") {
+TEST_CASE("artifacts on a deblurring network told the blur, and the blur estimator is not an image model") {
   ScratchFolder dir;
   fs::create_directories(dir / "weights");
   const auto told = upsample::models::build_model(

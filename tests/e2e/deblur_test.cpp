@@ -97,7 +97,7 @@ TEST_CASE("deblur: the network over a folder with --json, and --deblur before up
   CHECK_FALSE(fs::exists(dir / "x5.png"));
 }
 
-TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur; a blind one refuses --psf") {
+TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur, a blind one refuses --psf") {
   ScratchFolder dir;
   install_tiny_weights(dir / "weights");
   const auto told = upsample::models::build_model({{"arch", "deblur"}, {"scale", "1"}, {"depth", "2"}, {"width", "4"},

@@ -67,7 +67,7 @@ TEST_CASE("each of the eight transforms is undone by its inverse, and they are a
   }
 }
 
-TEST_CASE("an equivariant method comes out unchanged; a biased one has its bias averaged") {
+TEST_CASE("an equivariant method comes out unchanged, a biased one has its bias averaged") {
   const cv::Mat image = ramp_image(6, 9, CV_8UC1);
   const auto nearest = pl::create_upscaler("nearest", 2);
   const auto ensemble = pl::self_ensemble(pl::create_upscaler("nearest", 2));

@@ -256,7 +256,7 @@ TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with t
   CHECK_THROWS_WITH_AS(models::build_model(meta), doctest::Contains("prefilter_nsr"), Error);
 }
 
-TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image; training lowers its error") {
+TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image, and training lowers its error") {
   auto estimator = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 1);
   CHECK(estimator->net().output_shape(Shape{2, 1, 96, 80}) == Shape{2, 3, 6, 5});
   // With the last layer's weights at zero every cell says its bias: the estimate is the bias.
