@@ -66,10 +66,12 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   // Recorded in the model so that anyone can train it again: as one would type it.
   o->train.command_line = "upsample";
   for (int i = 1; i < argc; ++i) o->train.command_line += " " + shell_quoted(argv[i]);
-  CLI::App* cmd = app.add_subcommand("train", "Train a super-resolution model (fsrcnn, espcn, resizeconv)");
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train a model: super-resolution (fsrcnn, espcn, resizeconv), deblurring, blur estimation");
   cmd->add_option("--task", o->task,
                   "sr; deblur (arch deblur at scale 1, on patches blurred on the fly); or blur-estimate (arch "
-                  "blur-estimator: tells the blur of such patches, for a deblur model told the blur, --set condition=3)")
+                  "blur-estimator: tells the blur of such patches, for a deblur model told the blur: --set "
+                  "prefilter=wiener or condition=3)")
       ->check(CLI::IsMember({"sr", "deblur", "blur-estimate"}))
       ->capture_default_str();
   cmd->add_option("--motion-fraction", o->train.motion_fraction,
@@ -80,11 +82,12 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
                   "deblur: train for this one blur only (a model for a known blur, e.g. motion:9,30) instead of "
                   "random ones");
   cmd->add_option("--estimator", o->train.code_estimator,
-                  "deblur, a network told the blur (--set condition=3): tell it what this blur estimator reads off "
-                  "each patch, as `upsample deblur` will, instead of the true blur (it learns to allow for the "
-                  "estimator's errors)")
+                  "deblur, a network told the blur (--set prefilter=wiener or condition=3): tell it what this "
+                  "blur estimator reads off each patch, as `upsample deblur` will, instead of the true blur (it "
+                  "learns to allow for the estimator's errors)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv")->capture_default_str();
+  cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv (deblur, blur-estimator: set by --task)")
+      ->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the trained model (.safetensors)")->required();
   cmd->add_option("--set", o->hyper, "Hyper-parameter KEY=VALUE, e.g. --set d=32 --set s=5 --set m=1");
