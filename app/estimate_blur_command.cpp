@@ -1,7 +1,6 @@
 // `upsample estimate-blur`: what blur the blur estimator reads off each image, as the
 // --psf spec a user (or Wiener) can take it as: the answer to "why does the deblurred
 // image look like this".
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -42,10 +41,7 @@ std::vector<fs::path> image_files(const std::vector<std::string>& inputs) {
       files.emplace_back(input);
       continue;
     }
-    std::vector<fs::path> inside;
-    for (const auto& entry : fs::directory_iterator(input))
-      if (entry.is_regular_file() && io::is_image_extension(io::extension_of(entry.path()))) inside.push_back(entry.path());
-    std::sort(inside.begin(), inside.end());
+    const std::vector<fs::path> inside = io::image_files_in(input);
     if (inside.empty()) throw UsageError(input + ": no images in this folder");
     files.insert(files.end(), inside.begin(), inside.end());
   }

@@ -119,17 +119,11 @@ cv::Mat kernel_from_blur_code(const BlurCode& code) {
   const BlurShape shape = blur_shape(code);
   const cv::Mat line = shape.streak > kMinStreak ? motion_kernel(shape.streak, shape.angle) : cv::Mat::ones(1, 1, CV_32F);
   const cv::Mat gauss = gaussian_kernel(shape.sigma);
-  // Their full convolution: the line spread by the Gaussian.
-  const int r = kernel_radius(line) + kernel_radius(gauss), rl = kernel_radius(line), rg = kernel_radius(gauss);
-  cv::Mat k = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F);
-  for (int ly = -rl; ly <= rl; ++ly)
-    for (int lx = -rl; lx <= rl; ++lx) {
-      const float w = line.at<float>(ly + rl, lx + rl);
-      if (w == 0) continue;
-      for (int gy = -rg; gy <= rg; ++gy)
-        for (int gx = -rg; gx <= rg; ++gx) k.at<float>(r + ly + gy, r + lx + gx) += w * gauss.at<float>(gy + rg, gx + rg);
-    }
-  return normalised(k);
+  // Their full convolution: the line, given room to spread, blurred by the Gaussian.
+  const int spread = kernel_radius(gauss);
+  cv::Mat padded;
+  cv::copyMakeBorder(line, padded, spread, spread, spread, spread, cv::BORDER_CONSTANT, 0);
+  return normalised(blur_image(padded, gauss));
 }
 
 cv::Mat gaussian_kernel(double sigma, int size) {

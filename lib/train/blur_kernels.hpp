@@ -43,7 +43,8 @@ struct BlurShape {
 BlurShape blur_shape(const BlurCode& code);
 // That blur as a spec for --psf: "gaussian:1.6" (also when the streak spreads less than
 // the Gaussian: the one with the same overall spread), "motion:9,30" (a streak with no
-// more spread than its anti-aliasing), or "motion:9,30+gaussian:1.2" (both; not a --psf); σ to 0.1 px, lengths to 0.1 px, angles to 1°.
+// more spread than its anti-aliasing), or "motion:9,30+gaussian:1.2" (both; not a
+// --psf). σ and lengths to 0.1 px, angles to 1°.
 std::string describe_blur(const BlurShape& shape);
 // Its kernel: back within a few percent of a training kernel's moments, close enough
 // for Wiener deconvolution.
