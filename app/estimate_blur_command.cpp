@@ -60,16 +60,18 @@ Command add_estimate_blur_command(CLI::App& app) {
   cmd->add_flag("-v,--verbose", o->verbose, "Also print the blur code (the kernel's second moments)");
   cmd->footer(R"(
 The blur estimator (a small network, trained by `upsample train --task blur-estimate`)
-reads the blur off every 16x16 cell of an image; the image's blur is their mean, over at
-most its central 768x768 pixels. It is printed as the blur the training data was made
-with: gaussian:SIGMA, motion:LENGTH,ANGLE (degrees counter-clockwise, 0-180), or both
-(motion:...+gaussian:...). A plain gaussian or motion spec can be passed as --psf to
-`upsample deblur -m wiener` or to a network told the blur; `upsample deblur` with our
-network reads the same estimate itself.
+reads the blur off every 16x16 cell of an image; the image's blur is their mean, weighted
+by how much detail each cell has (a flat sky shows no blur), over at most the central
+768x768 pixels, and averaged over the image's 8 flips and rotations. It is printed as
+the blur the training data was made with: gaussian:SIGMA, motion:LENGTH,ANGLE (degrees
+counter-clockwise, 0-180), or both (motion:...+gaussian:...). A plain gaussian or
+motion spec can be passed as --psf to `upsample deblur -m wiener` or to a network told
+the blur; `upsample deblur` with our network reads the same estimate itself.
 
 The estimator knows the blurs it was trained on: Gaussian sigma 0.5-3 and motion 3-15 px
 with a little noise. A sharp image reads as a small Gaussian (its own softness); an
-image with shallow depth of field gets the mean of its sharp and blurred parts.
+image with shallow depth of field gets a mean of its sharp and blurred parts, leaning to
+the more detailed.
 
 Examples:
   upsample estimate-blur shaky.jpg

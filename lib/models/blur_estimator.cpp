@@ -2,7 +2,8 @@
 // numbers of train::blur_code, so the deblurring network told the blur (condition=3) can
 // work blind. Four stride-2 convolutions bring it to 1/16 resolution, where two more look
 // at about 100 pixels around each cell; a 1×1 conv gives each cell's estimate and the
-// caller averages them over the image (the blur is assumed the same everywhere).
+// caller combines them over the image (deblur/blur_estimate.hpp; the blur is assumed the
+// same everywhere).
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "tensor/error.hpp"

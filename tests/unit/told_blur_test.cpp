@@ -267,10 +267,12 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image,
   bias->value.data()[1] = 1.5f;
   bias->value.data()[2] = -0.5f;
   estimator->net().weights_changed();
+  // Read in all eight flips and rotations and turned back, a reading that ignores the
+  // image is averaged to the isotropic blur of the same spread: (Σxx + Σyy) / 2 each way.
   const train::BlurCode code = deblur::estimate_blur_code(*estimator, photo(50, 70, CV_32F, 2));
-  CHECK(code[0] == doctest::Approx(0.25));
-  CHECK(code[1] == doctest::Approx(1.5));
-  CHECK(code[2] == doctest::Approx(-0.5));
+  CHECK(code[0] == doctest::Approx(0.875));
+  CHECK(code[1] == doctest::Approx(0.875));
+  CHECK(code[2] == doctest::Approx(0.0));
 
   auto model = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 3);
   const auto data = train::DeblurPatchSampler::from_images({photo(96, 96, CV_8UC1, 4)}, {});
@@ -283,6 +285,45 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image,
   CAPTURE(before);
   CAPTURE(after);
   CHECK(after < 0.5 * before);
+}
+
+TEST_CASE("the blur estimate weights cells by their gradient energy, so flat cells count for little") {
+  // 32x64 pixels: 2x4 cells; the left two columns of cells textured, the right two flat
+  // (the step between the halves is the left cells': differences look right and down).
+  cv::Mat y(32, 64, CV_32F, cv::Scalar(0.5));
+  photo(32, 32, CV_32F, 7).copyTo(y(cv::Rect(0, 0, 32, 32)));
+  const auto weights = deblur::cell_weights(y, 2, 4);
+  REQUIRE(weights.size() == 8);
+  CHECK(weights[0] > 1e-4);
+  CHECK(weights[3] < 1e-9);
+  Tensor cells(Shape{1, 3, 2, 4});
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 8; ++i) cells.plane(0, k)[i] = i % 4 < 2 ? 3.0f : 1.0f;
+  CHECK(deblur::weighted_cell_code(cells, 0, weights)[0] == doctest::Approx(3.0).epsilon(1e-6));
+  // A blank image has no texture anywhere: the plain mean.
+  const auto blank = deblur::cell_weights(cv::Mat(32, 64, CV_32F, cv::Scalar(0.2)), 2, 4);
+  CHECK(deblur::weighted_cell_code(cells, 0, blank)[1] == doctest::Approx(2.0));
+}
+
+TEST_CASE("the blur estimate turns with the image: transposed swaps the spreads, mirrored negates the slant") {
+  auto estimator = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 1);
+  randomise(*estimator, 9);
+  const cv::Mat y = train::blur_image(photo(48, 80, CV_32F, 5), train::motion_kernel(7, 30));
+  const train::BlurCode code = deblur::estimate_blur_code(*estimator, y);
+  CAPTURE(code[0]);
+  CAPTURE(code[1]);
+  CAPTURE(code[2]);
+  CHECK(std::abs(code[2]) > 1e-6);  // the random estimator does read a slant
+  cv::Mat transposed, mirrored;
+  cv::transpose(y, transposed);
+  cv::flip(y, mirrored, 1);
+  const train::BlurCode of_transposed = deblur::estimate_blur_code(*estimator, transposed);
+  const train::BlurCode of_mirrored = deblur::estimate_blur_code(*estimator, mirrored);
+  CHECK(of_transposed[0] == doctest::Approx(code[1]).epsilon(1e-4));
+  CHECK(of_transposed[1] == doctest::Approx(code[0]).epsilon(1e-4));
+  CHECK(of_transposed[2] == doctest::Approx(code[2]).epsilon(1e-4));
+  CHECK(of_mirrored[0] == doctest::Approx(code[0]).epsilon(1e-4));
+  CHECK(of_mirrored[2] == doctest::Approx(-code[2]).epsilon(1e-4));
 }
 
 TEST_CASE("a told network can learn from the estimator's codes instead of the true ones") {
