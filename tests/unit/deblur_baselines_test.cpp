@@ -163,7 +163,8 @@ TEST_CASE("Wiener on a large image: tiles with margins give what one whole-image
     const char* psf;
     double nsr;
   };
-  for (const Case& c : {Case{"gaussian:1.6", 0.01}, Case{"motion:15,30", 0.01}, Case{"motion:9,30", 0.001}, Case{"gaussian:3", 0.005}}) {
+  for (const Case& c :
+       {Case{"gaussian:1.6", 0.01}, Case{"motion:15,30", 0.01}, Case{"motion:9,30", 0.001}, Case{"gaussian:3", 0.005}}) {
     const std::string psf = c.psf;
     CAPTURE(psf);
     const cv::Mat kernel = train::parse_blur_kernel(c.psf);
@@ -176,7 +177,7 @@ TEST_CASE("Wiener on a large image: tiles with margins give what one whole-image
     const double agreement = psnr(tiled, whole, 0);
     CAPTURE(largest);
     CAPTURE(agreement);
-    MESSAGE(std::string(c.psf) << ": tiled vs whole, largest difference " << largest << ", PSNR " << agreement);
+    MESSAGE(psf << ": tiled vs whole, largest difference " << largest << ", PSNR " << agreement);
     CHECK(largest > 0.0);        // tiles did run
     CHECK(largest < 1.0 / 255);  // but never differ by a whole 8-bit level
     CHECK(agreement > 60.0);
