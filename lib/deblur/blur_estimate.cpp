@@ -14,8 +14,7 @@ namespace upsample::deblur {
 
 namespace {
 
-constexpr int kCell = 16;        // input pixels per estimator cell, each way
-constexpr int kTransforms = 8;   // the flips and 90° rotations
+constexpr int kCell = 16;  // input pixels per estimator cell, each way
 
 cv::Mat plane_view(const Tensor& images, int64_t n) {
   return cv::Mat(static_cast<int>(images.shape().h()), static_cast<int>(images.shape().w()), CV_32F,
@@ -101,7 +100,7 @@ train::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Ma
 std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {
   if (images.shape().c() != 1) throw Error("blur estimate: expects one Y plane per image");
   std::vector<train::BlurCode> codes(static_cast<size_t>(images.shape().n()), train::BlurCode{});
-  for (int t = 0; t < kTransforms; ++t) {
+  for (int t = 0; t < pipeline::kDihedralTransforms; ++t) {
     const Tensor turned = transform_batch(images, t);
     const Tensor cells = estimator.forward(turned);
     if (cells.shape().c() != train::kBlurCodeSize)
@@ -112,7 +111,7 @@ std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator,
                                         static_cast<int>(cells.shape().w()));
       const train::BlurCode code = untransformed_code(weighted_cell_code(cells, n, weights), t);
       for (int k = 0; k < train::kBlurCodeSize; ++k)
-        codes[static_cast<size_t>(n)][static_cast<size_t>(k)] += code[static_cast<size_t>(k)] / kTransforms;
+        codes[static_cast<size_t>(n)][static_cast<size_t>(k)] += code[static_cast<size_t>(k)] / pipeline::kDihedralTransforms;
     }
   }
   return codes;

@@ -47,11 +47,13 @@ cv::Mat transfer_function(const cv::Mat& psf, int rows, int cols) {
   return spectrum;
 }
 
-}  // namespace
-
-cv::Mat wiener_deconvolve_untiled(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
+void check_wiener_inputs(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
   check_inputs(blurred, psf, "Wiener deconvolution");
   if (!(nsr > 0)) throw Error("Wiener deconvolution: the noise-to-signal ratio must be > 0");
+}
+
+// Wiener deconvolution of all of `blurred` in one transform (inputs already checked).
+cv::Mat wiener_in_one_transform(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
   std::vector<cv::Mat> planes;
   cv::split(blurred, planes);
   const cv::Mat kernel_spectrum = transfer_function(psf, blurred.rows * 2, blurred.cols * 2);
@@ -77,6 +79,13 @@ cv::Mat wiener_deconvolve_untiled(const cv::Mat& blurred, const cv::Mat& psf, do
   return out;
 }
 
+}  // namespace
+
+cv::Mat wiener_deconvolve_untiled(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
+  check_wiener_inputs(blurred, psf, nsr);
+  return wiener_in_one_transform(blurred, psf, nsr);
+}
+
 int wiener_tile_margin(const cv::Mat& psf, double nsr) {
   // The filter's response reaches about as far as the PSF times 1/√nsr: near the zeros of
   // a streak's spectrum its peaks are √nsr wide. 16 radii at NSR 0.01 keep a 15 px
@@ -86,13 +95,12 @@ int wiener_tile_margin(const cv::Mat& psf, double nsr) {
 }
 
 cv::Mat wiener_deconvolve(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
-  check_inputs(blurred, psf, "Wiener deconvolution");
-  if (!(nsr > 0)) throw Error("Wiener deconvolution: the noise-to-signal ratio must be > 0");
+  check_wiener_inputs(blurred, psf, nsr);
   const int margin = wiener_tile_margin(psf, nsr);
   // At least half of each transform is kept: tiles grow with wide margins.
   const int tile = std::max(kWienerTile, 2 * margin);
   if (blurred.rows <= tile + 2 * margin && blurred.cols <= tile + 2 * margin)
-    return wiener_deconvolve_untiled(blurred, psf, nsr);
+    return wiener_in_one_transform(blurred, psf, nsr);
   // Each tile is deconvolved with `margin` pixels of its surroundings (mirrored where the
   // image ends) and kept without them.
   std::vector<cv::Rect> cores;
@@ -108,7 +116,7 @@ cv::Mat wiener_deconvolve(const cv::Mat& blurred, const cv::Mat& psf, double nsr
       const cv::Rect& core = cores[i];
       const cv::Rect outer =
           cv::Rect(core.x - margin, core.y - margin, core.width + 2 * margin, core.height + 2 * margin) & whole;
-      const cv::Mat restored = wiener_deconvolve_untiled(blurred(outer), psf, nsr);
+      const cv::Mat restored = wiener_in_one_transform(blurred(outer), psf, nsr);
       restored(cv::Rect(core.x - outer.x, core.y - outer.y, core.width, core.height)).copyTo(out(core));
     } catch (...) {
 #pragma omp critical(wiener_failure)

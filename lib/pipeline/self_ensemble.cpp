@@ -14,7 +14,6 @@ bool is_self_ensemble(const std::string& method, std::string& base) {
 
 namespace {
 
-constexpr int kTransforms = 8;
 
 // Each step writes a new matrix: cv::flip in place would turn the caller's image too.
 cv::Mat transposed(const cv::Mat& m) {
@@ -55,12 +54,12 @@ class SelfEnsemble final : public Upscaler {
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
     cv::Mat sum;
-    for (int t = 0; t < kTransforms; ++t) {
+    for (int t = 0; t < kDihedralTransforms; ++t) {
       const cv::Mat result = inverse_dihedral_transform(method_->upscale_y(dihedral_transform(y, t)), t);
       if (sum.empty()) sum = result;
       else sum += result;
     }
-    return sum / kTransforms;
+    return sum / kDihedralTransforms;
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
@@ -70,14 +69,14 @@ class SelfEnsemble final : public Upscaler {
     cv::Mat wide = image;
     if (narrow) image.convertTo(wide, CV_16U, 257.0);
     cv::Mat sum;
-    for (int t = 0; t < kTransforms; ++t) {
+    for (int t = 0; t < kDihedralTransforms; ++t) {
       cv::Mat result;
       inverse_dihedral_transform(method_->upscale(dihedral_transform(wide, t)), t).convertTo(result, CV_32F);
       if (sum.empty()) sum = result;
       else sum += result;
     }
     cv::Mat out;
-    sum.convertTo(out, image.depth(), (narrow ? 1.0 / 257.0 : 1.0) / kTransforms);  // rounds and saturates
+    sum.convertTo(out, image.depth(), (narrow ? 1.0 / 257.0 : 1.0) / kDihedralTransforms);  // rounds and saturates
     return out;
   }
 

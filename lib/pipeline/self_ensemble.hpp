@@ -20,6 +20,8 @@ bool is_self_ensemble(const std::string& method, std::string& base);
 // Wraps `method` (any upscaler, also a scale-1 deblurrer) into its self-ensemble.
 std::unique_ptr<Upscaler> self_ensemble(std::unique_ptr<Upscaler> method);
 
+constexpr int kDihedralTransforms = 8;  // the flips and 90° rotations of an image
+
 // Transform `t` of the eight (bit 2: transpose, then bit 0: flip left-right, bit 1:
 // flip up-down), and its inverse.
 cv::Mat dihedral_transform(const cv::Mat& image, int t);
