@@ -16,7 +16,7 @@
 #include "deblur/deblurrer.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::app {
 
@@ -84,9 +84,9 @@ Examples:
             int failed = 0;
             for (const fs::path& file : files) {
               try {
-                const train::BlurCode code = deblur::estimate_image_blur(*estimator, io::load_image(file));
-                const train::BlurShape shape = train::blur_shape(code);
-                const std::string spec = train::describe_blur(shape);
+                const imaging::BlurCode code = deblur::estimate_image_blur(*estimator, io::load_image(file));
+                const imaging::BlurShape shape = imaging::blur_shape(code);
+                const std::string spec = imaging::describe_blur(shape);
                 if (o->json) {
                   list.push_back({{"input", file.string()},
                                   {"blur", spec},

@@ -14,7 +14,7 @@
 #include "batch_options.hpp"
 #include "commands.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "train/trainer.hpp"
 
 namespace upsample::app {
@@ -163,7 +163,7 @@ Examples:
               throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
             if (!t.fixed_blur.empty()) {
               try {
-                train::parse_blur_kernel(t.fixed_blur);
+                imaging::parse_blur_kernel(t.fixed_blur);
               } catch (const Error& e) {
                 throw UsageError(std::string("--blur: ") + e.what());
               }

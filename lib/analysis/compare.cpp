@@ -11,7 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "analysis/heatmap_render.hpp"
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "io/atomic_file.hpp"
 #include "io/image_io.hpp"
 #include "pipeline/upscale_image.hpp"
@@ -75,8 +75,8 @@ InputPair prepare_input(const fs::path& input, const CompareOptions& o, InputRes
                                 ": compared in 8 bits (the MATLAB-style shrink works on 8-bit images)");
       loaded.convertTo(eight, CV_8U, 1.0 / 257.0);
     }
-    const cv::Mat high = crop_to_multiple_of(eight, s).clone();
-    pair.low = matlab_bicubic_downscale_u8(high, s);  // alpha included: it is shrunk and upscaled too
+    const cv::Mat high = imaging::crop_to_multiple_of(eight, s).clone();
+    pair.low = imaging::matlab_bicubic_downscale_u8(high, s);  // alpha included: it is shrunk and upscaled too
     pair.truth = for_metrics(high);
     return pair;
   }
@@ -85,7 +85,7 @@ InputPair prepare_input(const fs::path& input, const CompareOptions& o, InputRes
     result.reference = reference_for(input, o.reference);
     pair.truth = for_metrics(io::load_image(result.reference));
     const cv::Size wanted(pair.low.cols * s, pair.low.rows * s);
-    if (crop_to_multiple_of(pair.truth, s).size() != wanted)
+    if (imaging::crop_to_multiple_of(pair.truth, s).size() != wanted)
       throw Error(input.string() + ": its reference " + result.reference.string() + " is " +
                   std::to_string(pair.truth.cols) + "x" + std::to_string(pair.truth.rows) + ", but the input x" +
                   std::to_string(s) + " is " + std::to_string(wanted.width) + "x" + std::to_string(wanted.height));

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
@@ -21,8 +21,8 @@ std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale) {
   for (const auto& f : files) {
     cv::Mat hr = io::load_image(f);
     if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
-    EvalImage image{f.stem().string(), crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}};
-    matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
+    EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}};
+    imaging::matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
     set.push_back(std::move(image));
   }
   return set;

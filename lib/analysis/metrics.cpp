@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::analysis {
@@ -197,7 +197,7 @@ double ssim_y(const cv::Mat& sr_u8, const cv::Mat& hr_u8, int shave) {
 }
 
 PsnrSsim evaluate_pair(const cv::Mat& sr_bgr_or_grey_u8, const cv::Mat& hr_u8, int scale) {
-  const cv::Mat hr = crop_to_multiple_of(hr_u8, scale);
+  const cv::Mat hr = imaging::crop_to_multiple_of(hr_u8, scale);
   const char* what = "evaluate_pair (HR cropped to a multiple of the scale)";
   const auto [sr_y, hr_y] = shaved_y_pair(sr_bgr_or_grey_u8, hr, scale, what);
   return {psnr_of(sr_y, hr_y), checked_mean_ssim(sr_y, hr_y, what)};
@@ -205,8 +205,8 @@ PsnrSsim evaluate_pair(const cv::Mat& sr_bgr_or_grey_u8, const cv::Mat& hr_u8, i
 
 cv::Mat bicubic_baseline_y(const cv::Mat& hr_u8, int scale) {
   require_u8_image(hr_u8, "bicubic_baseline_y");
-  const cv::Mat lr = matlab_bicubic_downscale(rgb_to_y_u8(crop_to_multiple_of(hr_u8, scale)), scale);
-  return matlab_bicubic_upscale(lr, scale);
+  const cv::Mat lr = imaging::matlab_bicubic_downscale(rgb_to_y_u8(imaging::crop_to_multiple_of(hr_u8, scale)), scale);
+  return imaging::matlab_bicubic_upscale(lr, scale);
 }
 
 }  // namespace upsample::analysis

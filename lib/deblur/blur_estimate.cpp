@@ -5,7 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 #include "pipeline/self_ensemble.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
@@ -33,7 +33,7 @@ Tensor transform_batch(const Tensor& images, int t) {
 
 // The code an image's transform `t` reads, in the image's own frame: a transpose swaps
 // Σxx and Σyy, and each flip mirrors the streak, negating Σxy.
-train::BlurCode untransformed_code(train::BlurCode code, int t) {
+imaging::BlurCode untransformed_code(imaging::BlurCode code, int t) {
   if (((t & 1) != 0) != ((t & 2) != 0)) code[2] = -code[2];
   if (t & 4) std::swap(code[0], code[1]);
   return code;
@@ -62,13 +62,13 @@ std::vector<double> cell_weights(const cv::Mat& y, int rows, int cols) {
   return energy;
 }
 
-train::BlurCode weighted_cell_code(const Tensor& cells, int64_t n, const std::vector<double>& weights) {
+imaging::BlurCode weighted_cell_code(const Tensor& cells, int64_t n, const std::vector<double>& weights) {
   const int64_t area = cells.shape().h() * cells.shape().w();
   if (static_cast<int64_t>(weights.size()) != area) throw Error("blur estimate: one weight per cell expected");
   double total = 0;
   for (const double w : weights) total += w;
-  train::BlurCode code{};
-  for (int k = 0; k < train::kBlurCodeSize; ++k) {
+  imaging::BlurCode code{};
+  for (int k = 0; k < imaging::kBlurCodeSize; ++k) {
     double sum = 0;
     const float* plane = cells.plane(n, k);
     for (int64_t i = 0; i < area; ++i) sum += weights[static_cast<size_t>(i)] * static_cast<double>(plane[i]);
@@ -77,40 +77,40 @@ train::BlurCode weighted_cell_code(const Tensor& cells, int64_t n, const std::ve
   return code;
 }
 
-train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y) {
+imaging::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y) {
   if (y.type() != CV_32FC1 || y.empty()) throw Error("blur estimate: expects a non-empty Y plane (CV_32FC1)");
   const int rows = std::min(y.rows, kEstimateRegion), cols = std::min(y.cols, kEstimateRegion);
   const cv::Mat region = y(cv::Rect((y.cols - cols) / 2, (y.rows - rows) / 2, cols, rows)).clone();
   return estimate_blur_codes(estimator, pipeline::mat_to_tensor(region)).front();
 }
 
-train::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image) {
+imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image) {
   if (image.empty()) throw Error("blur estimate: empty image");
   cv::Mat colour = image;
   if (image.channels() == 4) cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   if (colour.channels() != 1 && colour.channels() != 3)
     throw Error("blur estimate: expects a grey, BGR or BGRA image, not " + std::to_string(image.channels()) + " channels");
-  const cv::Mat unit = pipeline::to_unit_float(colour);
-  if (unit.channels() == 1) return estimate_blur_code(estimator, pipeline::grey_to_y(unit));
+  const cv::Mat unit = imaging::to_unit_float(colour);
+  if (unit.channels() == 1) return estimate_blur_code(estimator, imaging::grey_to_y(unit));
   cv::Mat y, cb, cr;
-  pipeline::bgr_to_ycbcr(unit, y, cb, cr);
+  imaging::bgr_to_ycbcr(unit, y, cb, cr);
   return estimate_blur_code(estimator, y);
 }
 
-std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {
+std::vector<imaging::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {
   if (images.shape().c() != 1) throw Error("blur estimate: expects one Y plane per image");
-  std::vector<train::BlurCode> codes(static_cast<size_t>(images.shape().n()), train::BlurCode{});
+  std::vector<imaging::BlurCode> codes(static_cast<size_t>(images.shape().n()), imaging::BlurCode{});
   for (int t = 0; t < pipeline::kDihedralTransforms; ++t) {
     const Tensor turned = transform_batch(images, t);
     const Tensor cells = estimator.forward(turned);
-    if (cells.shape().c() != train::kBlurCodeSize)
+    if (cells.shape().c() != imaging::kBlurCodeSize)
       throw Error("blur estimate: the " + estimator.arch() + " model gives " + std::to_string(cells.shape().c()) +
-                  " planes, not the " + std::to_string(train::kBlurCodeSize) + " of a blur code");
+                  " planes, not the " + std::to_string(imaging::kBlurCodeSize) + " of a blur code");
     for (int64_t n = 0; n < images.shape().n(); ++n) {
       const auto weights = cell_weights(plane_view(turned, n), static_cast<int>(cells.shape().h()),
                                         static_cast<int>(cells.shape().w()));
-      const train::BlurCode code = untransformed_code(weighted_cell_code(cells, n, weights), t);
-      for (int k = 0; k < train::kBlurCodeSize; ++k)
+      const imaging::BlurCode code = untransformed_code(weighted_cell_code(cells, n, weights), t);
+      for (int k = 0; k < imaging::kBlurCodeSize; ++k)
         codes[static_cast<size_t>(n)][static_cast<size_t>(k)] += code[static_cast<size_t>(k)] / pipeline::kDihedralTransforms;
     }
   }

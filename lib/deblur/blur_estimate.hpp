@@ -1,6 +1,6 @@
 #pragma once
 // Telling the blur from the image: a blur-estimator model (models/blur_estimator.cpp)
-// gives a blur code (train::blur_code) for every 16×16 cell. A flat cell shows no blur
+// gives a blur code (imaging::blur_code) for every 16×16 cell. A flat cell shows no blur
 // and reads about the training prior, so the image's blur is the cells' mean weighted
 // by their gradient energy; and, as the estimator is not exactly equivariant, that is
 // averaged over the image's eight flips and 90° rotations, each code turned back (on
@@ -12,7 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "models/model.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -20,18 +20,18 @@ namespace upsample::deblur {
 // the estimator's cells over the central region of at most kEstimateRegion² pixels,
 // which bounds the time and memory for large photos.
 constexpr int kEstimateRegion = 768;
-train::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
+imaging::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
 // The same for a photo: 8- or 16-bit, grey, BGR or BGRA (alpha ignored); read on its Y.
-train::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image);
+imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image);
 
 // One code per image of a [N, 1, H, W] batch, read as above: what the trainer tells a
 // network taught on estimated blurs.
-std::vector<train::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images);
+std::vector<imaging::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images);
 
 // The parts, exposed for tests: each cell's mean squared gradient (rows × cols cells of
 // 16×16 pixels of `y`; the last row and column take the remainder), and the mean of
 // image n's cell codes with those weights.
 std::vector<double> cell_weights(const cv::Mat& y, int rows, int cols);
-train::BlurCode weighted_cell_code(const Tensor& cells, int64_t n, const std::vector<double>& weights);
+imaging::BlurCode weighted_cell_code(const Tensor& cells, int64_t n, const std::vector<double>& weights);
 
 }  // namespace upsample::deblur

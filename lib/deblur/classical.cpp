@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -36,7 +36,7 @@ cv::Mat mirrored_periodic(const cv::Mat& plane) {
 // and the rest wraps around, so the product in frequency is a true convolution.
 cv::Mat transfer_function(const cv::Mat& psf, int rows, int cols) {
   cv::Mat padded = cv::Mat::zeros(rows, cols, CV_32F);
-  const int r = train::kernel_radius(psf);
+  const int r = imaging::kernel_radius(psf);
   for (int y = -r; y <= r; ++y)
     for (int x = -r; x <= r; ++x) {
       const int py = ((y % rows) + rows) % rows, px = ((x % cols) + cols) % cols;
@@ -90,7 +90,7 @@ int wiener_tile_margin(const cv::Mat& psf, double nsr) {
   // The filter's response reaches about as far as the PSF times 1/√nsr: near the zeros of
   // a streak's spectrum its peaks are √nsr wide. 16 radii at NSR 0.01 keep a 15 px
   // streak's tiles within 0.2 of an 8-bit level of the whole-image result.
-  const double reach = 16.0 * train::kernel_radius(psf) * std::sqrt(0.01 / nsr);
+  const double reach = 16.0 * imaging::kernel_radius(psf) * std::sqrt(0.01 / nsr);
   return std::max(kWienerMinMargin, static_cast<int>(std::ceil(std::min(reach, 1e6))));
 }
 
@@ -136,7 +136,7 @@ cv::Mat richardson_lucy(const cv::Mat& blurred, const cv::Mat& psf, int iteratio
   cv::Mat observed = cv::max(blurred, kFloor);
   cv::Mat estimate = observed.clone();
   for (int i = 0; i < iterations; ++i) {
-    cv::Mat reblurred = cv::max(train::blur_image(estimate, psf), kFloor);
+    cv::Mat reblurred = cv::max(imaging::blur_image(estimate, psf), kFloor);
     cv::Mat ratio;
     cv::divide(observed, reblurred, ratio);
     // The adjoint of convolving with the PSF is correlating with it, which filter2D does.

@@ -7,11 +7,11 @@
 #include "deblur/classical.hpp"
 #include "deblur/told_network.hpp"
 #include "models/model.hpp"
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -26,8 +26,8 @@ class ClassicalDeblurrer final : public pipeline::Upscaler {
   int scale() const override { return 1; }
   cv::Mat upscale_y(const cv::Mat& y) const override { return restore_(y); }
   cv::Mat upscale(const cv::Mat& image) const override {
-    const cv::Mat restored = restore_(pipeline::to_unit_float(image));
-    return pipeline::from_unit_float(restored, image.depth());
+    const cv::Mat restored = restore_(imaging::to_unit_float(image));
+    return imaging::from_unit_float(restored, image.depth());
   }
 
  private:
@@ -84,7 +84,7 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   cv::Mat psf;
   if (needs_psf(method)) {
     try {
-      psf = train::parse_blur_kernel(o.psf);
+      psf = imaging::parse_blur_kernel(o.psf);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
@@ -112,9 +112,9 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     return pipeline::upscaler_for_model(std::move(model), o.tile);
   }
   if (!o.psf.empty()) {  // the user knows the blur
-    train::BlurCode code{};
+    imaging::BlurCode code{};
     try {
-      code = train::blur_code(train::parse_blur_kernel(o.psf));
+      code = imaging::blur_code(imaging::parse_blur_kernel(o.psf));
     } catch (const Error& e) {
       throw UsageError(e.what());
     }

@@ -11,7 +11,7 @@
 #include "io/image_io.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 std::vector<DeblurEvalImage> load_deblur_eval_set(const fs::path& folder, const std::string& blur_spec,
                                                   double noise_levels, uint32_t seed) {
-  const cv::Mat kernel = train::parse_blur_kernel(blur_spec);
+  const cv::Mat kernel = imaging::parse_blur_kernel(blur_spec);
   if (!(noise_levels >= 0)) throw Error("deblur evaluation: the noise level must be ≥ 0");
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
@@ -35,13 +35,13 @@ std::vector<DeblurEvalImage> load_deblur_eval_set(const fs::path& folder, const 
     DeblurEvalImage image;
     image.name = files[i].stem().string();
     image.sharp_y = analysis::rgb_to_y_u8(hr);
-    image.border = train::kernel_radius(kernel);
-    image.code = train::blur_code(kernel);
+    image.border = imaging::kernel_radius(kernel);
+    image.code = imaging::blur_code(kernel);
     if (image.sharp_y.rows <= 2 * image.border + 11 || image.sharp_y.cols <= 2 * image.border + 11)
       throw Error(files[i].string() + ": too small for a " + blur_spec + " evaluation");
     cv::Mat sharp;
     image.sharp_y.convertTo(sharp, CV_32F, 1.0 / 255.0);
-    cv::Mat blurred = train::blur_image(sharp, kernel);
+    cv::Mat blurred = imaging::blur_image(sharp, kernel);
     std::mt19937 rng(seed + static_cast<uint32_t>(i));
     std::normal_distribution<float> unit(0.0f, 1.0f);
     const auto sigma = static_cast<float>(noise_levels / 255.0);
@@ -83,7 +83,7 @@ std::vector<analysis::ImageScore> evaluate_told_blur(const std::shared_ptr<const
                                                      const std::vector<DeblurEvalImage>& set) {
   std::vector<analysis::ImageScore> scores;
   for (const auto& image : set) {
-    const train::BlurCode code = image.code;
+    const imaging::BlurCode code = image.code;
     const auto restorer = told_network_restorer(model, 0, [code](const cv::Mat&) { return code; });
     for (auto& score : evaluate_deblurrer(*restorer, {image})) scores.push_back(std::move(score));
   }

@@ -14,7 +14,7 @@
 #include "analysis/evaluation.hpp"
 #include "models/model.hpp"
 #include "pipeline/method_registry.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
@@ -23,7 +23,7 @@ struct DeblurEvalImage {
   cv::Mat sharp_y;   // CV_8UC1
   cv::Mat blurred_y; // CV_32FC1 in [0, 1], on 8-bit levels
   int border = 0;    // pixels excluded on each side when scoring
-  train::BlurCode code{};  // the blur's code, for a network told the blur
+  imaging::BlurCode code{};  // the blur's code, for a network told the blur
 };
 
 // Every image in `folder` (sorted by name), blurred by `blur_spec`. The noise of image i

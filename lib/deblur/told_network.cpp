@@ -3,17 +3,17 @@
 #include <utility>
 
 #include "deblur/classical.hpp"
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
-#include "train/deblur_data.hpp"
+#include "deblur/blur_code_planes.hpp"
 
 namespace upsample::deblur {
 
 namespace {
 
 // The network's condition planes, if it has them, all holding `code`.
-pipeline::ConditionSource constant_planes(const models::Model& model, const train::BlurCode& code) {
+pipeline::ConditionSource constant_planes(const models::Model& model, const imaging::BlurCode& code) {
   if (model.condition_planes() == 0) return {};
   return [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); };
 }
@@ -28,18 +28,18 @@ class WienerPrefiltered final : public pipeline::Upscaler {
   int scale() const override { return 1; }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
-    const train::BlurCode code = code_(y);
-    const cv::Mat deconvolved = wiener_deconvolve(y, train::kernel_from_blur_code(code), nsr_);
+    const imaging::BlurCode code = code_(y);
+    const cv::Mat deconvolved = wiener_deconvolve(y, imaging::kernel_from_blur_code(code), nsr_);
     return pipeline::upscaler_for_model(model_, tile_, constant_planes(*model_, code))->upscale_y(deconvolved);
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
-    const cv::Mat unit = pipeline::to_unit_float(image);
+    const cv::Mat unit = imaging::to_unit_float(image);
     if (unit.channels() == 1)
-      return pipeline::from_unit_float(pipeline::y_to_grey(upscale_y(pipeline::grey_to_y(unit))), image.depth());
+      return imaging::from_unit_float(imaging::y_to_grey(upscale_y(imaging::grey_to_y(unit))), image.depth());
     cv::Mat y, cb, cr;
-    pipeline::bgr_to_ycbcr(unit, y, cb, cr);
-    return pipeline::from_unit_float(pipeline::ycbcr_to_bgr(upscale_y(y), cb, cr), image.depth());
+    imaging::bgr_to_ycbcr(unit, y, cb, cr);
+    return imaging::from_unit_float(imaging::ycbcr_to_bgr(upscale_y(y), cb, cr), image.depth());
   }
 
  private:
@@ -55,7 +55,7 @@ bool is_told_blur(const models::Model& model) {
   return model.condition_planes() > 0 || model.wiener_prefilter_nsr() > 0;
 }
 
-Tensor told_network_input(const models::Model& model, const Tensor& blurred, const std::vector<train::BlurCode>& codes) {
+Tensor told_network_input(const models::Model& model, const Tensor& blurred, const std::vector<imaging::BlurCode>& codes) {
   const Shape& s = blurred.shape();
   if (s.c() != 1) throw Error("deblur: a network told the blur works on Y (one plane per patch)");
   if (s.n() != static_cast<int64_t>(codes.size()))
@@ -65,11 +65,11 @@ Tensor told_network_input(const models::Model& model, const Tensor& blurred, con
     input = Tensor(s);
     for (int64_t b = 0; b < s.n(); ++b) {
       const cv::Mat patch(static_cast<int>(s.h()), static_cast<int>(s.w()), CV_32F, const_cast<float*>(blurred.plane(b, 0)));
-      const cv::Mat kernel = train::kernel_from_blur_code(codes[static_cast<size_t>(b)]);
+      const cv::Mat kernel = imaging::kernel_from_blur_code(codes[static_cast<size_t>(b)]);
       wiener_deconvolve(patch, kernel, nsr).copyTo(cv::Mat(patch.size(), CV_32F, input.plane(b, 0)));
     }
   }
-  return model.condition_planes() > 0 ? train::with_blur_code_planes(input, codes) : input;
+  return model.condition_planes() > 0 ? deblur::with_blur_code_planes(input, codes) : input;
 }
 
 std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const models::Model> model, int tile,
@@ -80,7 +80,7 @@ std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const 
   pipeline::ConditionSource planes;
   if (model->condition_planes() > 0)
     planes = [code](const cv::Mat& y) {
-      const train::BlurCode c = code(y);
+      const imaging::BlurCode c = code(y);
       return std::vector<float>(c.begin(), c.end());
     };
   return pipeline::upscaler_for_model(std::move(model), tile, std::move(planes));

@@ -1,9 +1,9 @@
 #pragma once
 // A deblurring network told the blur, in either or both of two ways its metadata names:
-//   condition=3        the blur code (train::blur_code) as three constant input planes;
+//   condition=3        the blur code (imaging::blur_code) as three constant input planes;
 //   prefilter=wiener   its input is the Wiener deconvolution (noise-to-signal ratio
 //                      prefilter_nsr) with the kernel the code describes
-//                      (train::kernel_from_blur_code), so it refines a deconvolution
+//                      (imaging::kernel_from_blur_code), so it refines a deconvolution
 //                      instead of inverting the blur itself.
 // The code comes from the user's --psf, the true blur (training, `eval --tell`) or the
 // blur estimator. Training and inference build the network's input here, the same way.
@@ -15,12 +15,12 @@
 
 #include "models/model.hpp"
 #include "pipeline/method_registry.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
 
 // The blur of an image, given its whole Y plane (CV_32FC1 in [0, 1]).
-using BlurCodeSource = std::function<train::BlurCode(const cv::Mat& y)>;
+using BlurCodeSource = std::function<imaging::BlurCode(const cv::Mat& y)>;
 
 // True when the network needs to be told the blur (condition planes or a pre-filter).
 bool is_told_blur(const models::Model& model);
@@ -28,7 +28,7 @@ bool is_told_blur(const models::Model& model);
 // The network's input for a batch of blurred patches [B, 1, H, W] with their codes: the
 // Wiener pre-filter applied to each (if the model has one), then the code planes (if it
 // is told them).
-Tensor told_network_input(const models::Model& model, const Tensor& blurred, const std::vector<train::BlurCode>& codes);
+Tensor told_network_input(const models::Model& model, const Tensor& blurred, const std::vector<imaging::BlurCode>& codes);
 
 // The network as a scale-1 restorer: whole images get their code from `code` once, then
 // the pre-filter over the whole Y plane and the network in tiles. Colour images are

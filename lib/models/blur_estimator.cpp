@@ -1,5 +1,5 @@
 // The blur estimator: reads a blurred image and says which blur it is, as the three
-// numbers of train::blur_code, so the deblurring network told the blur (condition=3) can
+// numbers of imaging::blur_code, so the deblurring network told the blur (condition=3) can
 // work blind. Four stride-2 convolutions bring it to 1/16 resolution, where two more look
 // at about 100 pixels around each cell; a 1×1 conv gives each cell's estimate and the
 // caller combines them over the image (deblur/blur_estimate.hpp; the blur is assumed the

@@ -1,6 +1,6 @@
 // The deblurring network: a U-Net (nn/unet.hpp) at scale 1 whose up-path is a transposed
 // conv, a pixel shuffle or a resize-conv, working on Y like the SR models. With
-// condition=3 it is also told the blur: the three planes of its code (train::blur_code)
+// condition=3 it is also told the blur: the three planes of its code (imaging::blur_code)
 // follow the image's, given by the user's --psf or by the blur estimator. With
 // prefilter=wiener its input is the Wiener deconvolution with that blur's kernel
 // (deblur/told_network.hpp); the network itself is the same.

@@ -2,7 +2,7 @@
 // the learned methods are compared with.
 #include <opencv2/imgproc.hpp>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "pipeline/method_registry.hpp"
 
 namespace upsample::pipeline {
@@ -33,12 +33,12 @@ class MatlabBicubicUpscaler final : public Upscaler {
   cv::Mat upscale(const cv::Mat& image) const override {
     cv::Mat as_double, out;
     image.convertTo(as_double, CV_64F);
-    analysis::matlab_imresize(as_double, scale_).convertTo(out, image.depth());  // rounds and saturates
+    imaging::matlab_imresize(as_double, scale_).convertTo(out, image.depth());  // rounds and saturates
     return out;
   }
   cv::Mat upscale_y(const cv::Mat& y) const override {
     cv::Mat out;
-    analysis::matlab_imresize(y, scale_).convertTo(out, CV_32F);
+    imaging::matlab_imresize(y, scale_).convertTo(out, CV_32F);
     return out;
   }
   int scale() const override { return scale_; }

@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "models/model.hpp"
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
@@ -36,10 +36,10 @@ class LearnedUpscaler final : public Upscaler {
     if (condition_) return run_network_tiled(model_->net(), with_condition(y, condition_values(y)), tile_for(y.size()));
     if (model_->channels() == 3) {
       cv::Mat rgb;
-      cv::cvtColor(y_to_grey(y), rgb, cv::COLOR_GRAY2RGB);
+      cv::cvtColor(imaging::y_to_grey(y), rgb, cv::COLOR_GRAY2RGB);
       cv::Mat out = run_network_tiled(model_->net(), rgb, tile_for(y.size()));
       cv::cvtColor(out, out, cv::COLOR_RGB2GRAY);
-      return grey_to_y(out);
+      return imaging::grey_to_y(out);
     }
     return run_network_tiled(model_->net(), y, tile_for(y.size()));
   }
@@ -52,17 +52,17 @@ class LearnedUpscaler final : public Upscaler {
     std::vector<float> condition;
     if (condition_) {
       cv::Mat y, cb, cr;
-      const cv::Mat unit = to_unit_float(image);
-      if (unit.channels() == 1) y = grey_to_y(unit);
-      else bgr_to_ycbcr(unit, y, cb, cr);
+      const cv::Mat unit = imaging::to_unit_float(image);
+      if (unit.channels() == 1) y = imaging::grey_to_y(unit);
+      else imaging::bgr_to_ycbcr(unit, y, cb, cr);
       condition = condition_values(y);
     }
     cv::Mat out(image.rows * s, image.cols * s, image.type());
     for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net))) {
-      const cv::Mat region = to_unit_float(image(t.padded));
+      const cv::Mat region = imaging::to_unit_float(image(t.padded));
       const cv::Mat result = upscale_region(region, s, condition);
       const TileOutput where = tile_output(t, s);
-      from_unit_float(result(where.inside), image.depth()).copyTo(out(where.target));
+      imaging::from_unit_float(result(where.inside), image.depth()).copyTo(out(where.target));
     }
     return out;
   }
@@ -105,14 +105,14 @@ class LearnedUpscaler final : public Upscaler {
       if (region.channels() == 1) cv::cvtColor(out, out, cv::COLOR_BGR2GRAY);
       return out;
     }
-    if (region.channels() == 1) return y_to_grey(run(grey_to_y(region), condition));
+    if (region.channels() == 1) return imaging::y_to_grey(run(imaging::grey_to_y(region), condition));
     cv::Mat y, cb, cr;
-    bgr_to_ycbcr(region, y, cb, cr);
+    imaging::bgr_to_ycbcr(region, y, cb, cr);
     const cv::Mat y_big = run(y, condition);
     cv::Mat cb_big, cr_big;
     cv::resize(cb, cb_big, big, 0, 0, cv::INTER_CUBIC);
     cv::resize(cr, cr_big, big, 0, 0, cv::INTER_CUBIC);
-    return ycbcr_to_bgr(y_big, cb_big, cr_big);
+    return imaging::ycbcr_to_bgr(y_big, cb_big, cr_big);
   }
 
   static cv::Mat grey_as_bgr(const cv::Mat& grey) {

@@ -7,7 +7,7 @@
 #include <opencv2/dnn_superres.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 #include "pipeline/opencv_superres.hpp"
 #include "tensor/error.hpp"
 

@@ -21,9 +21,9 @@ DeblurPatchSampler DeblurPatchSampler::from_images(const std::vector<cv::Mat>& i
 }
 
 void DeblurPatchSampler::sample(std::mt19937& rng, int batch, int patch, Tensor& blurred, Tensor& sharp,
-                                std::vector<BlurCode>* codes) const {
+                                std::vector<imaging::BlurCode>* codes) const {
   const bool fixed = !options_.fixed_kernel.empty();
-  const int margin = fixed ? kernel_radius(options_.fixed_kernel) : max_random_kernel_radius(options_.blur);
+  const int margin = fixed ? imaging::kernel_radius(options_.fixed_kernel) : imaging::max_random_kernel_radius(options_.blur);
   const int big = patch + 2 * margin;
   Tensor unused, wide;
   sharp_.sample(rng, batch, big, unused, wide);
@@ -36,9 +36,9 @@ void DeblurPatchSampler::sample(std::mt19937& rng, int batch, int patch, Tensor&
   for (int b = 0; b < batch; ++b) {
     const cv::Mat wide_patch(big, big, CV_32F, wide.plane(b, 0));
     cv::Mat(wide_patch(centre)).copyTo(cv::Mat(patch, patch, CV_32F, sharp.plane(b, 0)));
-    const cv::Mat kernel = fixed ? options_.fixed_kernel : random_blur_kernel(rng, options_.blur);
-    const cv::Mat smeared = blur_image(wide_patch, kernel)(centre);
-    if (codes) codes->push_back(blur_code(kernel));
+    const cv::Mat kernel = fixed ? options_.fixed_kernel : imaging::random_blur_kernel(rng, options_.blur);
+    const cv::Mat smeared = imaging::blur_image(wide_patch, kernel)(centre);
+    if (codes) codes->push_back(imaging::blur_code(kernel));
     const auto sigma = static_cast<float>(noise_level(rng));
     std::normal_distribution<float> unit_noise(0.0f, 1.0f);
     float* out = blurred.plane(b, 0);
@@ -50,28 +50,6 @@ void DeblurPatchSampler::sample(std::mt19937& rng, int batch, int patch, Tensor&
       }
     }
   }
-}
-
-Tensor blur_code_planes(const std::vector<BlurCode>& codes, int64_t rows, int64_t cols) {
-  Tensor out(Shape{static_cast<int64_t>(codes.size()), kBlurCodeSize, rows, cols});
-  for (size_t b = 0; b < codes.size(); ++b)
-    for (int k = 0; k < kBlurCodeSize; ++k)
-      std::fill_n(out.plane(static_cast<int64_t>(b), k), rows * cols, codes[b][static_cast<size_t>(k)]);
-  return out;
-}
-
-Tensor with_blur_code_planes(const Tensor& images, const std::vector<BlurCode>& codes) {
-  const Shape& s = images.shape();
-  if (s.n() != static_cast<int64_t>(codes.size()))
-    throw Error("blur code planes: " + std::to_string(codes.size()) + " codes for a batch of " + std::to_string(s.n()));
-  Tensor out(Shape{s.n(), s.c() + kBlurCodeSize, s.h(), s.w()});
-  const int64_t area = s.h() * s.w();
-  for (int64_t b = 0; b < s.n(); ++b) {
-    for (int64_t c = 0; c < s.c(); ++c) std::copy_n(images.plane(b, c), area, out.plane(b, c));
-    for (int k = 0; k < kBlurCodeSize; ++k)
-      std::fill_n(out.plane(b, s.c() + k), area, codes[static_cast<size_t>(b)][static_cast<size_t>(k)]);
-  }
-  return out;
 }
 
 }  // namespace upsample::train

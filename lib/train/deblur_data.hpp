@@ -12,14 +12,14 @@
 
 #include <opencv2/core.hpp>
 
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "train/patch_dataset.hpp"
 
 namespace upsample::train {
 
 struct DeblurDataOptions {
   std::vector<std::filesystem::path> folders;  // every image file inside (not recursive)
-  RandomBlurOptions blur;
+  imaging::RandomBlurOptions blur;
   cv::Mat fixed_kernel;                        // when set, every patch gets this one blur instead
   double max_noise = 2.0 / 255.0;              // noise σ is drawn uniformly in [0, max_noise]
   std::vector<double> downscales = {1.0, 0.9, 0.8, 0.7, 0.6};
@@ -37,22 +37,15 @@ class DeblurPatchSampler {
 
   // Fills blurred and sharp [B, 1, p, p]. The blur reads real pixels beyond the patch
   // (never a padded border), so every patch is a faithful piece of a blurred photo.
-  // `codes`, when given, receives each patch's blur as blur_code (for the networks told
+  // `codes`, when given, receives each patch's blur as imaging::blur_code (for the networks told
   // the blur and for the blur estimator).
   void sample(std::mt19937& rng, int batch, int patch, Tensor& blurred, Tensor& sharp,
-              std::vector<BlurCode>* codes = nullptr) const;
+              std::vector<imaging::BlurCode>* codes = nullptr) const;
 
  private:
   DeblurPatchSampler(PatchDataset sharp, const DeblurDataOptions& options) : sharp_(std::move(sharp)), options_(options) {}
   PatchDataset sharp_;  // at scale 1: its HR patches are the sharp images
   DeblurDataOptions options_;
 };
-
-// [B, kBlurCodeSize, rows, cols]: plane k of batch item b is constant codes[b][k] (the
-// blur estimator's target).
-Tensor blur_code_planes(const std::vector<BlurCode>& codes, int64_t rows, int64_t cols);
-// `images` [B, C, H, W] followed by its blur code planes: [B, C + kBlurCodeSize, H, W] (the
-// input of a deblurring network told the blur).
-Tensor with_blur_code_planes(const Tensor& images, const std::vector<BlurCode>& codes);
 
 }  // namespace upsample::train

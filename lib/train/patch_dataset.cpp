@@ -5,7 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
@@ -23,13 +23,13 @@ void PatchDataset::add_image(const cv::Mat& image_u8, const std::vector<double>&
     if (f != 1.0) {
       cv::Mat as_double;
       image.convertTo(as_double, CV_64F);
-      analysis::matlab_imresize(as_double, f).convertTo(hr, CV_8U);  // rounds and saturates
+      imaging::matlab_imresize(as_double, f).convertTo(hr, CV_8U);  // rounds and saturates
     }
-    const cv::Mat hr_y = analysis::crop_to_multiple_of(analysis::rgb_to_y_u8(hr), scale_);
+    const cv::Mat hr_y = imaging::crop_to_multiple_of(analysis::rgb_to_y_u8(hr), scale_);
     if (hr_y.rows < 2 * scale_ || hr_y.cols < 2 * scale_) continue;
     Pair pair;
     hr_y.convertTo(pair.hr_y, CV_32F, 1.0 / 255.0);
-    analysis::matlab_bicubic_downscale(hr_y, scale_).convertTo(pair.lr_y, CV_32F, 1.0 / 255.0);
+    imaging::matlab_bicubic_downscale(hr_y, scale_).convertTo(pair.lr_y, CV_32F, 1.0 / 255.0);
     pairs_.push_back(std::move(pair));
   }
 }

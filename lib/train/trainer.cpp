@@ -18,6 +18,7 @@
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
 #include "train/adam.hpp"
+#include "deblur/blur_code_planes.hpp"
 #include "train/deblur_data.hpp"
 #include "train/patch_dataset.hpp"
 
@@ -240,7 +241,7 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
     DeblurDataOptions data_options;
     data_options.folders = o.train_folders;
     data_options.blur.motion_fraction = o.motion_fraction;
-    if (!o.fixed_blur.empty()) data_options.fixed_kernel = parse_blur_kernel(o.fixed_blur);
+    if (!o.fixed_blur.empty()) data_options.fixed_kernel = imaging::parse_blur_kernel(o.fixed_blur);
     auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
     log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
         " sharp images with down-scaling augmentation, blurred on the fly");
@@ -249,14 +250,14 @@ TrainResult train_model(const TrainOptions& o, const std::function<void(const Tr
       const Shape out = model.net().output_shape(Shape{o.batch, 1, o.lr_patch, o.lr_patch});
       sample_batch = [data, &o, out](std::mt19937& rng, Tensor& in, Tensor& target) {
         Tensor sharp;
-        std::vector<BlurCode> codes;
+        std::vector<imaging::BlurCode> codes;
         data->sample(rng, o.batch, o.lr_patch, in, sharp, &codes);
-        target = blur_code_planes(codes, out.h(), out.w());
+        target = deblur::blur_code_planes(codes, out.h(), out.w());
       };
     } else if (told_blur) {
       sample_batch = [data, &o, code_estimator, &model](std::mt19937& rng, Tensor& in, Tensor& target) {
         Tensor blurred;
-        std::vector<BlurCode> codes;
+        std::vector<imaging::BlurCode> codes;
         data->sample(rng, o.batch, o.lr_patch, blurred, target, &codes);
         if (code_estimator) codes = deblur::estimate_blur_codes(*code_estimator, blurred);
         in = deblur::told_network_input(model, blurred, codes);

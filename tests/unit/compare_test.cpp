@@ -12,13 +12,14 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "analysis/compare.hpp"
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "cli_runner.hpp"
 #include "io/image_io.hpp"
 #include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
 
 namespace an = upsample::analysis;
+namespace imaging = upsample::imaging;
 namespace fs = std::filesystem;
 using upsample::testing::sample;
 using upsample::testing::ScratchFolder;
@@ -57,8 +58,8 @@ an::ReportRow row(const std::string& method, std::vector<std::optional<double>> 
 TEST_CASE("compare: an injected checkerboard ranks last by checkerboard, bicubic first by PSNR") {
   const cv::Mat photo = cv::imread(sample("scene.png").string(), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
-  const cv::Mat truth = an::crop_to_multiple_of(photo, 2).clone();
-  const cv::Mat low = an::matlab_bicubic_downscale_u8(truth, 2);
+  const cv::Mat truth = imaging::crop_to_multiple_of(photo, 2).clone();
+  const cv::Mat low = imaging::matlab_bicubic_downscale_u8(truth, 2);
 
   an::NamedUpscalers methods;
   // The checkered method comes first, so a sort that kept the given order would fail.

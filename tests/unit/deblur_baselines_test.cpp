@@ -13,7 +13,7 @@
 #include "deblur/evaluation.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "train/deblur_data.hpp"
 
 using namespace upsample;
@@ -30,7 +30,7 @@ cv::Mat sample_y(const std::string& name) {
 // Blurred by `kernel`, with `levels` 8-bit levels of Gaussian noise (fixed seed), rounded
 // to 8 bits as a file would be.
 cv::Mat degrade(const cv::Mat& sharp, const cv::Mat& kernel, double levels) {
-  cv::Mat blurred = train::blur_image(sharp, kernel);
+  cv::Mat blurred = imaging::blur_image(sharp, kernel);
   cv::Mat noise(blurred.size(), CV_32F);
   cv::RNG(7).fill(noise, cv::RNG::NORMAL, 0.0, levels / 255.0);
   blurred += noise;
@@ -56,13 +56,13 @@ cv::Point2d centroid(const cv::Mat& k) {
 TEST_SUITE("deblur baselines") {
 
 TEST_CASE("blur kernels: sizes, unit sum, centred, specs parsed and refused by name") {
-  const cv::Mat g = train::parse_blur_kernel("gaussian:1.6");
+  const cv::Mat g = imaging::parse_blur_kernel("gaussian:1.6");
   CHECK(g.rows == 11);  // 2⌈3σ⌉ + 1
-  CHECK(train::parse_blur_kernel("gaussian:1.6,7").rows == 7);
-  CHECK(train::parse_blur_kernel("box:5").rows == 5);
+  CHECK(imaging::parse_blur_kernel("gaussian:1.6,7").rows == 7);
+  CHECK(imaging::parse_blur_kernel("box:5").rows == 5);
   for (const std::string spec : {"gaussian:0.5", "gaussian:3", "motion:9,30", "motion:3,0", "motion:15,117.5", "box:3"}) {
     CAPTURE(spec);
-    const cv::Mat k = train::parse_blur_kernel(spec);
+    const cv::Mat k = imaging::parse_blur_kernel(spec);
     CHECK(k.type() == CV_32FC1);
     CHECK(k.rows == k.cols);
     CHECK(k.rows % 2 == 1);
@@ -75,44 +75,44 @@ TEST_CASE("blur kernels: sizes, unit sum, centred, specs parsed and refused by n
     CHECK(c.y == doctest::Approx(k.rows / 2).epsilon(1e-3));
   }
   // A 9-pixel motion at 0° is a horizontal line 9 pixels long; at 90° it is vertical.
-  const cv::Mat horizontal = train::motion_kernel(9, 0);
+  const cv::Mat horizontal = imaging::motion_kernel(9, 0);
   CHECK(horizontal.cols == 9);
   CHECK(cv::sum(horizontal.row(horizontal.rows / 2))[0] == doctest::Approx(1.0).epsilon(1e-5));
-  const cv::Mat vertical = train::motion_kernel(9, 90);
+  const cv::Mat vertical = imaging::motion_kernel(9, 90);
   CHECK(cv::sum(vertical.col(vertical.cols / 2))[0] == doctest::Approx(1.0).epsilon(1e-5));
   // At 30° (counter-clockwise, y down) the line rises to the right: mass top-right.
-  const cv::Mat tilted = train::motion_kernel(9, 30);
-  const int r = train::kernel_radius(tilted);
+  const cv::Mat tilted = imaging::motion_kernel(9, 30);
+  const int r = imaging::kernel_radius(tilted);
   CHECK(cv::sum(tilted(cv::Rect(r + 1, 0, r, r)))[0] > 0.3);
   CHECK(cv::sum(tilted(cv::Rect(0, 0, r, r)))[0] < 1e-6);
 
-  CHECK_THROWS_WITH_AS(train::parse_blur_kernel("gauss:2"), doctest::Contains("'gauss:2'"), Error);
-  CHECK_THROWS_WITH_AS(train::parse_blur_kernel("gaussian:x"), doctest::Contains("'x' is not a number"), Error);
-  CHECK_THROWS_WITH_AS(train::parse_blur_kernel("gaussian:1.6,8"), doctest::Contains("odd"), Error);
-  CHECK_THROWS_WITH_AS(train::parse_blur_kernel("motion:9"), doctest::Contains("motion:LENGTH,ANGLE"), Error);
-  CHECK_THROWS_WITH_AS(train::parse_blur_kernel("box:4"), doctest::Contains("odd"), Error);
-  CHECK_THROWS(train::parse_blur_kernel("gaussian:-1"));
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("gauss:2"), doctest::Contains("'gauss:2'"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("gaussian:x"), doctest::Contains("'x' is not a number"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("gaussian:1.6,8"), doctest::Contains("odd"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("motion:9"), doctest::Contains("motion:LENGTH,ANGLE"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("box:4"), doctest::Contains("odd"), Error);
+  CHECK_THROWS(imaging::parse_blur_kernel("gaussian:-1"));
 }
 
 TEST_CASE("blur_image convolves (a motion PSF smears a point along itself), mirrored borders keep the mean") {
   cv::Mat point = cv::Mat::zeros(21, 21, CV_32F);
   point.at<float>(10, 10) = 1.0f;
-  const cv::Mat k = train::motion_kernel(7, 30);
-  const cv::Mat smeared = train::blur_image(point, k);
-  const int r = train::kernel_radius(k);
+  const cv::Mat k = imaging::motion_kernel(7, 30);
+  const cv::Mat smeared = imaging::blur_image(point, k);
+  const int r = imaging::kernel_radius(k);
   // Convolving a unit impulse reproduces the kernel itself, not its mirror image.
   CHECK(cv::norm(smeared(cv::Rect(10 - r, 10 - r, k.cols, k.rows)), k, cv::NORM_INF) < 1e-6);
   const cv::Mat flat(16, 16, CV_32F, cv::Scalar(0.25));
-  CHECK(cv::norm(train::blur_image(flat, train::gaussian_kernel(2.0)), flat, cv::NORM_INF) < 1e-6);
+  CHECK(cv::norm(imaging::blur_image(flat, imaging::gaussian_kernel(2.0)), flat, cv::NORM_INF) < 1e-6);
 }
 
 TEST_CASE("random training kernels stay within the documented ranges") {
   std::mt19937 rng(3);
-  const int max_radius = train::max_random_kernel_radius();
+  const int max_radius = imaging::max_random_kernel_radius();
   CHECK(max_radius == 9);
   for (int i = 0; i < 50; ++i) {
-    const cv::Mat k = train::random_blur_kernel(rng);
-    CHECK(train::kernel_radius(k) <= max_radius);
+    const cv::Mat k = imaging::random_blur_kernel(rng);
+    CHECK(imaging::kernel_radius(k) <= max_radius);
     CHECK(cv::sum(k)[0] == doctest::Approx(1.0).epsilon(1e-5));
   }
 }
@@ -121,13 +121,13 @@ TEST_CASE("the motion fraction picks the kind of every random training kernel") 
   // A Gaussian kernel equals its transpose; a motion streak at a random angle does not.
   auto transposed_differs = [](const cv::Mat& k) { return cv::norm(k, k.t(), cv::NORM_INF) > 1e-4; };
   std::mt19937 rng(5);
-  train::RandomBlurOptions only_gaussian;
+  imaging::RandomBlurOptions only_gaussian;
   only_gaussian.motion_fraction = 0.0;
-  train::RandomBlurOptions only_motion;
+  imaging::RandomBlurOptions only_motion;
   only_motion.motion_fraction = 1.0;
   for (int i = 0; i < 20; ++i) {
-    CHECK_FALSE(transposed_differs(train::random_blur_kernel(rng, only_gaussian)));
-    CHECK(transposed_differs(train::random_blur_kernel(rng, only_motion)));
+    CHECK_FALSE(transposed_differs(imaging::random_blur_kernel(rng, only_gaussian)));
+    CHECK(transposed_differs(imaging::random_blur_kernel(rng, only_motion)));
   }
 }
 
@@ -142,8 +142,8 @@ TEST_CASE("Wiener and Richardson-Lucy restore a blurred, noisy photo better than
   };
   for (const Case& c : {Case{"gaussian:1.6", 0.005, 1.5, 1.5}, Case{"motion:9,30", 0.02, 1.5, 2.0}}) {
     CAPTURE(c.psf);
-    const cv::Mat kernel = train::parse_blur_kernel(c.psf);
-    const int border = train::kernel_radius(kernel);
+    const cv::Mat kernel = imaging::parse_blur_kernel(c.psf);
+    const int border = imaging::kernel_radius(kernel);
     const cv::Mat blurred = degrade(sharp, kernel, 1.0);
     const double before = psnr(blurred, sharp, border);
     const double wiener = psnr(deblur::wiener_deconvolve(blurred, kernel, c.nsr), sharp, border);
@@ -167,7 +167,7 @@ TEST_CASE("Wiener on a large image: tiles with margins give what one whole-image
        {Case{"gaussian:1.6", 0.01}, Case{"motion:15,30", 0.01}, Case{"motion:9,30", 0.001}, Case{"gaussian:3", 0.005}}) {
     const std::string psf = c.psf;
     CAPTURE(psf);
-    const cv::Mat kernel = train::parse_blur_kernel(c.psf);
+    const cv::Mat kernel = imaging::parse_blur_kernel(c.psf);
     const int margin = deblur::wiener_tile_margin(kernel, c.nsr);
     REQUIRE(sharp.rows > std::max(deblur::kWienerTile, 2 * margin) + 2 * margin);  // so it is tiled
     const cv::Mat blurred = degrade(sharp, kernel, 1.0);
@@ -186,8 +186,8 @@ TEST_CASE("Wiener on a large image: tiles with margins give what one whole-image
 
 TEST_CASE("Wiener without noise undoes a symmetric blur almost exactly (the mirrored FFT has no seams)") {
   const cv::Mat sharp = sample_y("scene.png");
-  const cv::Mat kernel = train::gaussian_kernel(1.0);
-  const cv::Mat restored = deblur::wiener_deconvolve(train::blur_image(sharp, kernel), kernel, 1e-5);
+  const cv::Mat kernel = imaging::gaussian_kernel(1.0);
+  const cv::Mat restored = deblur::wiener_deconvolve(imaging::blur_image(sharp, kernel), kernel, 1e-5);
   // Even right at the borders: no wrap-around ringing.
   CHECK(psnr(restored, sharp, 0) > 40.0);
 }
@@ -211,8 +211,8 @@ TEST_CASE("colour, grey and 16-bit images go through every channel, bad requests
   o.psf = "gaussian";
   CHECK_THROWS_WITH_AS(deblur::create_deblurrer("wiener", o), doctest::Contains("'gaussian'"), UsageError);
   CHECK_THROWS_WITH_AS(deblur::create_deblurrer("sharpen", {}), doctest::Contains("known: deblur, wiener"), UsageError);
-  CHECK_THROWS_AS(deblur::wiener_deconvolve(cv::Mat(8, 8, CV_32F, cv::Scalar(0.5)), train::box_kernel(3), 0.0), Error);
-  CHECK_THROWS_AS(deblur::richardson_lucy(cv::Mat(8, 8, CV_32F, cv::Scalar(0.5)), train::box_kernel(3), 0), Error);
+  CHECK_THROWS_AS(deblur::wiener_deconvolve(cv::Mat(8, 8, CV_32F, cv::Scalar(0.5)), imaging::box_kernel(3), 0.0), Error);
+  CHECK_THROWS_AS(deblur::richardson_lucy(cv::Mat(8, 8, CV_32F, cv::Scalar(0.5)), imaging::box_kernel(3), 0), Error);
 }
 
 TEST_CASE("deblur evaluation: the blurred input scores below Wiener, the noise is reproducible") {

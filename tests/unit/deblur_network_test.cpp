@@ -16,6 +16,7 @@
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
+#include "deblur/blur_code_planes.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
 
@@ -139,7 +140,7 @@ TEST_CASE("backward matches finite differences through skips, padding and the re
     // Told the blur: constant code planes as in use (random ones drive the deep levels hard
     // enough for the finite differences to cross ReLU kinks).
     Tensor x = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 4));
-    if (condition > 0) x = train::with_blur_code_planes(x, {train::BlurCode{0.3f, 0.1f, -0.2f}});
+    if (condition > 0) x = deblur::with_blur_code_planes(x, {imaging::BlurCode{0.3f, 0.1f, -0.2f}});
     const Tensor direction = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 5));
     model->net().zero_grad();
     model->net().forward_train(x);

@@ -6,12 +6,13 @@
 
 #include <opencv2/core.hpp>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "tensor/error.hpp"
 
 using upsample::Error;
 namespace an = upsample::analysis;
+namespace imaging = upsample::imaging;
 
 namespace {
 
@@ -48,7 +49,7 @@ TEST_SUITE("metrics") {
   // With a = -0.75 the centre weight would be 0.4287..., without antialiasing k(0.5) = 0.5625.
   TEST_CASE("imresize 1/2 of an impulse gives the antialiased a = -0.5 kernel") {
     const cv::Mat in = repeated_row(impulse(16, 8), 4);
-    const cv::Mat out = an::matlab_imresize(in, 0.5);
+    const cv::Mat out = imaging::matlab_imresize(in, 0.5);
     REQUIRE(out.rows == 2);
     REQUIRE(out.cols == 8);
     REQUIRE(out.type() == CV_64FC1);
@@ -60,7 +61,7 @@ TEST_SUITE("metrics") {
   // Impulse at the first column: the mirrored tap at index 0 (= column 1 again) adds
   // h(1.5) to h(0.5), so the edge pixel is 0.546875 (replicate padding would give 0.5).
   TEST_CASE("imresize mirrors out-of-range taps with the edge repeated") {
-    const cv::Mat out = an::matlab_imresize(repeated_row(impulse(16, 1), 2), 0.5);
+    const cv::Mat out = imaging::matlab_imresize(repeated_row(impulse(16, 1), 2), 0.5);
     CHECK(out.at<double>(0, 0) == doctest::Approx(0.546875).epsilon(1e-14));
     CHECK(out.at<double>(0, 1) == doctest::Approx(-0.046875).epsilon(1e-14));
     CHECK(out.at<double>(0, 2) == doctest::Approx(0.0).epsilon(1e-14));
@@ -69,7 +70,7 @@ TEST_SUITE("metrics") {
   // Enlarging by 2 samples at u = x/2 + 1/4: the impulse at 8 is seen at distances
   // 0.25, 0.75, 1.25, 1.75 by outputs 15/16, 14/17, 13/18, 12/19 (plain kernel, 4 taps).
   TEST_CASE("imresize x2 of an impulse gives the a = -0.5 kernel at quarter offsets") {
-    const cv::Mat out = an::matlab_imresize(repeated_row(impulse(16, 8), 3), 2.0);
+    const cv::Mat out = imaging::matlab_imresize(repeated_row(impulse(16, 8), 3), 2.0);
     REQUIRE(out.rows == 6);
     REQUIRE(out.cols == 32);
     const double k025 = 0.8671875, k075 = 0.2265625, k125 = -0.0703125, k175 = -0.0234375;
@@ -82,20 +83,20 @@ TEST_SUITE("metrics") {
   TEST_CASE("imresize of a constant is that constant, at every scale and channel count") {
     for (double scale : {0.5, 1.0 / 3.0, 0.25, 2.0, 3.0, 4.0, 0.7}) {
       cv::Mat in(13, 17, CV_32FC3, cv::Scalar(37.25, 200.0, 0.5));
-      const cv::Mat out = an::matlab_imresize(in, scale);
+      const cv::Mat out = imaging::matlab_imresize(in, scale);
       CHECK(out.type() == CV_64FC3);
       CHECK(out.rows == static_cast<int>(std::ceil(13 * scale)));
       CHECK(out.cols == static_cast<int>(std::ceil(17 * scale)));
       CHECK(max_abs_diff(out, cv::Mat(out.size(), CV_64FC3, cv::Scalar(37.25, 200.0, 0.5))) < 1e-10);
-      const cv::Mat out_u8 = an::matlab_imresize_u8(cv::Mat(13, 17, CV_8UC1, cv::Scalar(91)), scale);
+      const cv::Mat out_u8 = imaging::matlab_imresize_u8(cv::Mat(13, 17, CV_8UC1, cv::Scalar(91)), scale);
       CHECK(max_abs_diff(out_u8, cv::Mat(out_u8.size(), CV_8UC1, cv::Scalar(91))) == 0.0);
     }
   }
 
   TEST_CASE("imresize to an explicit size uses out/in per dimension") {
     const cv::Mat in = repeated_row(impulse(16, 8), 4);
-    CHECK(max_abs_diff(an::matlab_imresize_to(in, 2, 8), an::matlab_imresize(in, 0.5)) == 0.0);
-    const cv::Mat odd = an::matlab_imresize_to(in, 3, 5);
+    CHECK(max_abs_diff(imaging::matlab_imresize_to(in, 2, 8), imaging::matlab_imresize(in, 0.5)) == 0.0);
+    const cv::Mat odd = imaging::matlab_imresize_to(in, 3, 5);
     CHECK(odd.rows == 3);
     CHECK(odd.cols == 5);
   }
@@ -103,7 +104,7 @@ TEST_SUITE("metrics") {
   TEST_CASE("uint8 imresize saturates the kernel's undershoot instead of wrapping") {
     cv::Mat in(8, 8, CV_8UC1, cv::Scalar(0));
     in.at<unsigned char>(4, 4) = 255;
-    const cv::Mat out = an::matlab_bicubic_upscale(in, 2);
+    const cv::Mat out = imaging::matlab_bicubic_upscale(in, 2);
     REQUIRE(out.type() == CV_8UC1);
     double lo = 0.0, hi = 0.0;
     cv::minMaxLoc(out, &lo, &hi);
@@ -114,19 +115,19 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("bicubic downscale crops HR to a multiple of the scale, top-left") {
     const cv::Mat hr = texture_u8(10, 11, 3, 7);
-    const cv::Mat lr = an::matlab_bicubic_downscale_u8(hr, 3);
+    const cv::Mat lr = imaging::matlab_bicubic_downscale_u8(hr, 3);
     CHECK(lr.rows == 3);
     CHECK(lr.cols == 3);
     CHECK(lr.type() == CV_8UC3);
-    CHECK(max_abs_diff(lr, an::matlab_bicubic_downscale_u8(hr(cv::Rect(0, 0, 9, 9)).clone(), 3)) == 0.0);
-    const cv::Mat lr_float = an::matlab_bicubic_downscale(hr, 3);
+    CHECK(max_abs_diff(lr, imaging::matlab_bicubic_downscale_u8(hr(cv::Rect(0, 0, 9, 9)).clone(), 3)) == 0.0);
+    const cv::Mat lr_float = imaging::matlab_bicubic_downscale(hr, 3);
     CHECK(lr_float.type() == CV_64FC3);
     cv::Mat cropped64;
     hr(cv::Rect(0, 0, 9, 9)).convertTo(cropped64, CV_64FC3);
-    CHECK(max_abs_diff(lr_float, an::matlab_imresize(cropped64, 1.0 / 3)) == 0.0);
-    CHECK(an::crop_to_multiple_of(hr, 4).size() == cv::Size(8, 8));
-    CHECK_THROWS_AS(an::crop_to_multiple_of(hr, 12), Error);
-    CHECK_THROWS_AS(an::matlab_imresize(hr, 0.5), Error);  // 8-bit needs the _u8 variant
+    CHECK(max_abs_diff(lr_float, imaging::matlab_imresize(cropped64, 1.0 / 3)) == 0.0);
+    CHECK(imaging::crop_to_multiple_of(hr, 4).size() == cv::Size(8, 8));
+    CHECK_THROWS_AS(imaging::crop_to_multiple_of(hr, 12), Error);
+    CHECK_THROWS_AS(imaging::matlab_imresize(hr, 0.5), Error);  // 8-bit needs the _u8 variant
   }
 
   TEST_CASE("Y of white, black and the primaries follows BT.601 studio range, grey passes through") {
@@ -212,7 +213,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("evaluate_pair crops HR to the scale and shaves scale pixels") {
     const cv::Mat hr = texture_u8(27, 31, 3, 5);
-    const cv::Mat cropped = an::crop_to_multiple_of(hr, 3);
+    const cv::Mat cropped = imaging::crop_to_multiple_of(hr, 3);
     const an::PsnrSsim same = an::evaluate_pair(cropped.clone(), hr, 3);
     CHECK(same.psnr == std::numeric_limits<double>::infinity());
     CHECK(same.ssim == doctest::Approx(1.0).epsilon(1e-12));

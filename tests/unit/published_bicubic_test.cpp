@@ -16,11 +16,12 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 
 namespace fs = std::filesystem;
 namespace an = upsample::analysis;
+namespace imaging = upsample::imaging;
 
 namespace {
 
@@ -127,7 +128,7 @@ TEST_SUITE("metrics") {
     for (int scale = 2; scale <= 4; ++scale) {
       an::PsnrSsim sum;
       for (const cv::Mat& hr : images) {
-        const cv::Mat sr = an::matlab_bicubic_upscale(an::matlab_bicubic_downscale_u8(hr, scale), scale);
+        const cv::Mat sr = imaging::matlab_bicubic_upscale(imaging::matlab_bicubic_downscale_u8(hr, scale), scale);
         const an::PsnrSsim s = an::evaluate_pair(sr, hr, scale);
         sum.psnr += s.psnr;
         sum.ssim += s.ssim;

@@ -8,7 +8,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "cli_runner.hpp"
 #include "deblur/blur_estimate.hpp"
@@ -17,7 +17,7 @@
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 namespace fs = std::filesystem;
 using namespace upsample;
@@ -44,8 +44,8 @@ TEST_CASE("every shipped super-resolution model loads, upscales a sample and bea
       CHECK(model->arch() == arch);
       CHECK(model->scale() == scale);
 
-      const cv::Mat hr = analysis::crop_to_multiple_of(hr_full, scale).clone();
-      const cv::Mat lr = analysis::matlab_bicubic_downscale_u8(hr, scale);
+      const cv::Mat hr = imaging::crop_to_multiple_of(hr_full, scale).clone();
+      const cv::Mat lr = imaging::matlab_bicubic_downscale_u8(hr, scale);
       const cv::Mat learned = pipeline::create_upscaler(arch, scale)->upscale(lr);
       const cv::Mat bicubic = pipeline::create_upscaler("bicubic", scale)->upscale(lr);
       REQUIRE(learned.size() == hr.size());
@@ -65,7 +65,7 @@ TEST_CASE("the shipped deblurring model loads and sharpens a blurred sample") {
   cv::Mat as_float;
   sharp.convertTo(as_float, CV_32F);
   cv::Mat blurred;
-  train::blur_image(as_float, train::parse_blur_kernel("gaussian:1.6")).convertTo(blurred, CV_8U);
+  imaging::blur_image(as_float, imaging::parse_blur_kernel("gaussian:1.6")).convertTo(blurred, CV_8U);
   // Our network reads the blur with our blur estimator, and refines a Wiener deconvolution.
   const cv::Mat restored = deblur::create_deblurrer("deblur", {})->upscale(blurred);
   REQUIRE(restored.size() == sharp.size());
@@ -84,11 +84,11 @@ TEST_CASE("the shipped blur estimator reads the kind, size and direction of a bl
   scene().convertTo(sharp, CV_32F);
   auto read = [&](const std::string& spec) {
     cv::Mat blurred;
-    train::blur_image(sharp, train::parse_blur_kernel(spec)).convertTo(blurred, CV_8U);
+    imaging::blur_image(sharp, imaging::parse_blur_kernel(spec)).convertTo(blurred, CV_8U);
     return deblur::estimate_image_blur(*estimator, blurred);
   };
-  const train::BlurCode horizontal = read("motion:9,0"), vertical = read("motion:9,90");
-  const train::BlurCode narrow = read("gaussian:1.0"), wide = read("gaussian:2.5");
+  const imaging::BlurCode horizontal = read("motion:9,0"), vertical = read("motion:9,90");
+  const imaging::BlurCode narrow = read("gaussian:1.0"), wide = read("gaussian:2.5");
   INFO("motion:9,0 " << horizontal[0] << " " << horizontal[1] << " " << horizontal[2]);
   INFO("motion:9,90 " << vertical[0] << " " << vertical[1] << " " << vertical[2]);
   INFO("gaussian:1.0 " << narrow[0] << " " << narrow[1] << " " << narrow[2]);

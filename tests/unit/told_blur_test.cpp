@@ -19,7 +19,8 @@
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
+#include "deblur/blur_code_planes.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
 
@@ -57,38 +58,38 @@ pipeline::ConditionSource constant(std::vector<float> values) {
 TEST_SUITE("told blur") {
 
 TEST_CASE("the blur code is the kernel's second moments: isotropic for a Gaussian, a line for motion") {
-  const train::BlurCode g = train::blur_code(train::gaussian_kernel(1.6));
-  CHECK(g[0] == doctest::Approx(1.6 * 1.6 / train::kBlurCodeScale).epsilon(0.02));  // truncation at 3σ trims a little
+  const imaging::BlurCode g = imaging::blur_code(imaging::gaussian_kernel(1.6));
+  CHECK(g[0] == doctest::Approx(1.6 * 1.6 / imaging::kBlurCodeScale).epsilon(0.02));  // truncation at 3σ trims a little
   CHECK(g[1] == doctest::Approx(g[0]));
   CHECK(std::abs(g[2]) < 1e-6);
   // A horizontal streak sampled evenly over −4…4: variance 8²/12 along x (plus a little
   // from the anti-aliasing), none across.
-  const train::BlurCode h = train::blur_code(train::motion_kernel(9, 0));
-  CHECK(h[0] == doctest::Approx(64.0 / 12.0 / train::kBlurCodeScale).epsilon(0.05));
+  const imaging::BlurCode h = imaging::blur_code(imaging::motion_kernel(9, 0));
+  CHECK(h[0] == doctest::Approx(64.0 / 12.0 / imaging::kBlurCodeScale).epsilon(0.05));
   CHECK(h[1] == doctest::Approx(0.0).scale(1.0).epsilon(1e-6));
   CHECK(h[2] == doctest::Approx(0.0).scale(1.0).epsilon(1e-6));
   // y points down: a streak rising to the right (30°) has x and y moving against each other.
-  CHECK(train::blur_code(train::motion_kernel(9, 30))[2] < -0.1f);
-  CHECK(train::blur_code(train::motion_kernel(9, 150))[2] > 0.1f);
+  CHECK(imaging::blur_code(imaging::motion_kernel(9, 30))[2] < -0.1f);
+  CHECK(imaging::blur_code(imaging::motion_kernel(9, 150))[2] > 0.1f);
   // A streak and its 180° turn are one kernel.
-  const train::BlurCode a = train::blur_code(train::motion_kernel(9, 30)), b = train::blur_code(train::motion_kernel(9, 210));
-  for (int k = 0; k < train::kBlurCodeSize; ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-4));
+  const imaging::BlurCode a = imaging::blur_code(imaging::motion_kernel(9, 30)), b = imaging::blur_code(imaging::motion_kernel(9, 210));
+  for (int k = 0; k < imaging::kBlurCodeSize; ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-4));
 }
 
 TEST_CASE("a kernel rebuilt from a blur code has that code and is close to the kernel it came from") {
   for (const std::string spec : {"gaussian:0.6", "gaussian:1.6", "gaussian:3", "motion:3,45", "motion:9,0", "motion:9,30",
                                  "motion:13,100", "motion:15,150"}) {
     CAPTURE(spec);
-    const cv::Mat kernel = train::parse_blur_kernel(spec);
-    const train::BlurCode code = train::blur_code(kernel);
-    const cv::Mat rebuilt = train::kernel_from_blur_code(code);
+    const cv::Mat kernel = imaging::parse_blur_kernel(spec);
+    const imaging::BlurCode code = imaging::blur_code(kernel);
+    const cv::Mat rebuilt = imaging::kernel_from_blur_code(code);
     REQUIRE(rebuilt.type() == CV_32FC1);
     REQUIRE(rebuilt.rows % 2 == 1);
     CHECK(cv::sum(rebuilt)[0] == doctest::Approx(1.0).epsilon(1e-5));
-    const train::BlurCode again = train::blur_code(rebuilt);
+    const imaging::BlurCode again = imaging::blur_code(rebuilt);
     CAPTURE(code);
     CAPTURE(again);
-    for (int k = 0; k < train::kBlurCodeSize; ++k) CHECK(again[k] == doctest::Approx(code[k]).scale(1.0).epsilon(0.02));
+    for (int k = 0; k < imaging::kBlurCodeSize; ++k) CHECK(again[k] == doctest::Approx(code[k]).scale(1.0).epsilon(0.02));
     // The same mass in the same places: compared on a common size, centred.
     const int r = std::max(kernel.rows, rebuilt.rows) / 2;
     cv::Mat a = cv::Mat::zeros(2 * r + 1, 2 * r + 1, CV_32F), b = a.clone();
@@ -100,49 +101,49 @@ TEST_CASE("a kernel rebuilt from a blur code has that code and is close to the k
   }
   // An estimate need not be a covariance: a negative variance is read as none (here: a
   // vertical streak with the variance along y asked for), a huge one is clamped.
-  const train::BlurCode vertical = train::blur_code(train::kernel_from_blur_code({-0.2f, 0.1f, 0.0f}));
+  const imaging::BlurCode vertical = imaging::blur_code(imaging::kernel_from_blur_code({-0.2f, 0.1f, 0.0f}));
   CAPTURE(vertical);
   CHECK(std::abs(vertical[0]) < 0.01f);
   CHECK(vertical[1] == doctest::Approx(0.1).epsilon(0.1));
-  CHECK(train::kernel_from_blur_code({40.0f, 40.0f, 0.0f}).rows <= 2 * (15 + 16) + 1);
-  CHECK_THROWS_AS(train::kernel_from_blur_code({NAN, 0.0f, 0.0f}), Error);
+  CHECK(imaging::kernel_from_blur_code({40.0f, 40.0f, 0.0f}).rows <= 2 * (15 + 16) + 1);
+  CHECK_THROWS_AS(imaging::kernel_from_blur_code({NAN, 0.0f, 0.0f}), Error);
 }
 
 TEST_CASE("a blur code described as the blur users would name") {
-  auto describe = [](const cv::Mat& kernel) { return train::describe_blur(train::blur_shape(train::blur_code(kernel))); };
-  CHECK(describe(train::gaussian_kernel(1.6)) == "gaussian:1.6");
+  auto describe = [](const cv::Mat& kernel) { return imaging::describe_blur(imaging::blur_shape(imaging::blur_code(kernel))); };
+  CHECK(describe(imaging::gaussian_kernel(1.6)) == "gaussian:1.6");
   // A streak's anti-aliasing adds a little spread along it too: 9 px reads as 9.1.
-  CHECK(describe(train::motion_kernel(9, 30)) == "motion:9.1,30");
-  CHECK(describe(train::motion_kernel(13, 150)) == "motion:13.1,150");
-  CHECK(describe(train::motion_kernel(9, 210)) == "motion:9.1,30");  // the same streak
+  CHECK(describe(imaging::motion_kernel(9, 30)) == "motion:9.1,30");
+  CHECK(describe(imaging::motion_kernel(13, 150)) == "motion:13.1,150");
+  CHECK(describe(imaging::motion_kernel(9, 210)) == "motion:9.1,30");  // the same streak
   // Both: a streak spread further than its anti-aliasing.
   cv::Mat padded;
-  cv::copyMakeBorder(train::motion_kernel(11, 0), padded, 5, 5, 5, 5, cv::BORDER_CONSTANT, 0);
-  const cv::Mat spread = train::blur_image(padded, train::gaussian_kernel(1.5));
+  cv::copyMakeBorder(imaging::motion_kernel(11, 0), padded, 5, 5, 5, 5, cv::BORDER_CONSTANT, 0);
+  const cv::Mat spread = imaging::blur_image(padded, imaging::gaussian_kernel(1.5));
   CHECK(describe(spread / cv::sum(spread)[0]).starts_with("motion:"));
   CHECK(describe(spread / cv::sum(spread)[0]).find("+gaussian:1.") != std::string::npos);
   // A short streak inside a wider Gaussian is the Gaussian with the same spread.
-  const train::BlurShape shape = train::blur_shape(train::blur_code(train::gaussian_kernel(2.0)));
+  const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(imaging::gaussian_kernel(2.0)));
   CHECK(shape.streak < 1.5);
-  CHECK(train::describe_blur({2.5, 40, 1.5}) == "gaussian:1.5");
+  CHECK(imaging::describe_blur({2.5, 40, 1.5}) == "gaussian:1.5");
 }
 
 TEST_CASE("training pairs carry each patch's blur code, as planes after the image") {
   train::DeblurDataOptions options;
-  options.fixed_kernel = train::parse_blur_kernel("motion:7,60");
+  options.fixed_kernel = imaging::parse_blur_kernel("motion:7,60");
   const auto data = train::DeblurPatchSampler::from_images({photo(64, 64, CV_8UC1, 1)}, options);
   std::mt19937 rng(3);
   Tensor blurred, sharp;
-  std::vector<train::BlurCode> codes;
+  std::vector<imaging::BlurCode> codes;
   data.sample(rng, 3, 16, blurred, sharp, &codes);
   REQUIRE(codes.size() == 3);
-  const train::BlurCode expected = train::blur_code(options.fixed_kernel);
+  const imaging::BlurCode expected = imaging::blur_code(options.fixed_kernel);
   for (const auto& code : codes) CHECK(code == expected);
-  const Tensor input = train::with_blur_code_planes(blurred, codes);
+  const Tensor input = deblur::with_blur_code_planes(blurred, codes);
   REQUIRE(input.shape() == Shape{3, 4, 16, 16});
   CHECK(std::equal(blurred.plane(2, 0), blurred.plane(2, 0) + 256, input.plane(2, 0)));
   CHECK(input.plane(1, 3)[100] == expected[2]);
-  const Tensor target = train::blur_code_planes(codes, 2, 5);
+  const Tensor target = deblur::blur_code_planes(codes, 2, 5);
   REQUIRE(target.shape() == Shape{3, 3, 2, 5});
   CHECK(target.plane(2, 0)[9] == expected[0]);
 }
@@ -210,21 +211,21 @@ TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with t
   CHECK(built->wiener_prefilter_nsr() == 0.02);
   CHECK(deblur::is_told_blur(*built));
   std::shared_ptr<const models::Model> model = std::move(built);
-  const train::BlurCode code = train::blur_code(train::parse_blur_kernel("motion:7,60"));
-  const cv::Mat kernel = train::kernel_from_blur_code(code);
+  const imaging::BlurCode code = imaging::blur_code(imaging::parse_blur_kernel("motion:7,60"));
+  const cv::Mat kernel = imaging::kernel_from_blur_code(code);
 
   // Training input: each patch deconvolved with its own code's kernel.
   const cv::Mat a = photo(24, 24, CV_32F, 15), b = photo(24, 24, CV_32F, 16);
   Tensor batch(Shape{2, 1, 24, 24});
   std::copy_n(pipeline::mat_to_tensor(a).data(), 24 * 24, batch.plane(0, 0));
   std::copy_n(pipeline::mat_to_tensor(b).data(), 24 * 24, batch.plane(1, 0));
-  const train::BlurCode other = train::blur_code(train::gaussian_kernel(1.2));
+  const imaging::BlurCode other = imaging::blur_code(imaging::gaussian_kernel(1.2));
   const Tensor input = deblur::told_network_input(*model, batch, {code, other});
   REQUIRE(input.shape() == batch.shape());
   const cv::Mat first(24, 24, CV_32F, const_cast<float*>(input.plane(0, 0)));
   const cv::Mat second(24, 24, CV_32F, const_cast<float*>(input.plane(1, 0)));
   CHECK(cv::norm(first, deblur::wiener_deconvolve(a, kernel, 0.02), cv::NORM_INF) < 1e-6);
-  CHECK(cv::norm(second, deblur::wiener_deconvolve(b, train::kernel_from_blur_code(other), 0.02), cv::NORM_INF) < 1e-6);
+  CHECK(cv::norm(second, deblur::wiener_deconvolve(b, imaging::kernel_from_blur_code(other), 0.02), cv::NORM_INF) < 1e-6);
   CHECK_THROWS_WITH_AS(deblur::told_network_input(*model, batch, {code}), doctest::Contains("2"), Error);
 
   // Inference: the same input over the whole image, then the network; tiled = untiled.
@@ -269,7 +270,7 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image,
   estimator->net().weights_changed();
   // Read in all eight flips and rotations and turned back, a reading that ignores the
   // image is averaged to the isotropic blur of the same spread: (Σxx + Σyy) / 2 each way.
-  const train::BlurCode code = deblur::estimate_blur_code(*estimator, photo(50, 70, CV_32F, 2));
+  const imaging::BlurCode code = deblur::estimate_blur_code(*estimator, photo(50, 70, CV_32F, 2));
   CHECK(code[0] == doctest::Approx(0.875));
   CHECK(code[1] == doctest::Approx(0.875));
   CHECK(code[2] == doctest::Approx(0.0));
@@ -278,9 +279,9 @@ TEST_CASE("the blur estimator: one code per 16x16 cell, averaged over the image,
   const auto data = train::DeblurPatchSampler::from_images({photo(96, 96, CV_8UC1, 4)}, {});
   std::mt19937 rng(5);
   Tensor blurred, sharp;
-  std::vector<train::BlurCode> codes;
+  std::vector<imaging::BlurCode> codes;
   data.sample(rng, 8, 32, blurred, sharp, &codes);
-  const Tensor target = train::blur_code_planes(codes, 2, 2);
+  const Tensor target = deblur::blur_code_planes(codes, 2, 2);
   const auto [before, after] = testing::fit_one_batch(*model, blurred, target, 60, 3e-3);
   CAPTURE(before);
   CAPTURE(after);
@@ -308,8 +309,8 @@ TEST_CASE("the blur estimate weights cells by their gradient energy, so flat cel
 TEST_CASE("the blur estimate turns with the image: transposed swaps the spreads, mirrored negates the slant") {
   auto estimator = models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"width", "4"}}, 1);
   randomise(*estimator, 9);
-  const cv::Mat y = train::blur_image(photo(48, 80, CV_32F, 5), train::motion_kernel(7, 30));
-  const train::BlurCode code = deblur::estimate_blur_code(*estimator, y);
+  const cv::Mat y = imaging::blur_image(photo(48, 80, CV_32F, 5), imaging::motion_kernel(7, 30));
+  const imaging::BlurCode code = deblur::estimate_blur_code(*estimator, y);
   CAPTURE(code[0]);
   CAPTURE(code[1]);
   CAPTURE(code[2]);
@@ -317,8 +318,8 @@ TEST_CASE("the blur estimate turns with the image: transposed swaps the spreads,
   cv::Mat transposed, mirrored;
   cv::transpose(y, transposed);
   cv::flip(y, mirrored, 1);
-  const train::BlurCode of_transposed = deblur::estimate_blur_code(*estimator, transposed);
-  const train::BlurCode of_mirrored = deblur::estimate_blur_code(*estimator, mirrored);
+  const imaging::BlurCode of_transposed = deblur::estimate_blur_code(*estimator, transposed);
+  const imaging::BlurCode of_mirrored = deblur::estimate_blur_code(*estimator, mirrored);
   CHECK(of_transposed[0] == doctest::Approx(code[1]).epsilon(1e-4));
   CHECK(of_transposed[1] == doctest::Approx(code[0]).epsilon(1e-4));
   CHECK(of_transposed[2] == doctest::Approx(code[2]).epsilon(1e-4));
@@ -337,7 +338,7 @@ TEST_CASE("a told network can learn from the estimator's codes instead of the tr
   std::copy_n(pipeline::mat_to_tensor(b).data(), 48 * 48, batch.plane(1, 0));
   const auto codes = deblur::estimate_blur_codes(*estimator, batch);
   REQUIRE(codes.size() == 2);
-  for (int k = 0; k < train::kBlurCodeSize; ++k) {
+  for (int k = 0; k < imaging::kBlurCodeSize; ++k) {
     CHECK(codes[0][k] == doctest::Approx(deblur::estimate_blur_code(*estimator, a)[k]).epsilon(1e-5));
     CHECK(codes[1][k] == doctest::Approx(deblur::estimate_blur_code(*estimator, b)[k]).epsilon(1e-5));
   }

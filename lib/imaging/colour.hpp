@@ -3,7 +3,7 @@
 // convention SR papers train and evaluate with), on float images in [0, 1].
 #include <opencv2/core.hpp>
 
-namespace upsample::pipeline {
+namespace upsample::imaging {
 
 // 8- or 16-bit image → CV_32F in [0, 1] with the same channels.
 cv::Mat to_unit_float(const cv::Mat& image);
@@ -18,4 +18,4 @@ cv::Mat ycbcr_to_bgr(const cv::Mat& y, const cv::Mat& cb, const cv::Mat& cr);
 cv::Mat grey_to_y(const cv::Mat& grey);
 cv::Mat y_to_grey(const cv::Mat& y);
 
-}  // namespace upsample::pipeline
+}  // namespace upsample::imaging

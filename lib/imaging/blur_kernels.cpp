@@ -1,4 +1,4 @@
-#include "train/blur_kernels.hpp"
+#include "imaging/blur_kernels.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 
 #include "tensor/error.hpp"
 
-namespace upsample::train {
+namespace upsample::imaging {
 
 namespace {
 
@@ -208,4 +208,4 @@ int max_random_kernel_radius(const RandomBlurOptions& o) {
   return std::max(gaussian, motion);
 }
 
-}  // namespace upsample::train
+}  // namespace upsample::imaging

@@ -1,4 +1,4 @@
-#include "analysis/matlab_imresize.hpp"
+#include "imaging/matlab_imresize.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -7,7 +7,7 @@
 
 #include "tensor/error.hpp"
 
-namespace upsample::analysis {
+namespace upsample::imaging {
 namespace {
 
 // Keys' cubic convolution kernel with a = -0.5, in the form imresize.m evaluates it.
@@ -218,4 +218,4 @@ cv::Mat matlab_bicubic_upscale(const cv::Mat& lr, int scale) {
   return out;
 }
 
-}  // namespace upsample::analysis
+}  // namespace upsample::imaging

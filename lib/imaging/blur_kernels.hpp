@@ -12,7 +12,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace upsample::train {
+namespace upsample::imaging {
 
 cv::Mat gaussian_kernel(double sigma, int size = 0);  // size 0: 2⌈3σ⌉+1
 cv::Mat motion_kernel(double length, double angle_degrees);
@@ -68,4 +68,4 @@ cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& options =
 // The widest kernel random_blur_kernel can return, as a radius.
 int max_random_kernel_radius(const RandomBlurOptions& options = {});
 
-}  // namespace upsample::train
+}  // namespace upsample::imaging

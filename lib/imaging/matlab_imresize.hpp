@@ -16,7 +16,7 @@
 // away from zero, saturated), so the 8-bit functions below round after both passes too.
 #include <opencv2/core.hpp>
 
-namespace upsample::analysis {
+namespace upsample::imaging {
 
 // imresize(image, scale, 'bicubic') on a CV_32F or CV_64F image with any number of
 // channels, computed in double. Returns CV_64F with the input's channel count.
@@ -49,4 +49,4 @@ cv::Mat matlab_bicubic_downscale(const cv::Mat& hr, int scale);
 // Returns CV_8U.
 cv::Mat matlab_bicubic_upscale(const cv::Mat& lr, int scale);
 
-}  // namespace upsample::analysis
+}  // namespace upsample::imaging

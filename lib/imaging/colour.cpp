@@ -1,8 +1,8 @@
-#include "pipeline/colour.hpp"
+#include "imaging/colour.hpp"
 
 #include "tensor/error.hpp"
 
-namespace upsample::pipeline {
+namespace upsample::imaging {
 
 namespace {
 // MATLAB rgb2ycbcr on [0, 1] RGB: offset + matrix · (R, G, B), all divided by 255.
@@ -77,4 +77,4 @@ cv::Mat y_to_grey(const cv::Mat& y) {
   return grey;
 }
 
-}  // namespace upsample::pipeline
+}  // namespace upsample::imaging
