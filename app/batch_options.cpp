@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "batch_report.hpp"
+#include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -29,6 +30,22 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
   cmd.add_flag("-q,--quiet", o.quiet, "Only print errors");
   cmd.add_flag("-v,--verbose", o.verbose, "Print more (repeat for debug output)");
+}
+
+void add_denoise_option(CLI::App& cmd, std::string& denoise) {
+  cmd.add_option("--denoise", denoise,
+                 "How strongly learned methods clean JPEG damage and noise: auto (read each image: its JPEG "
+                 "tables, its noise level; a clean image gets the clean model), off, low, medium, high, or the "
+                 "JPEG quality to undo (1-100)")
+      ->check([](const std::string& text) {
+        try {
+          pipeline::parse_denoise(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      })
+      ->capture_default_str();
 }
 
 void apply_verbosity(bool quiet, int verbose) {

@@ -37,6 +37,9 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
                       const nlohmann::json& extra, const pipeline::AfterSave& after_save = {});
 
+// --denoise as the main job, compare and eval take it (checked when parsed).
+void add_denoise_option(CLI::App& cmd, std::string& denoise);
+
 // Applies -q / -v to the logger.
 void apply_verbosity(bool quiet, int verbose);
 

@@ -31,9 +31,10 @@ struct CompareOptions {
   int scale = 2;
   std::string output;
   std::string reference;
-  bool degrade = false;
+  std::optional<std::string> degrade;  // "" for the plain shrink
   CheckerboardCliOptions checkerboard;
   int tile = 0;
+  std::string denoise = "auto";
   bool overwrite = false;
   bool json = false;
   bool quiet = false;
@@ -56,13 +57,15 @@ or below: no coherent pattern; a transposed conv's uneven gains give hundreds), 
 the pattern's strength.
 
 Ground truth, for PSNR and SSIM on Y (BT.601, scale pixels shaved, as the SR papers):
-  --degrade          each input is the ground truth: it is cropped to a multiple of the
-                     scale and shrunk with MATLAB's bicubic first, then upscaled back.
+  --degrade [SPEC]   each input is the ground truth: it is cropped to a multiple of the
+                     scale and shrunk with MATLAB's bicubic first (damaged as SPEC says:
+                     jpeg:Q, noise:S, downscale:KERNEL, blur:S), then upscaled back.
   --reference HR     a file (one input) or a folder holding, for each input, the image
                      with the same name (any extension): pairing is by name, never by order.
 
 Examples:
   upsample compare samples/zone_plate.png -m all -s 2 --degrade -o cmp/
+  upsample compare samples/scene.png -m bicubic,fsrcnn -s 2 --degrade jpeg:40 -o cmp/   # a JPEG, cleaned
   upsample compare lr/ -m bicubic,fsrcnn,espcn -s 3 --reference hr/ -o cmp/
   upsample compare photo.png -m lanczos,my_model.safetensors -s 2 -o cmp/ --overwrite
 
@@ -73,6 +76,7 @@ analysis::CompareOptions library_options(const CompareOptions& o) {
   analysis::CompareOptions options;
   options.scale = o.scale;
   options.output_folder = o.output;
+  if (o.degrade && !o.degrade->empty()) options.damage = imaging::parse_damage_specs({*o.degrade});
   options.ground_truth = o.degrade              ? analysis::GroundTruth::Degrade
                          : !o.reference.empty() ? analysis::GroundTruth::Reference
                                                 : analysis::GroundTruth::None;
@@ -107,7 +111,7 @@ int run_compare(const CompareOptions& o) {
                        " inputs: give a folder of references (paired with the inputs by name)");
   }
 
-  const analysis::NamedUpscalers methods = create_methods(o.methods, o.scale, {o.tile});
+  const analysis::NamedUpscalers methods = create_methods(o.methods, o.scale, {o.tile, pipeline::parse_denoise(o.denoise)});
   std::vector<std::string> labels;
   for (const auto& [label, upscaler] : methods) {
     if (std::find(labels.begin(), labels.end(), label) != labels.end())
@@ -164,10 +168,15 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("-o,--output", o->output, "Folder for everything written (created if missing)")->required();
   auto* reference = cmd->add_option("--reference", o->reference,
                                     "Ground truth: an HR file (one input) or a folder of them, paired by name");
-  auto* degrade = cmd->add_flag("--degrade", o->degrade,
-                                "Take each input as the ground truth: shrink it (MATLAB bicubic) first, then upscale");
+  auto* degrade = cmd->add_option("--degrade", o->degrade,
+                                  "Take each input as the ground truth: shrink it (MATLAB bicubic) first, then upscale; "
+                                  "with SPEC also damage it as eval --degrade does (jpeg:50, noise:5, downscale:cubic, "
+                                  "parts joined with '+')")
+                      ->expected(0, 1)
+                      ->default_str("");
   reference->excludes(degrade);
   add_checkerboard_options(*cmd, o->checkerboard);
+  add_denoise_option(*cmd, o->denoise);
   cmd->add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--overwrite", o->overwrite, "Replace files that already exist in -o");

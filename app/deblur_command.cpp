@@ -67,7 +67,7 @@ Examples:
             const std::string label =
                 o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
             return run_batch_command(o->batch, label, 1,
-                                     [&restore](const cv::Mat& image) { return pipeline::upscale_image(image, restore); },
+                                     [&restore](const cv::Mat& image, pipeline::FileTask&) { return pipeline::upscale_image(image, restore); },
                                      extra);
           }};
 }

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
 #include "deblur/evaluation.hpp"
+#include "imaging/degradations.hpp"
 #include "method_list.hpp"
 #include "tensor/error.hpp"
 
@@ -26,6 +27,8 @@ struct EvalOptions {
   std::vector<std::string> blurs = {"gaussian:1.6"};
   std::vector<double> noises = {2.0}, nsrs = {0.005, 0.01, 0.02};  // Wiener: best of a small sweep
   std::vector<int> iterations = {30};
+  std::vector<std::string> degrade;  // sr: one damaged condition each ("clean": the protocol)
+  std::string denoise = "auto";
   std::string estimator;  // deblur: for networks told the blur
   bool tell = false;      // deblur: also run those told the true blur
   int verbose = 0;
@@ -81,6 +84,29 @@ void evaluate_deblurring(const EvalOptions& o, const std::string& folder, std::v
     }
 }
 
+// --task sr: every image of `folder` at each scale and damage, upscaled by each method.
+void evaluate_upscaling(const EvalOptions& o, const std::string& folder, std::vector<Row>& rows,
+                        std::vector<std::string>& shown_methods) {
+  const std::string data = std::filesystem::path(folder).filename().string();
+  const pipeline::UpscalerOptions options{0, pipeline::parse_denoise(o.denoise)};
+  const std::vector<std::string> conditions = o.degrade.empty() ? std::vector<std::string>{"clean"} : o.degrade;
+  for (int scale : o.scales)
+    for (const auto& condition : conditions) {
+      const bool clean = condition == "clean";
+      const imaging::DamageSpec damage = clean ? imaging::DamageSpec{} : imaging::parse_damage_specs({condition});
+      const auto set = analysis::load_eval_set(folder, scale, clean ? nullptr : &damage);
+      const std::string label = clean ? data : data + " " + damage.text();
+      for (const auto& [method, upscaler] : create_methods(o.methods, scale, options)) {
+        spdlog::info("{} ×{}: {} on {} images", label, scale, method, set.size());
+        auto scores = analysis::evaluate_upscaler(*upscaler, set, scale);
+        scores.push_back(analysis::average(scores));
+        for (const auto& s : scores) rows.push_back({label, method, s.name, scale, s});
+        if (std::find(shown_methods.begin(), shown_methods.end(), method) == shown_methods.end())
+          shown_methods.push_back(method);
+      }
+    }
+}
+
 }  // namespace
 
 Command add_eval_command(CLI::App& app) {
@@ -96,6 +122,20 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--task", o->task, "sr (upscaling), or deblur (blur each image, then restore it)")
       ->check(CLI::IsMember({"sr", "deblur"}))
       ->capture_default_str();
+  cmd->add_option("--degrade", o->degrade,
+                  "sr: score on damaged LR instead (each value one condition, parts joined with '+'): jpeg:Q, "
+                  "noise:S[,grey], downscale:bicubic|bilinear|area|cubic|nearest, blur:S; 'clean' for the protocol. "
+                  "The colour HR is shrunk, damaged, upscaled in colour and scored on Y")
+      ->check([](const std::string& spec) {
+        if (spec == "clean") return std::string();
+        try {
+          imaging::parse_damage_specs({spec});
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      });
+  add_denoise_option(*cmd, o->denoise);
   cmd->add_option("--blur", o->blurs, "deblur: blur kernel(s), gaussian:SIGMA, motion:LENGTH,ANGLE, box:N")
       ->capture_default_str();
   cmd->add_option("--noise", o->noises, "deblur: Gaussian noise σ(s) in 8-bit levels, added after the blur")
@@ -125,6 +165,8 @@ published baseline (Set5 33.66 / 30.39 / 28.42 dB at x2 / x3 / x4).
 Examples:
   upsample eval --data ../shared/data/sr-bench/Set5 -s 2 -s 3 -s 4 -m bicubic,fsrcnn,espcn
   upsample eval --data ../shared/data/sr-bench/Set14 -s 3 -m all --per-image
+  upsample eval --data Set14 -s 2 -m bicubic,fsrcnn --degrade jpeg:50 --degrade noise:5 --degrade downscale:cubic
+  upsample eval --data Set14 -s 2 -m fsrcnn --degrade jpeg:75 --denoise off    # the clean model on a JPEG
   upsample eval --data Set5 -s 2 -s 4 -m fsrcnn,opencv:../shared/data/anchors/opencv-dnn-superres/FSRCNN_x{scale}.pb
   upsample eval --task deblur --blur gaussian:1.6 --noise 2 --data Set14 -m deblur,wiener,none --nsr 0.002,0.005)");
   return {cmd, [o, cmd]() {
@@ -137,18 +179,7 @@ Examples:
                 evaluate_deblurring(*o, folder, rows, shown_methods);
                 continue;
               }
-              for (int scale : o->scales) {
-                const auto set = analysis::load_eval_set(folder, scale);
-                const std::string data = std::filesystem::path(folder).filename().string();
-                for (const auto& [label, upscaler] : create_methods(o->methods, scale)) {
-                  spdlog::info("{} ×{}: {} on {} images", data, scale, label, set.size());
-                  auto scores = analysis::evaluate_upscaler(*upscaler, set, scale);
-                  scores.push_back(analysis::average(scores));
-                  for (const auto& s : scores) rows.push_back({data, label, s.name, scale, s});
-                  if (std::find(shown_methods.begin(), shown_methods.end(), label) == shown_methods.end())
-                    shown_methods.push_back(label);
-                }
-              }
+              evaluate_upscaling(*o, folder, rows, shown_methods);
             }
             if (o->json) {
               nlohmann::json doc = nlohmann::json::array();

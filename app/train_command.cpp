@@ -5,7 +5,9 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -15,6 +17,7 @@
 #include "commands.hpp"
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
+#include "imaging/degradations.hpp"
 #include "train/trainer.hpp"
 
 namespace upsample::app {
@@ -28,10 +31,11 @@ struct TrainCliOptions {
   int scale = 3;
   std::vector<std::string> hyper;
   std::vector<std::string> layer_lr;  // INDEX=MULT
-  std::vector<std::string> data = {"../shared/data/sr-train/T91", "../shared/data/sr-train/BSD200"};
-  std::string validation = "../shared/data/sr-bench/Set5";
-  std::vector<std::string> final_eval = {"../shared/data/sr-bench/Set5", "../shared/data/sr-bench/Set14",
-                                         "../shared/data/sr-bench/BSD100"};
+  // Default from $UPSAMPLE_DATA (data_defaults); empty when neither is given.
+  std::vector<std::string> data;
+  std::optional<std::string> validation;
+  std::vector<std::string> final_eval;
+  std::vector<std::string> damage, validation_damage;
   std::vector<std::string> init;
   std::string output, checkpoint;
   // Per-task defaults when not given: small batches of small patches learn fastest per
@@ -59,15 +63,8 @@ std::string shell_quoted(const std::string& text) {
   return quoted + "'";
 }
 
-}  // namespace
-
-Command add_train_command(CLI::App& app, int argc, char** argv) {
-  auto o = std::make_shared<TrainCliOptions>();
-  // Recorded in the model so that anyone can train it again: as one would type it.
-  o->train.command_line = "upsample";
-  for (int i = 1; i < argc; ++i) o->train.command_line += " " + shell_quoted(argv[i]);
-  CLI::App* cmd = app.add_subcommand(
-      "train", "Train a model: super-resolution (fsrcnn, espcn, resizeconv), deblurring, blur estimation");
+void add_task_options(CLI::App* cmd, TrainCliOptions& opts) {
+  TrainCliOptions* o = &opts;
   cmd->add_option("--task", o->task,
                   "sr; deblur (arch deblur at scale 1, on patches blurred on the fly); or blur-estimate (arch "
                   "blur-estimator: tells the blur of such patches, for a deblur model told the blur: --set "
@@ -86,15 +83,31 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
                   "blur estimator reads off each patch, as `upsample deblur` will, instead of the true blur (it "
                   "learns to allow for the estimator's errors)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--damage", o->damage,
+                  "sr: damage each LR patch on the fly as real photos are (blur, downscale kernel, noise, JPEG); "
+                  "KEY=VALUE words: blur=A-B|off, blur-probability=P, anisotropic=P, downscale=bicubic:2,area,..., "
+                  "noise=A-B|off, noise-probability=P, grey-noise=P, jpeg=A-B|off, jpeg-probability=P, clean=P, "
+                  "or 'default'")
+      ->type_size(1)
+      ->allow_extra_args(false);
+  cmd->add_option("--val-degrade", o->validation_damage,
+                  "sr: validate and score on LR damaged this way (as eval --degrade: jpeg:50, noise:5, ...)");
+}
+
+void add_optimiser_options(CLI::App* cmd, TrainCliOptions& opts) {
+  TrainCliOptions* o = &opts;
   cmd->add_option("-m,--arch", o->arch, "Architecture: fsrcnn, espcn, resizeconv (deblur, blur-estimator: set by --task)")
       ->capture_default_str();
   cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the trained model (.safetensors)")->required();
   cmd->add_option("--set", o->hyper, "Hyper-parameter KEY=VALUE, e.g. --set d=32 --set s=5 --set m=1");
-  cmd->add_option("--data", o->data, "Folders of HR training images")->capture_default_str();
-  cmd->add_option("--val", o->validation, "Folder of HR validation images ('' for none)")->capture_default_str();
-  cmd->add_option("--eval", o->final_eval, "Folders scored at the end and recorded in the model (none: --eval '')")
-      ->capture_default_str();
+  cmd->add_option("--data", o->data,
+                  "Folders of HR training images (default: $UPSAMPLE_DATA/sr-train/T91 and BSD200)");
+  cmd->add_option("--val", o->validation,
+                  "Folder of HR validation images, '' for none (default: $UPSAMPLE_DATA/sr-bench/Set5)");
+  cmd->add_option("--eval", o->final_eval,
+                  "Folders scored at the end and recorded in the model, '' for none (default: "
+                  "$UPSAMPLE_DATA/sr-bench/Set5, Set14, BSD100)");
   cmd->add_option("--steps", o->train.steps, "Training steps (batches)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "Patches per batch (default 16 for sr, 8 for deblur)")->check(CLI::PositiveNumber);
   cmd->add_option("--patch", o->patch, "LR patch edge in pixels (default 16 for sr, 128 for deblur)")
@@ -116,6 +129,10 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--layer-lr", o->layer_lr,
                   "Learning-rate multiplier of one layer, INDEX=MULT (INDEX as in its tensor names, INDEX.weight), "
                   "e.g. --layer-lr 4=1 trains ESPCN's last layer at the full rate (default 0.1, as the paper)");
+}
+
+void add_run_options(CLI::App* cmd, TrainCliOptions& opts) {
+  TrainCliOptions* o = &opts;
   cmd->add_option("--val-every", o->train.validate_every, "Validate every N steps")->capture_default_str();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file (default: OUTPUT.ckpt)");
   cmd->add_option("--checkpoint-minutes", o->train.checkpoint_minutes, "Minutes between checkpoints")
@@ -126,12 +143,145 @@ Command add_train_command(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--seed", o->train.seed, "Random seed (data sampling, initial weights)")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Only print errors");
   cmd->add_flag("-v,--verbose", o->verbose, "Print more");
+}
+
+// The data folders: as given, else under $UPSAMPLE_DATA (the layout of the shared data:
+// sr-train/ and sr-bench/), else a usage error that says how to give them.
+void apply_data_defaults(TrainCliOptions& o) {
+  const char* root = std::getenv("UPSAMPLE_DATA");
+  const std::string base = root ? std::string(root) + "/" : "";
+  if (o.data.empty()) {
+    if (!root) throw UsageError("train: no training data: give --data FOLDER (repeatable) or set UPSAMPLE_DATA to the folder that holds sr-train/ and sr-bench/");
+    o.data = {base + "sr-train/T91", base + "sr-train/BSD200"};
+  }
+  if (!o.validation) o.validation = root ? base + "sr-bench/Set5" : "";
+  if (o.final_eval.empty() && root) o.final_eval = {base + "sr-bench/Set5", base + "sr-bench/Set14", base + "sr-bench/BSD100"};
+}
+
+// The task's own options, checked against the task; sets the arch and scale it implies.
+void apply_task(TrainCliOptions& o, const CLI::App* cmd) {
+  train::TrainOptions& t = o.train;
+  t.task = train::parse_task_kind(o.task);
+  const bool blurred = t.task != train::TaskKind::super_resolution;  // both keep the size
+  if (blurred) {
+    if (cmd->count("--arch") == 0) o.arch = t.task == train::TaskKind::deblur ? "deblur" : "blur-estimator";
+    o.scale = 1;
+  } else if (cmd->count("--motion-fraction") + cmd->count("--blur") > 0) {
+    throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
+                     " is for --task deblur or blur-estimate");
+  }
+  if (blurred && !o.damage.empty()) throw UsageError("--damage is for --task sr");
+  if (cmd->count("--estimator") > 0 && t.task != train::TaskKind::deblur)
+    throw UsageError("--estimator is for --task deblur (a network told the blur)");
+  if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
+    throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
+  try {
+    if (!t.fixed_blur.empty()) imaging::parse_blur_kernel(t.fixed_blur);
+    if (!o.damage.empty())
+      t.damage = imaging::parse_random_damage(o.damage == std::vector<std::string>{"default"} ? std::vector<std::string>{}
+                                                                                             : o.damage);
+    if (!o.validation_damage.empty()) imaging::parse_damage_specs(o.validation_damage);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  t.validation_damage = o.validation_damage;
+  t.batch = o.batch.value_or(blurred ? 8 : 16);
+  t.lr_patch = o.patch.value_or(blurred ? 128 : 16);
+}
+
+std::map<int, float> parse_layer_learning_rates(const std::vector<std::string>& specs) {
+  std::map<int, float> multipliers;
+  for (const auto& kv : specs) {
+    const auto eq = kv.find('=');
+    try {
+      size_t used = 0;
+      const int index = std::stoi(kv.substr(0, eq), &used);
+      if (used != eq) throw std::invalid_argument(kv);
+      const float multiplier = std::stof(kv.substr(eq + 1), &used);
+      if (used != kv.size() - eq - 1) throw std::invalid_argument(kv);
+      multipliers[index] = multiplier;
+    } catch (const std::logic_error&) {
+      throw UsageError("--layer-lr " + kv + ": expected INDEX=MULTIPLIER, e.g. 0=10");
+    }
+  }
+  return multipliers;
+}
+
+void apply_model_and_data(TrainCliOptions& o) {
+  train::TrainOptions& t = o.train;
+  t.model = {{"arch", o.arch}, {"scale", std::to_string(o.scale)}};
+  for (const auto& kv : o.hyper) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--set " + kv + ": expected KEY=VALUE");
+    t.model[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  t.layer_lr_multipliers = parse_layer_learning_rates(o.layer_lr);
+  apply_data_defaults(o);
+  for (const auto& d : o.data) t.train_folders.emplace_back(d);
+  if (!o.validation->empty()) t.validation_folder = *o.validation;
+  for (const auto& d : o.final_eval)
+    if (!d.empty()) t.final_eval_folders.emplace_back(d);
+  for (const auto& f : o.init) t.init.emplace_back(f);
+  t.output = o.output;
+  t.checkpoint = o.checkpoint;
+}
+
+// On a terminal one line redrawn in place; in a log file a line every 30 s.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet) {}
+  void operator()(const train::TrainProgress& p) {
+    if (quiet_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!terminal_ && now - last_line_ < std::chrono::seconds(30) && p.step != p.total_steps) return;
+    last_line_ = now;
+    // 0 dB means not validated yet (or no --val): say so rather than print a score.
+    const std::string val = p.validation_psnr > 0 ? fmt::format("{:.2f} dB", p.validation_psnr) : "--";
+    std::fprintf(stderr, "%sstep %lld/%lld  loss %.3e  val %s  %.0f patches/s  lr %.1e  ETA %s%s",
+                 terminal_ ? "\r\033[K" : "", static_cast<long long>(p.step), static_cast<long long>(p.total_steps),
+                 p.loss, val.c_str(), p.patches_per_second, p.learning_rate, format_duration(p.eta_seconds).c_str(),
+                 terminal_ ? "" : "\n");
+    std::fflush(stderr);
+  }
+  void note(const std::string& text) const {
+    if (terminal_ && !quiet_) std::fputs("\r\033[K", stderr);
+    spdlog::info("{}", text);
+  }
+  void end_line() const {
+    if (terminal_ && !quiet_) std::fputs("\n", stderr);
+  }
+
+ private:
+  bool quiet_;
+  bool terminal_ = ::isatty(STDERR_FILENO) == 1;
+  std::chrono::steady_clock::time_point last_line_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
+};
+
+}  // namespace
+
+Command add_train_command(CLI::App& app, int argc, char** argv) {
+  auto o = std::make_shared<TrainCliOptions>();
+  // Recorded in the model so that anyone can train it again: as one would type it.
+  o->train.command_line = "upsample";
+  for (int i = 1; i < argc; ++i) o->train.command_line += " " + shell_quoted(argv[i]);
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train a model: super-resolution (fsrcnn, espcn, resizeconv), deblurring, blur estimation");
+  add_task_options(cmd, *o);
+  add_optimiser_options(cmd, *o);
+  add_run_options(cmd, *o);
   cmd->footer(R"(
 Training data: patches of the HR images (down-scaled by 0.6-1.0 for variety, flipped and
 rotated at random), LR made with MATLAB's bicubic on Y, as the FSRCNN paper does.
 The learning rate decays along a cosine; the last layer learns 10x slower. Small batches
 of small patches (the defaults) learn the most per second: Adam gains about as much per
 step from 16 patches of 16x16 as from 64 of 32x32, at a tenth of the cost.
+With --damage, each LR patch is instead made as real photos are: blurred a little,
+shrunk with one of several kernels, given noise and saved as JPEG, all at random;
+--set condition=2 tells the model each patch's JPEG quality and noise level (the
+damage model that `--denoise` runs).
+
+Data folders default to $UPSAMPLE_DATA/sr-train/{T91,BSD200} (training) and
+$UPSAMPLE_DATA/sr-bench/{Set5,Set14,BSD100} (validation, final scores).
 
 Examples:
   upsample train -m fsrcnn -s 3 -o weights/fsrcnn_x3.safetensors --steps 100000
@@ -139,6 +289,8 @@ Examples:
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
   upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
+  upsample train -m fsrcnn -s 2 --set condition=2 --set s=32 --damage default --val-degrade jpeg:50 \
+      -o fsrcnn-real_x2.safetensors
   upsample train --task deblur --set up=pixelshuffle -o deblur-blind_x1.safetensors
   upsample train --task deblur --blur motion:9,30 --init weights/deblur-blind_x1.safetensors -o shake.safetensors
   upsample train --task deblur --set condition=3 --init weights/deblur-blind_x1.safetensors -o told.safetensors
@@ -147,79 +299,13 @@ Examples:
       --estimator blur-estimator_x1.safetensors -o deblur_x1.safetensors    (how ours was made))");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
-            train::TrainOptions& t = o->train;
-            t.task = o->task;
-            const bool deblur = o->task == "deblur" || o->task == "blur-estimate";  // blurred patches
-            if (deblur) {  // both keep the size
-              if (cmd->count("--arch") == 0) o->arch = o->task == "deblur" ? "deblur" : "blur-estimator";
-              o->scale = 1;
-            } else if (cmd->count("--motion-fraction") + cmd->count("--blur") > 0) {
-              throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
-                               " is for --task deblur or blur-estimate");
-            }
-            if (cmd->count("--estimator") > 0 && o->task != "deblur")
-              throw UsageError("--estimator is for --task deblur (a network told the blur)");
-            if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
-              throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
-            if (!t.fixed_blur.empty()) {
-              try {
-                imaging::parse_blur_kernel(t.fixed_blur);
-              } catch (const Error& e) {
-                throw UsageError(std::string("--blur: ") + e.what());
-              }
-            }
-            t.batch = o->batch.value_or(deblur ? 8 : 16);
-            t.lr_patch = o->patch.value_or(deblur ? 128 : 16);
-            t.model = {{"arch", o->arch}, {"scale", std::to_string(o->scale)}};
-            for (const auto& kv : o->hyper) {
-              const auto eq = kv.find('=');
-              if (eq == std::string::npos || eq == 0) throw UsageError("--set " + kv + ": expected KEY=VALUE");
-              t.model[kv.substr(0, eq)] = kv.substr(eq + 1);
-            }
-            for (const auto& kv : o->layer_lr) {
-              const auto eq = kv.find('=');
-              int index = -1;
-              float multiplier = 0;
-              try {
-                size_t used = 0;
-                index = std::stoi(kv.substr(0, eq), &used);
-                if (used != eq) throw std::invalid_argument(kv);
-                multiplier = std::stof(kv.substr(eq + 1), &used);
-                if (used != kv.size() - eq - 1) throw std::invalid_argument(kv);
-              } catch (const std::logic_error&) {
-                throw UsageError("--layer-lr " + kv + ": expected INDEX=MULTIPLIER, e.g. 0=10");
-              }
-              t.layer_lr_multipliers[index] = multiplier;
-            }
-            for (const auto& d : o->data) t.train_folders.emplace_back(d);
-            if (!o->validation.empty()) t.validation_folder = o->validation;
-            for (const auto& d : o->final_eval)
-              if (!d.empty()) t.final_eval_folders.emplace_back(d);
-            for (const auto& f : o->init) t.init.emplace_back(f);
-            t.output = o->output;
-            t.checkpoint = o->checkpoint;
-            const bool terminal = ::isatty(STDERR_FILENO) == 1;
-            auto last_line = std::chrono::steady_clock::now() - std::chrono::hours(1);
-            const auto on_progress = [&](const train::TrainProgress& p) {
-              if (o->quiet) return;
-              // On a terminal one line redrawn in place; in a log file a line every 30 s.
-              const auto now = std::chrono::steady_clock::now();
-              if (!terminal && now - last_line < std::chrono::seconds(30) && p.step != p.total_steps) return;
-              last_line = now;
-              // 0 dB means not validated yet (or no --val): say so rather than print a score.
-              const std::string val = p.validation_psnr > 0 ? fmt::format("{:.2f} dB", p.validation_psnr) : "--";
-              std::fprintf(stderr, "%sstep %lld/%lld  loss %.3e  val %s  %.0f patches/s  lr %.1e  ETA %s%s",
-                           terminal ? "\r\033[K" : "", static_cast<long long>(p.step),
-                           static_cast<long long>(p.total_steps), p.loss, val.c_str(), p.patches_per_second,
-                           p.learning_rate, format_duration(p.eta_seconds).c_str(), terminal ? "" : "\n");
-              std::fflush(stderr);
-            };
-            const auto log = [&](const std::string& note) {
-              if (terminal && !o->quiet) std::fputs("\r\033[K", stderr);
-              spdlog::info("{}", note);
-            };
-            const train::TrainResult r = train::train_model(t, on_progress, log);
-            if (terminal && !o->quiet) std::fputs("\n", stderr);
+            apply_task(*o, cmd);
+            apply_model_and_data(*o);
+            ProgressPrinter progress(o->quiet);
+            const train::TrainResult r = train::train_model(
+                o->train, [&](const train::TrainProgress& p) { progress(p); },
+                [&](const std::string& note) { progress.note(note); });
+            progress.end_line();
             if (!r.finished) return 0;
             if (r.validation_psnr > 0)
               spdlog::info("trained {} steps in {}: final loss {:.3e}, validation {:.2f} dB", r.steps,
@@ -227,7 +313,7 @@ Examples:
             else
               spdlog::info("trained {} steps in {}: final loss {:.3e} (no validation)", r.steps,
                            format_duration(r.seconds), r.final_loss);
-            std::printf("%s\n", t.output.string().c_str());
+            std::printf("%s\n", o->train.output.string().c_str());
             return 0;
           }};
 }

@@ -1,10 +1,14 @@
 // The main job: upscale image files and folders with one method.
+#include <cmath>
 #include <memory>
+
+#include <spdlog/spdlog.h>
 
 #include "analysis/heatmap_render.hpp"
 #include "batch_options.hpp"
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
+#include "imaging/jpeg_quality.hpp"
 #include "pipeline/method_registry.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
@@ -17,6 +21,7 @@ struct UpscaleOptions {
   int scale = 2;
   std::string method = "fsrcnn";  // our trained weights (weights/fsrcnn_x{scale}.safetensors)
   int tile = 0;
+  std::string denoise = "auto";
   bool deblur = false;
   bool heatmap = false;
 };
@@ -42,6 +47,24 @@ pipeline::AfterSave heatmap_writer(int scale, bool overwrite) {
                                   {"spectral_ratio", measured.score.spectral_ratio}};
   };
 }
+// Upscales one loaded image, telling the method what its file says (the JPEG quality its
+// tables were made for) and reporting what it read and chose (-v, --json "denoise").
+cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, pipeline::FileTask& task) {
+  pipeline::ImageFacts facts;
+  if (const auto quality = imaging::jpeg_quality_of_file(task.input)) facts.jpeg_quality = quality->quality;
+  pipeline::UpscaleNotes notes;
+  cv::Mat result = pipeline::upscale_image(image, up, facts, &notes);
+  if (!notes.chosen.empty()) {
+    nlohmann::json denoise = {{"chosen", notes.chosen}, {"jpeg_quality", nullptr}, {"noise_sigma", nullptr}};
+    if (notes.jpeg_quality) denoise["jpeg_quality"] = *notes.jpeg_quality;
+    if (notes.noise_sigma) denoise["noise_sigma"] = std::round(*notes.noise_sigma * 100) / 100;
+    task.extra["denoise"] = denoise;
+    spdlog::debug("{}: {}{}", task.input.string(), notes.chosen,
+                  notes.jpeg_quality ? fmt::format(" (JPEG quality {:.0f} read from its tables)", *notes.jpeg_quality) : "");
+  }
+  return result;
+}
+
 }  // namespace
 
 Command add_upscale_command(CLI::App& app) {
@@ -57,6 +80,7 @@ Command add_upscale_command(CLI::App& app) {
   app.add_flag("--heatmap", o->heatmap,
                "Also write {output stem}_heatmap.png beside each output: where the method leaves checkerboard "
                "artifacts, with their scores in --json");
+  add_denoise_option(app, o->denoise);
   app.add_flag("--deblur", o->deblur, "Deblur each image with our network before upscaling (see 'upsample deblur')");
   add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
   return {&app, [o]() {
@@ -64,7 +88,7 @@ Command add_upscale_command(CLI::App& app) {
     if (o->heatmap && o->scale < 2) throw UsageError("--heatmap needs a scale of 2 or more (-s)");
     std::unique_ptr<pipeline::Upscaler> upscaler;
     try {
-      upscaler = pipeline::create_upscaler(o->method, o->scale, {o->tile});
+      upscaler = pipeline::create_upscaler(o->method, o->scale, {o->tile, pipeline::parse_denoise(o->denoise)});
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
@@ -72,12 +96,14 @@ Command add_upscale_command(CLI::App& app) {
     }
     const pipeline::Upscaler& up = *upscaler;
     const std::unique_ptr<pipeline::Upscaler> deblurrer = o->deblur ? deblur::deblurring_network(o->tile) : nullptr;
-    const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale}, {"deblur", o->deblur}};
+    const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale},
+                                  {"denoise", o->denoise}, {"deblur", o->deblur}};
     // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
     const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
     return run_batch_command(o->batch, label, o->scale,
-                             [&up, &deblurrer](const cv::Mat& image) {
-                               return pipeline::upscale_image(deblurrer ? pipeline::upscale_image(image, *deblurrer) : image, up);
+                             [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
+                               return upscale_file_image(deblurrer ? pipeline::upscale_image(image, *deblurrer) : image,
+                                                         up, task);
                              },
                              extra,
                              o->heatmap ? heatmap_writer(o->scale, o->batch.overwrite) : pipeline::AfterSave{});

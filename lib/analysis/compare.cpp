@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "analysis/damaged_input.hpp"
 #include "analysis/heatmap_render.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "io/atomic_file.hpp"
@@ -62,6 +63,7 @@ std::vector<std::string> label_lines(const MethodResult& r) {
 // What the methods upscale, and the ground truth (empty without one).
 struct InputPair {
   cv::Mat low, truth;
+  pipeline::ImageFacts facts;  // what the low image's file would tell (damage made here)
 };
 
 InputPair prepare_input(const fs::path& input, const CompareOptions& o, InputResult& result) {
@@ -75,8 +77,19 @@ InputPair prepare_input(const fs::path& input, const CompareOptions& o, InputRes
                                 ": compared in 8 bits (the MATLAB-style shrink works on 8-bit images)");
       loaded.convertTo(eight, CV_8U, 1.0 / 257.0);
     }
-    const cv::Mat high = imaging::crop_to_multiple_of(eight, s).clone();
-    pair.low = imaging::matlab_bicubic_downscale_u8(high, s);  // alpha included: it is shrunk and upscaled too
+    cv::Mat high = imaging::crop_to_multiple_of(eight, s).clone();
+    if (!o.damage) {
+      pair.low = imaging::matlab_bicubic_downscale_u8(high, s);  // alpha included: it is shrunk and upscaled too
+      pair.truth = for_metrics(high);
+      return pair;
+    }
+    if (high.channels() == 4) {
+      result.warnings.push_back(input.string() + ": compared without its alpha (the damage is done as to a JPEG)");
+      cv::cvtColor(high, high, cv::COLOR_BGRA2BGR);
+    }
+    DamagedInput damaged = damaged_input(high, s, *o.damage);
+    pair.low = damaged.lr;
+    pair.facts = damaged.facts;
     pair.truth = for_metrics(high);
     return pair;
   }
@@ -95,7 +108,9 @@ InputPair prepare_input(const fs::path& input, const CompareOptions& o, InputRes
 
 std::string montage_title(const InputResult& result, const CompareOptions& o) {
   std::string title = result.input.filename().string() + "  x" + std::to_string(o.scale);
-  if (o.ground_truth == GroundTruth::Degrade)
+  if (o.ground_truth == GroundTruth::Degrade && o.damage)
+    title += "  (--degrade " + o.damage->text() + ": the input shrunk and damaged, then upscaled; it is the ground truth)";
+  else if (o.ground_truth == GroundTruth::Degrade)
     title += "  (--degrade: the input shrunk with MATLAB bicubic, then upscaled; it is the ground truth)";
   if (o.ground_truth == GroundTruth::Reference) title += "  (reference " + result.reference.filename().string() + ")";
   return title;
@@ -245,11 +260,12 @@ std::vector<fs::path> files_compare_writes(const std::vector<fs::path>& inputs, 
 
 MethodRun run_method(const std::string& label, const pipeline::Upscaler& upscaler, const cv::Mat& low,
                      const cv::Mat& truth, int scale, const CheckerboardOptions& checkerboard,
-                     const std::function<void(const cv::Mat& output)>& on_output) {
+                     const std::function<void(const cv::Mat& output)>& on_output,
+                     const pipeline::ImageFacts& facts) {
   MethodRun run;
   run.result.method = label;
   const auto start = std::chrono::steady_clock::now();
-  run.output = pipeline::upscale_image(low, upscaler);
+  run.output = pipeline::upscale_image(low, upscaler, facts);
   run.result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (on_output) on_output(run.output);
   CheckerboardAnalysis measured = analyse_checkerboard(run.output, scale, checkerboard);
@@ -274,7 +290,8 @@ InputResult compare_input(const fs::path& input, const NamedUpscalers& methods, 
       try {
         const fs::path output = compare_output_path(o, input, label);
         MethodRun run = run_method(label, *upscaler, pair.low, pair.truth, o.scale, o.checkerboard,
-                                   [&](const cv::Mat& upscaled) { io::save_image(output, upscaled, save); });
+                                   [&](const cv::Mat& upscaled) { io::save_image(output, upscaled, save); },
+                                   pair.facts);
         r = std::move(run.result);
         r.output = output;
         r.heatmap = heatmap_path_for(output);

@@ -16,6 +16,7 @@
 
 #include "analysis/checkerboard.hpp"
 #include "analysis/metrics.hpp"
+#include "imaging/degradations.hpp"
 #include "pipeline/method_registry.hpp"
 
 namespace upsample::analysis {
@@ -36,6 +37,9 @@ struct CompareOptions {
   CheckerboardOptions checkerboard;
   double max_level = 4.0;               // top of the heatmaps' fixed colour scale, 8-bit levels
   bool overwrite = false;               // replace existing files (else writing one fails)
+  // With GroundTruth::Degrade: the damage done after the shrink (JPEG, noise, another
+  // downscale kernel…); none: MATLAB's bicubic alone.
+  std::optional<imaging::DamageSpec> damage;
 };
 
 // Methods as (label, upscaler); labels name the files and the table rows.
@@ -105,10 +109,12 @@ struct MethodRun {
 
 // Upscales `low` with `upscaler`, timing it; `on_output` gets the output as soon as it
 // exists (to save it even if measuring it fails); then measures it, and compares it with
-// `truth` (8-bit, no alpha) unless that is empty. Throws on failure.
+// `truth` (8-bit, no alpha) unless that is empty; `facts` is what the input's file tells.
+// Throws on failure.
 MethodRun run_method(const std::string& label, const pipeline::Upscaler& upscaler, const cv::Mat& low,
                      const cv::Mat& truth, int scale, const CheckerboardOptions& checkerboard,
-                     const std::function<void(const cv::Mat& output)>& on_output = {});
+                     const std::function<void(const cv::Mat& output)>& on_output = {},
+                     const pipeline::ImageFacts& facts = {});
 
 // Every method on one input file: writes each output and its heatmap, then the montage,
 // and ranks the methods. A failing method or input is recorded in the result, never thrown.

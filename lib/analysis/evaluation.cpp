@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "analysis/damaged_input.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "io/image_io.hpp"
@@ -12,7 +13,7 @@ namespace upsample::analysis {
 
 namespace fs = std::filesystem;
 
-std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale) {
+std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const imaging::DamageSpec* damage) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
   const std::vector<fs::path> files = io::image_files_in(folder);
@@ -21,8 +22,13 @@ std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale) {
   for (const auto& f : files) {
     cv::Mat hr = io::load_image(f);
     if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
-    EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}};
-    imaging::matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
+    EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}, {}, {}};
+    if (damage) {
+      DamagedInput damaged = damaged_input(hr, scale, *damage);
+      image.lr_damaged = damaged.lr;
+      image.facts = damaged.facts;
+    }
+    else imaging::matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
     set.push_back(std::move(image));
   }
   return set;
@@ -34,7 +40,8 @@ std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, co
   for (const EvalImage& image : set) {
     const auto start = std::chrono::steady_clock::now();
     cv::Mat sr;
-    upscaler.upscale_y(image.lr_y).convertTo(sr, CV_8U, 255.0);  // rounds and saturates
+    if (!image.lr_damaged.empty()) sr = rgb_to_y_u8(upscaler.upscale_photo(image.lr_damaged, image.facts, nullptr));
+    else upscaler.upscale_y(image.lr_y).convertTo(sr, CV_8U, 255.0);  // rounds and saturates
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const PsnrSsim s = evaluate_pair(sr, image.hr_y, scale);
     scores.push_back({image.name, s.psnr, s.ssim, seconds});

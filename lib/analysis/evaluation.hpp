@@ -11,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "imaging/degradations.hpp"
 #include "pipeline/method_registry.hpp"
 
 namespace upsample::analysis {
@@ -18,19 +19,26 @@ namespace upsample::analysis {
 struct EvalImage {
   std::string name;  // file stem
   cv::Mat hr_y;      // CV_8UC1 Y, cropped to a multiple of the scale
-  cv::Mat lr_y;      // CV_32FC1 Y / 255 of hr_y / scale, not rounded
+  cv::Mat lr_y;      // CV_32FC1 Y / 255 of hr_y / scale, not rounded (the clean protocol)
+  // With damage: the damaged LR as its file would be (CV_8U, the HR's channels), upscaled
+  // in colour, and what its file tells (the JPEG quality read from the encoded bytes).
+  cv::Mat lr_damaged;
+  pipeline::ImageFacts facts;
 };
 
-// Every image in `folder` (sorted by name), prepared for `scale`. Throws Error naming
-// the folder if it has no images.
-std::vector<EvalImage> load_eval_set(const std::filesystem::path& folder, int scale);
+// Every image in `folder` (sorted by name), prepared for `scale`: by the clean protocol,
+// or with `damage` the colour HR shrunk and damaged as it says (imaging::damaged_lr).
+// Throws Error naming the folder if it has no images.
+std::vector<EvalImage> load_eval_set(const std::filesystem::path& folder, int scale,
+                                     const imaging::DamageSpec* damage = nullptr);
 
 struct ImageScore {
   std::string name;
   double psnr = 0, ssim = 0, seconds = 0;
 };
 
-// Upscales every LR with `upscaler` and scores it against its HR.
+// Upscales every LR with `upscaler` and scores it against its HR (on Y; a damaged LR is
+// upscaled in colour and its Y taken, rounded, as from the output file).
 std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
                                           int scale);
 

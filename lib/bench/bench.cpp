@@ -151,7 +151,7 @@ Prepared prepare_op(const OpShape& s) {
     params.pad_h = params.pad_w = pad;
     params.output_padding_h = params.output_padding_w = output_padding;
     const Tensor weight = random_tensor(Shape{s.in_channels, s.out_channels, s.kernel, s.kernel}, rng, 0.05f);
-    auto plan = std::make_shared<ops::ConvTranspose2dPlan>(weight, bias, params);
+    auto plan = std::make_shared<ops::ConvPlan>(weight, bias, params);
     p.ours = [plan, input]() { (void)plan->forward(*input); };
     cv::dnn::LayerParams lp =
         conv_layer_params("deconv", true, weight, bias, s.kernel, s.stride, pad, output_padding, s.out_channels);
@@ -160,7 +160,7 @@ Prepared prepare_op(const OpShape& s) {
     ops::Conv2dParams params;
     params.pad_top = params.pad_bottom = params.pad_left = params.pad_right = s.kernel / 2;
     const Tensor weight = random_tensor(Shape{s.out_channels, s.in_channels, s.kernel, s.kernel}, rng, 0.05f);
-    auto plan = std::make_shared<ops::Conv2dPlan>(weight, bias, params);
+    auto plan = std::make_shared<ops::ConvPlan>(weight, bias, params);
     p.ours = [plan, input]() { (void)plan->forward(*input); };
     cv::dnn::LayerParams lp =
         conv_layer_params("conv", false, weight, bias, s.kernel, 1, s.kernel / 2, 0, s.out_channels);
@@ -203,12 +203,16 @@ std::shared_ptr<cv::dnn::Net> opencv_network(nn::Sequential& net, std::string& n
       lp.name = name;
       lp.type = layer.describe() == "tanh" ? "TanH" : "ReLU";
       dnn->addLayerToPrev(lp.name, lp.type, lp);
-    } else if (auto* resize = dynamic_cast<nn::Resize*>(&layer)) {
+    } else if (auto* resize_conv = dynamic_cast<nn::ResizeConv2d*>(&layer)) {
       cv::dnn::LayerParams lp;
-      lp.name = name;
+      lp.name = name + "r";
       lp.type = "Resize";
-      lp.set("interpolation", resize->mode() == ops::ResizeMode::Nearest ? "nearest" : "bilinear");
-      lp.set("zoom_factor", resize->factor());
+      lp.set("interpolation", resize_conv->resize().mode() == ops::ResizeMode::Nearest ? "nearest" : "bilinear");
+      lp.set("zoom_factor", resize_conv->resize().factor());
+      dnn->addLayerToPrev(lp.name, lp.type, lp);
+      const Tensor& w = resize_conv->weight().value;
+      lp = conv_layer_params(name, false, w, resize_conv->bias().value, static_cast<int>(w.shape()[2]), 1,
+                             resize_conv->conv().params().pad_top, 0, static_cast<int>(w.shape()[0]));
       dnn->addLayerToPrev(lp.name, lp.type, lp);
     } else if (dynamic_cast<nn::PixelShuffle*>(&layer) != nullptr && i + 1 == net.size()) {
       note = "cv::dnn without the final pixel shuffle";

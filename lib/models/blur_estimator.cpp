@@ -25,7 +25,7 @@ Architecture blur_estimator_architecture() {
       auto layer = std::make_unique<nn::Conv2d>(in, out, 3, stride, 1);
       nn::init_kaiming_normal(layer->weight().value, 0.0, rng);
       net.add(std::move(layer));
-      net.add(std::make_unique<nn::ActivationLayer>(nn::Activation::Relu));
+      net.add(std::make_unique<nn::ActivationLayer>(ops::Activation::Relu));
     };
     conv(1, w, 2);
     conv(w, 2 * w, 2);

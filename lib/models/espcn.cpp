@@ -18,11 +18,11 @@ Architecture espcn_architecture() {
     auto first = std::make_unique<nn::Conv2d>(c, f1, 5);
     nn::init_kaiming_normal_fan_out(first->weight().value, rng);
     net.add(std::move(first));
-    net.add(std::make_unique<nn::ActivationLayer>(nn::Activation::Tanh));
+    net.add(std::make_unique<nn::ActivationLayer>(ops::Activation::Tanh));
     auto second = std::make_unique<nn::Conv2d>(f1, f2, 3);
     nn::init_kaiming_normal_fan_out(second->weight().value, rng);
     net.add(std::move(second));
-    net.add(std::make_unique<nn::ActivationLayer>(nn::Activation::Tanh));
+    net.add(std::make_unique<nn::ActivationLayer>(ops::Activation::Tanh));
     // The last conv starts near zero, as FSRCNN's paper starts its deconvolution: with a
     // full-scale start ESPCN ×3 reached 31.45 dB on Set5 after 30000 steps from scratch,
     // with N(0, 0.001) 32.02 (weights/README.md). ICNR keeps that scale.

@@ -1,6 +1,7 @@
 // FSRCNN (Dong et al. 2016): feature extraction, shrinking, mapping, expanding on the
 // low-resolution image, then one 9×9 transposed convolution to upscale: the classic
 // deconvolution upsampler, and the one that shows checkerboard artifacts.
+#include "models/fsrcnn_body.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 
@@ -13,22 +14,12 @@ Architecture fsrcnn_architecture() {
   a.defaults = {{"d", "56"}, {"s", "12"}, {"m", "4"}, {"deconv_kernel", "9"}};
   a.build = [](const Metadata& meta, std::mt19937& rng) {
     const int scale = metadata_int(meta, "scale");
-    const int d = metadata_int(meta, "d"), s = metadata_int(meta, "s"), m = metadata_int(meta, "m");
     const int k = metadata_int(meta, "deconv_kernel");
     const int c = meta.at("channels") == "rgb" ? 3 : 1;
     nn::Sequential net;
-    auto conv = [&](int in, int out, int kernel) {
-      auto layer = std::make_unique<nn::Conv2d>(in, out, kernel);
-      nn::init_kaiming_normal(layer->weight().value, 0.25, rng);
-      net.add(std::move(layer));
-      net.add(std::make_unique<nn::PRelu>(out));
-    };
-    conv(c, d, 5);
-    conv(d, s, 1);
-    for (int i = 0; i < m; ++i) conv(s, s, 3);
-    conv(s, d, 1);
+    add_fsrcnn_body(net, input_planes(meta), fsrcnn_body_of(meta), rng);
     // Padding k/2 with output_padding scale−1 makes the output exactly scale × the input.
-    auto deconv = std::make_unique<nn::ConvTranspose2d>(d, c, k, scale, k / 2, scale - 1);
+    auto deconv = std::make_unique<nn::ConvTranspose2d>(fsrcnn_body_of(meta).d, c, k, scale, k / 2, scale - 1);
     nn::init_normal(deconv->weight().value, 0.001, rng);  // as in the paper
     deconv->weight().lr_multiplier = deconv->bias().lr_multiplier = 0.1f;
     net.add(std::move(deconv));

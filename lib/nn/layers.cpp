@@ -58,6 +58,56 @@ void require_saved(const Tensor& saved, const char* layer) {
   if (saved.empty()) throw Error(std::string(layer) + ": backward called without forward_train");
 }
 
+// What a conv's inference step takes over from the layers after it: an activation, then
+// (for a conv that can write its output shuffled) a pixel shuffle: one pass over the
+// output instead of two or three.
+struct FusedTail {
+  ops::ConvEpilogue epilogue;
+  int shuffle = 1;
+  size_t layers = 0;
+};
+
+FusedTail fused_tail(std::span<const LayerPtr> next, bool can_shuffle) {
+  FusedTail tail;
+  if (tail.layers < next.size()) {
+    if (auto epilogue = next[tail.layers]->as_epilogue()) {
+      tail.epilogue = std::move(*epilogue);
+      ++tail.layers;
+    }
+  }
+  if (can_shuffle && tail.layers < next.size()) {
+    if (const int factor = next[tail.layers]->as_pixel_shuffle(); factor > 0) {
+      tail.shuffle = factor;
+      ++tail.layers;
+    }
+  }
+  return tail;
+}
+
+class ConvStep final : public InferenceStep {
+ public:
+  explicit ConvStep(ops::ConvPlan plan) : plan_(std::move(plan)) {}
+  Tensor forward(const Tensor& input) const override { return plan_.forward(input); }
+
+ private:
+  ops::ConvPlan plan_;
+};
+
+// A resize-conv that does not fold: the resize, then the packed conv.
+class ResizeThenConvStep final : public InferenceStep {
+ public:
+  ResizeThenConvStep(const ops::ResizeParams& resize, ops::ConvPlan conv) : resize_(resize), conv_(std::move(conv)) {}
+  Tensor forward(const Tensor& input) const override { return conv_.forward(ops::resize_forward(input, resize_)); }
+
+ private:
+  ops::ResizeParams resize_;
+  ops::ConvPlan conv_;
+};
+
+PlannedStep conv_step(ops::ConvPlan plan, const FusedTail& tail) {
+  return {std::make_unique<ConvStep>(std::move(plan)), 1 + tail.layers};
+}
+
 }  // namespace
 
 // ---- Conv2d ---------------------------------------------------------------------------
@@ -88,62 +138,26 @@ Shape Conv2d::output_shape(const Shape& input) const {
   return ops::conv2d_output_shape(input, weight_.value.shape(), params_);
 }
 
-Tensor Conv2d::forward(const Tensor& input) const { return forward_fused(input, {}, 1); }
-
-Tensor Conv2d::forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue, int shuffle) const {
-  if (plan_.packed_from(weight_.value, bias_.value, epilogue)) return plan_.forward_shuffled(input, shuffle);
-  return ops::Conv2dPlan(weight_.value, bias_.value, params_, epilogue).forward_shuffled(input, shuffle);
+Tensor Conv2d::forward(const Tensor& input) const {
+  return ops::ConvPlan(weight_.value, bias_.value, params_).forward(input);
 }
 
-void Conv2d::prepare(const ops::ConvEpilogue& epilogue) {
-  plan_ = ops::Conv2dPlan(weight_.value, bias_.value, params_, epilogue);
+PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
+  const FusedTail tail = fused_tail(next, true);
+  return conv_step(ops::ConvPlan(weight_.value, bias_.value, params_, tail.epilogue, tail.shuffle), tail);
 }
 
 Tensor Conv2d::forward_train(const Tensor& input) {
   saved_input_ = input;
-  saved_factor_ = 0;
   return ops::conv2d_forward(input, weight_.value, bias_.value, params_);
 }
 
 Tensor Conv2d::backward(const Tensor& grad_output) {
   require_saved(saved_input_, "conv layer");
-  const bool has_bias = !bias_.value.empty();
-  if (saved_factor_ > 0) {
-    const ops::ConvGrads folded = ops::conv2d_backward(ops::pixel_shuffle_backward(grad_output, saved_factor_),
-                                                       saved_input_, saved_fold_.weight, has_bias,
-                                                       padded(saved_fold_.padding));
-    const ops::ConvGrads g =
-        ops::unfold_nearest_conv_grads(folded.weight, folded.bias, weight_.value.shape(), saved_factor_);
-    accumulate(weight_.grad, g.weight);
-    accumulate(bias_.grad, g.bias);
-    return folded.input;
-  }
-  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, has_bias, params_);
+  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(), params_);
   accumulate(weight_.grad, g.weight);
   accumulate(bias_.grad, g.bias);
   return std::move(g.input);
-}
-
-bool Conv2d::folds_after_nearest() const { return ops::nearest_conv_foldable(weight_.value.shape(), params_); }
-
-Tensor Conv2d::forward_after_nearest(const Tensor& input, int factor, const ops::ConvEpilogue& epilogue) const {
-  const ops::NearestConvFold f = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
-  const ops::ConvEpilogue e = folded_epilogue(epilogue, factor);
-  if (folded_plan_.packed_from(f.weight, f.bias, e)) return folded_plan_.forward_shuffled(input, factor);
-  return ops::Conv2dPlan(f.weight, f.bias, padded(f.padding), e).forward_shuffled(input, factor);
-}
-
-void Conv2d::prepare_after_nearest(int factor, const ops::ConvEpilogue& epilogue) {
-  const ops::NearestConvFold f = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
-  folded_plan_ = ops::Conv2dPlan(f.weight, f.bias, padded(f.padding), folded_epilogue(epilogue, factor));
-}
-
-Tensor Conv2d::forward_train_after_nearest(const Tensor& input, int factor) {
-  saved_fold_ = ops::fold_nearest_conv(weight_.value, bias_.value, factor);
-  saved_input_ = input;
-  saved_factor_ = factor;
-  return ops::pixel_shuffle_forward(
-      ops::conv2d_forward(input, saved_fold_.weight, saved_fold_.bias, padded(saved_fold_.padding)), factor);
 }
 
 std::vector<Parameter*> Conv2d::parameters() {
@@ -187,15 +201,13 @@ Shape ConvTranspose2d::output_shape(const Shape& input) const {
   return ops::conv_transpose2d_output_shape(input, weight_.value.shape(), params_);
 }
 
-Tensor ConvTranspose2d::forward(const Tensor& input) const { return forward_fused(input, {}); }
-
-Tensor ConvTranspose2d::forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue) const {
-  if (plan_.packed_from(weight_.value, bias_.value, epilogue)) return plan_.forward(input);
-  return ops::ConvTranspose2dPlan(weight_.value, bias_.value, params_, epilogue).forward(input);
+Tensor ConvTranspose2d::forward(const Tensor& input) const {
+  return ops::ConvPlan(weight_.value, bias_.value, params_).forward(input);
 }
 
-void ConvTranspose2d::prepare(const ops::ConvEpilogue& epilogue) {
-  plan_ = ops::ConvTranspose2dPlan(weight_.value, bias_.value, params_, epilogue);
+PlannedStep ConvTranspose2d::plan(std::span<const LayerPtr> next) const {
+  const FusedTail tail = fused_tail(next, false);
+  return conv_step(ops::ConvPlan(weight_.value, bias_.value, params_, tail.epilogue), tail);
 }
 
 Tensor ConvTranspose2d::forward_train(const Tensor& input) {
@@ -244,7 +256,6 @@ Tensor PixelShuffle::backward(const Tensor& grad_output) { return ops::pixel_shu
 
 // ---- Resize ---------------------------------------------------------------------------
 
-ops::ResizeParams Resize::params() const { return ops::ResizeParams::by_scale(mode_, factor_); }
 std::string Resize::describe() const {
   return std::string(ops::resize_mode_name(mode_)) + " resize ×" + std::to_string(factor_);
 }
@@ -257,6 +268,76 @@ Tensor Resize::forward_train(const Tensor& input) {
 Tensor Resize::backward(const Tensor& grad_output) {
   return ops::resize_backward(grad_output, saved_input_shape_, params());
 }
+
+// ---- ResizeConv2d ---------------------------------------------------------------------
+
+ResizeConv2d::ResizeConv2d(ops::ResizeMode mode, int factor, int in_channels, int out_channels, int kernel)
+    : resize_(mode, factor),
+      conv_(in_channels, out_channels, kernel),
+      folded_(mode == ops::ResizeMode::Nearest &&
+              ops::nearest_conv_foldable(conv_.weight().value.shape(), conv_.params())) {}
+
+std::string ResizeConv2d::describe() const { return resize_.describe() + ", " + conv_.describe(); }
+
+Shape ResizeConv2d::output_shape(const Shape& input) const {
+  return conv_.output_shape(resize_.output_shape(input));
+}
+
+Tensor ResizeConv2d::forward(const Tensor& input) const { return plan({}).step->forward(input); }
+
+PlannedStep ResizeConv2d::plan(std::span<const LayerPtr> next) const {
+  const Tensor& w = conv_.weight().value;
+  const Tensor& b = conv_.bias().value;
+  if (!folded_) {
+    const FusedTail tail = fused_tail(next, true);
+    ops::ConvPlan conv(w, b, conv_.params(), tail.epilogue, tail.shuffle);
+    return {std::make_unique<ResizeThenConvStep>(resize_.params(), std::move(conv)), 1 + tail.layers};
+  }
+  // The folded conv writes its s² phases through a pixel shuffle already.
+  const FusedTail tail = fused_tail(next, false);
+  const int factor = resize_.factor();
+  const ops::NearestConvFold f = ops::fold_nearest_conv(w, b, factor);
+  return conv_step(ops::ConvPlan(f.weight, f.bias, padded(f.padding), folded_epilogue(tail.epilogue, factor), factor),
+                   tail);
+}
+
+Tensor ResizeConv2d::forward_train(const Tensor& input) {
+  if (!folded_) return conv_.forward_train(resize_.forward_train(input));
+  saved_fold_ = ops::fold_nearest_conv(conv_.weight().value, conv_.bias().value, resize_.factor());
+  saved_input_ = input;
+  return ops::pixel_shuffle_forward(
+      ops::conv2d_forward(input, saved_fold_.weight, saved_fold_.bias, padded(saved_fold_.padding)), resize_.factor());
+}
+
+Tensor ResizeConv2d::backward(const Tensor& grad_output) {
+  if (!folded_) return resize_.backward(conv_.backward(grad_output));
+  require_saved(saved_input_, "resize-conv layer");
+  Parameter& w = conv_.weight();
+  Parameter& b = conv_.bias();
+  const int factor = resize_.factor();
+  const ops::ConvGrads at_low_resolution =
+      ops::conv2d_backward(ops::pixel_shuffle_backward(grad_output, factor), saved_input_, saved_fold_.weight,
+                           !b.value.empty(), padded(saved_fold_.padding));
+  const ops::ConvGrads g = ops::unfold_nearest_conv_grads(at_low_resolution.weight, at_low_resolution.bias,
+                                                          w.value.shape(), factor);
+  accumulate(w.grad, g.weight);
+  accumulate(b.grad, g.bias);
+  return at_low_resolution.input;
+}
+
+int ResizeConv2d::context() const {
+  // The conv's context is in resized pixels: ⌈pad/factor⌉ input pixels.
+  const int factor = resize_.factor();
+  return resize_.context() + (conv_.context() + factor - 1) / factor;
+}
+
+double ResizeConv2d::working_bytes(const Shape& input) const {
+  // As the two layers it stands for: the unfolded form holds the resized input, and the
+  // estimate (so the tiles chosen) stays the same whichever form runs.
+  return std::max(resize_.working_bytes(input), conv_.working_bytes(resize_.output_shape(input)));
+}
+
+double ResizeConv2d::flops(const Shape& input) const { return conv_.flops(resize_.output_shape(input)); }
 
 // ---- PReLU ----------------------------------------------------------------------------
 
@@ -278,41 +359,55 @@ Tensor PRelu::backward(const Tensor& grad_output) {
   accumulate(weight_.grad, g.weight);
   return std::move(g.input);
 }
+std::optional<ops::ConvEpilogue> PRelu::as_epilogue() const {
+  return ops::ConvEpilogue{ops::Activation::PRelu, weight_.value};
+}
 
 // ---- Activations ----------------------------------------------------------------------
 
+ActivationLayer::ActivationLayer(ops::Activation kind) : kind_(kind) {
+  if (kind != ops::Activation::Relu && kind != ops::Activation::Tanh && kind != ops::Activation::Sigmoid)
+    throw Error("activation layer: only ReLU, tanh and sigmoid (PReLU is a layer with slopes, PRelu)");
+}
+
 std::string ActivationLayer::describe() const {
   switch (kind_) {
-    case Activation::Relu: return "ReLU";
-    case Activation::Tanh: return "tanh";
-    case Activation::Sigmoid: return "sigmoid";
+    case ops::Activation::Relu: return "ReLU";
+    case ops::Activation::Tanh: return "tanh";
+    case ops::Activation::Sigmoid: return "sigmoid";
+    case ops::Activation::None:
+    case ops::Activation::PRelu: break;
   }
   return "activation";
 }
 
 Tensor ActivationLayer::forward(const Tensor& input) const {
   switch (kind_) {
-    case Activation::Relu: return ops::relu_forward(input);
-    case Activation::Tanh: return ops::tanh_forward(input);
-    case Activation::Sigmoid: return ops::sigmoid_forward(input);
+    case ops::Activation::Relu: return ops::relu_forward(input);
+    case ops::Activation::Tanh: return ops::tanh_forward(input);
+    case ops::Activation::Sigmoid: return ops::sigmoid_forward(input);
+    case ops::Activation::None:
+    case ops::Activation::PRelu: break;
   }
-  return {};
+  return input;
 }
 
 Tensor ActivationLayer::forward_train(const Tensor& input) {
   Tensor out = forward(input);
-  saved_ = kind_ == Activation::Relu ? input : out;
+  saved_ = kind_ == ops::Activation::Relu ? input : out;
   return out;
 }
 
 Tensor ActivationLayer::backward(const Tensor& grad_output) {
   require_saved(saved_, "activation layer");
   switch (kind_) {
-    case Activation::Relu: return ops::relu_backward(grad_output, saved_);
-    case Activation::Tanh: return ops::tanh_backward(grad_output, saved_);
-    case Activation::Sigmoid: return ops::sigmoid_backward(grad_output, saved_);
+    case ops::Activation::Relu: return ops::relu_backward(grad_output, saved_);
+    case ops::Activation::Tanh: return ops::tanh_backward(grad_output, saved_);
+    case ops::Activation::Sigmoid: return ops::sigmoid_backward(grad_output, saved_);
+    case ops::Activation::None:
+    case ops::Activation::PRelu: break;
   }
-  return {};
+  return grad_output;
 }
 
 // ---- Initialisation -------------------------------------------------------------------

@@ -3,8 +3,8 @@
 #include <random>
 
 #include "nn/layer.hpp"
+#include "ops/activation.hpp"
 #include "ops/conv2d.hpp"
-#include "ops/conv_plan.hpp"
 #include "ops/conv_transpose2d.hpp"
 #include "ops/nearest_conv_fold.hpp"
 #include "ops/resize.hpp"
@@ -19,42 +19,25 @@ class Conv2d final : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& input) const override;
-  // Inference with the activation (and pixel shuffle) that follows this layer in a
-  // Sequential folded into the pass that writes the output. Uses the weights packed by
-  // prepare() when they are still current, else packs them for this call.
-  Tensor forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue, int shuffle = 1) const;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
   int context() const override { return params_.pad_top; }
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override;
-  // Packs the weights once for inference (with the epilogue forward_fused will be given).
-  void prepare(const ops::ConvEpilogue& epilogue = {});
-  void weights_changed() override { prepare(); }
+  // One packed pass that also applies the activation after it and writes its output
+  // through a pixel shuffle after that.
+  PlannedStep plan(std::span<const LayerPtr> next) const override;
   Parameter& weight() { return weight_; }
   Parameter& bias() { return bias_; }
+  const Parameter& weight() const { return weight_; }
+  const Parameter& bias() const { return bias_; }
   const ops::Conv2dParams& params() const { return params_; }
-
-  // Resize-convolution: this layer applied to a nearest ×factor resize of `input`, run as
-  // the equivalent sub-pixel convolution at the input's resolution (ops/nearest_conv_fold),
-  // so the upscaled input is never made. Sequential uses these for a nearest Resize
-  // followed by a conv that folds_after_nearest().
-  bool folds_after_nearest() const;
-  Tensor forward_after_nearest(const Tensor& input, int factor, const ops::ConvEpilogue& epilogue) const;
-  void prepare_after_nearest(int factor, const ops::ConvEpilogue& epilogue);
-  // Training: backward() then returns the gradient w.r.t. the un-resized input.
-  Tensor forward_train_after_nearest(const Tensor& input, int factor);
-  bool trained_after_nearest() const { return saved_factor_ > 0; }
 
  private:
   Parameter weight_, bias_;
   ops::Conv2dParams params_;
-  ops::Conv2dPlan plan_;
-  ops::Conv2dPlan folded_plan_;
   Tensor saved_input_;
-  ops::NearestConvFold saved_fold_;  // when the last forward_train folded a nearest resize in
-  int saved_factor_ = 0;
 };
 
 // Transposed convolution with PyTorch's nn.ConvTranspose2d parameters.
@@ -65,8 +48,6 @@ class ConvTranspose2d final : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& input) const override;
-  // As Conv2d::forward_fused (no pixel shuffle).
-  Tensor forward_fused(const Tensor& input, const ops::ConvEpilogue& epilogue) const;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
@@ -74,8 +55,8 @@ class ConvTranspose2d final : public Layer {
   int context() const override;
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override;
-  void prepare(const ops::ConvEpilogue& epilogue = {});
-  void weights_changed() override { prepare(); }
+  // One packed pass that also applies the activation after it.
+  PlannedStep plan(std::span<const LayerPtr> next) const override;
   Parameter& weight() { return weight_; }
   Parameter& bias() { return bias_; }
   const ops::ConvTranspose2dParams& params() const { return params_; }
@@ -83,7 +64,6 @@ class ConvTranspose2d final : public Layer {
  private:
   Parameter weight_, bias_;
   ops::ConvTranspose2dParams params_;
-  ops::ConvTranspose2dPlan plan_;
   Tensor saved_input_;
 };
 
@@ -96,13 +76,14 @@ class PixelShuffle final : public Layer {
   Tensor forward_train(const Tensor& input) override { return forward(input); }
   Tensor backward(const Tensor& grad_output) override;
   int upscale() const override { return factor_; }
+  int as_pixel_shuffle() const override { return factor_; }
   int factor() const { return factor_; }
 
  private:
   int factor_;
 };
 
-// Resize by an integer factor (nearest or bilinear), the first half of resize-convolution.
+// Resize by an integer factor (nearest or bilinear).
 class Resize final : public Layer {
  public:
   Resize(ops::ResizeMode mode, int factor) : mode_(mode), factor_(factor) {}
@@ -115,12 +96,52 @@ class Resize final : public Layer {
   int context() const override { return mode_ == ops::ResizeMode::Nearest ? 0 : 2; }
   ops::ResizeMode mode() const { return mode_; }
   int factor() const { return factor_; }
+  ops::ResizeParams params() const { return ops::ResizeParams::by_scale(mode_, factor_); }
 
  private:
-  ops::ResizeParams params() const;
   ops::ResizeMode mode_;
   int factor_;
   Shape saved_input_shape_;
+};
+
+// Resize-convolution (Odena et al. 2016): a resize by an integer factor, nearest or
+// bilinear, then a stride-1 k×k convolution with padding k/2. It stands for PyTorch's
+// nn.Upsample and nn.Conv2d one after the other in an nn.Sequential, so it takes two of
+// its indices and names its parameters after the second ("15.weight" after the resize's
+// 14). After a nearest resize, a conv with a square odd kernel runs as the sub-pixel
+// convolution at the input's resolution that equals it (ops/nearest_conv_fold), in
+// inference and training alike: the upscaled input is never made.
+class ResizeConv2d final : public Layer {
+ public:
+  ResizeConv2d(ops::ResizeMode mode, int factor, int in_channels, int out_channels, int kernel);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  Tensor forward(const Tensor& input) const override;
+  Tensor forward_train(const Tensor& input) override;
+  Tensor backward(const Tensor& grad_output) override;
+  std::vector<Parameter*> parameters() override { return conv_.parameters(); }
+  int upscale() const override { return resize_.factor(); }
+  int context() const override;
+  double working_bytes(const Shape& input) const override;
+  double flops(const Shape& input) const override;
+  void set_name_prefix(const std::string& prefix) override { conv_.set_name_prefix(prefix); }
+  int sequential_entries() const override { return 2; }
+  // One packed pass (the folded conv, or the conv after the resize) that also applies the
+  // activation after it.
+  PlannedStep plan(std::span<const LayerPtr> next) const override;
+  Parameter& weight() { return conv_.weight(); }
+  Parameter& bias() { return conv_.bias(); }
+  const Resize& resize() const { return resize_; }
+  const Conv2d& conv() const { return conv_; }
+  // Whether the conv runs folded to the input's resolution.
+  bool folded() const { return folded_; }
+
+ private:
+  Resize resize_;
+  Conv2d conv_;
+  bool folded_;
+  Tensor saved_input_;               // folded training: the input of the last forward_train
+  ops::NearestConvFold saved_fold_;  // and the folded weights it used
 };
 
 // PReLU with one learnable slope per channel (PyTorch nn.PReLU(num_parameters=C)).
@@ -134,6 +155,7 @@ class PRelu final : public Layer {
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override { return {&weight_}; }
   void set_name_prefix(const std::string& prefix) override { weight_.name = prefix + "weight"; }
+  std::optional<ops::ConvEpilogue> as_epilogue() const override;
   const Tensor& slopes() const { return weight_.value; }
 
  private:
@@ -141,21 +163,20 @@ class PRelu final : public Layer {
   Tensor saved_input_;
 };
 
-enum class Activation { Relu, Tanh, Sigmoid };
-
-// Parameter-free activations.
+// Parameter-free activations: Relu, Tanh or Sigmoid (PReLU, with its slopes, is PRelu).
 class ActivationLayer final : public Layer {
  public:
-  explicit ActivationLayer(Activation kind) : kind_(kind) {}
+  explicit ActivationLayer(ops::Activation kind);
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override { return input; }
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
-  Activation kind() const { return kind_; }
+  std::optional<ops::ConvEpilogue> as_epilogue() const override { return ops::ConvEpilogue{kind_, {}}; }
+  ops::Activation kind() const { return kind_; }
 
  private:
-  Activation kind_;
+  ops::Activation kind_;
   Tensor saved_;  // input for ReLU, output for tanh and sigmoid
 };
 

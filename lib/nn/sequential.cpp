@@ -1,86 +1,47 @@
 #include "nn/sequential.hpp"
 
-#include <optional>
-
-#include "nn/layers.hpp"
+#include "ops/x86/isa.hpp"
 
 namespace upsample::nn {
 
-namespace {
-
-// The layer as an activation a conv can apply while writing its output.
-std::optional<ops::ConvEpilogue> as_epilogue(const Layer& layer) {
-  if (const auto* prelu = dynamic_cast<const PRelu*>(&layer))
-    return ops::ConvEpilogue{ops::FusedActivation::PRelu, prelu->slopes()};
-  if (const auto* act = dynamic_cast<const ActivationLayer*>(&layer)) {
-    switch (act->kind()) {
-      case Activation::Relu: return ops::ConvEpilogue{ops::FusedActivation::Relu, {}};
-      case Activation::Tanh: return ops::ConvEpilogue{ops::FusedActivation::Tanh, {}};
-      case Activation::Sigmoid: return ops::ConvEpilogue{ops::FusedActivation::Sigmoid, {}};
-    }
-  }
-  return std::nullopt;
-}
-
-// The conv at i + 1 when layer i is a nearest resize it can be folded with (resize-
-// convolution run at the low resolution, see Conv2d::forward_after_nearest), else null.
-Conv2d* conv_after_nearest(const std::vector<LayerPtr>& layers, size_t i) {
-  const auto* resize = dynamic_cast<const Resize*>(layers[i].get());
-  if (resize == nullptr || resize->mode() != ops::ResizeMode::Nearest || i + 1 >= layers.size()) return nullptr;
-  auto* conv = dynamic_cast<Conv2d*>(layers[i + 1].get());
-  return conv != nullptr && conv->folds_after_nearest() ? conv : nullptr;
-}
-
-// For inference, a conv takes over the activation after it and, for a conv, a pixel
-// shuffle after that (or a nearest resize before it): one pass over the output instead
-// of two or three.
-struct Fusion {
-  Conv2d* conv = nullptr;
-  ConvTranspose2d* transposed = nullptr;
-  ops::ConvEpilogue epilogue;
-  int shuffle = 1;
-  int nearest_factor = 0;  // > 0: the conv runs after a nearest resize by this factor
-  size_t layers = 1;       // how many layers, from the conv (or resize) on, this covers
+struct Sequential::Plan {
+  std::vector<std::unique_ptr<const InferenceStep>> steps;
+  ops::x86::Isa isa = ops::x86::Isa::Ref;  // the plans' convs run this instruction set
 };
 
-Fusion fusion_at(const std::vector<LayerPtr>& layers, size_t first) {
-  Fusion f;
-  size_t i = first;  // the conv's index
-  if ((f.conv = conv_after_nearest(layers, first)) != nullptr) {
-    f.nearest_factor = dynamic_cast<const Resize&>(*layers[first]).factor();
-    i = first + 1;
-  } else {
-    f.conv = dynamic_cast<Conv2d*>(layers[i].get());
-    f.transposed = dynamic_cast<ConvTranspose2d*>(layers[i].get());
-  }
-  if (f.conv == nullptr && f.transposed == nullptr) return f;
-  size_t next = i + 1;
-  if (next < layers.size()) {
-    if (auto epilogue = as_epilogue(*layers[next])) {
-      f.epilogue = std::move(*epilogue);
-      ++next;
-    }
-  }
-  if (f.conv != nullptr && f.nearest_factor == 0 && next < layers.size()) {
-    if (const auto* shuffle = dynamic_cast<const PixelShuffle*>(layers[next].get())) {
-      f.shuffle = shuffle->factor();
-      ++next;
-    }
-  }
-  f.layers = next - first;
-  return f;
+// A moved Sequential keeps its plan: the steps refer to the layers, which move along.
+Sequential::Sequential(Sequential&& other) noexcept
+    : layers_(std::move(other.layers_)), name_prefix_(std::move(other.name_prefix_)), plan_(std::move(other.plan_)) {}
+
+Sequential& Sequential::operator=(Sequential&& other) noexcept {
+  layers_ = std::move(other.layers_);
+  name_prefix_ = std::move(other.name_prefix_);
+  plan_ = std::move(other.plan_);
+  return *this;
 }
 
-}  // namespace
+Sequential::~Sequential() = default;
 
 void Sequential::add(LayerPtr layer) {
-  layer->set_name_prefix(name_prefix_ + std::to_string(layers_.size()) + ".");
+  const int index = (layers_.empty() ? -1 : parameter_index(layers_.size() - 1)) + layer->sequential_entries();
+  layer->set_name_prefix(name_prefix_ + std::to_string(index) + ".");
   layers_.push_back(std::move(layer));
+  plan_.reset();
 }
 
 void Sequential::set_name_prefix(const std::string& prefix) {
   name_prefix_ = prefix;
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->set_name_prefix(prefix + std::to_string(i) + ".");
+  int index = -1;
+  for (auto& l : layers_) {
+    index += l->sequential_entries();
+    l->set_name_prefix(prefix + std::to_string(index) + ".");
+  }
+}
+
+int Sequential::parameter_index(size_t i) const {
+  int index = -1;
+  for (size_t j = 0; j <= i && j < layers_.size(); ++j) index += layers_[j]->sequential_entries();
+  return index;
 }
 
 Shape Sequential::output_shape(const Shape& input) const {
@@ -89,29 +50,34 @@ Shape Sequential::output_shape(const Shape& input) const {
   return s;
 }
 
-Tensor Sequential::forward(const Tensor& input) const {
-  Tensor x = input;
-  for (size_t i = 0; i < layers_.size();) {
-    const Fusion f = fusion_at(layers_, i);
-    if (f.nearest_factor > 0) x = f.conv->forward_after_nearest(x, f.nearest_factor, f.epilogue);
-    else if (f.conv != nullptr) x = f.conv->forward_fused(x, f.epilogue, f.shuffle);
-    else if (f.transposed != nullptr) x = f.transposed->forward_fused(x, f.epilogue);
-    else x = layers_[i]->forward(x);
-    i += f.layers;
+std::shared_ptr<const Sequential::Plan> Sequential::build_plan() const {
+  auto plan = std::make_shared<Plan>();
+  plan->isa = ops::x86::active_isa();
+  const std::span<const LayerPtr> layers(layers_);
+  for (size_t i = 0; i < layers.size();) {
+    PlannedStep planned = layers[i]->plan(layers.subspan(i + 1));
+    plan->steps.push_back(std::move(planned.step));
+    i += planned.layers;
   }
+  return plan;
+}
+
+std::shared_ptr<const Sequential::Plan> Sequential::current_plan() const {
+  const std::lock_guard lock(plan_mutex_);
+  if (plan_ == nullptr || plan_->isa != ops::x86::active_isa()) plan_ = build_plan();
+  return plan_;
+}
+
+Tensor Sequential::forward(const Tensor& input) const {
+  const std::shared_ptr<const Plan> plan = current_plan();
+  Tensor x = input;
+  for (const auto& step : plan->steps) x = step->forward(x);
   return x;
 }
 
 Tensor Sequential::forward_train(const Tensor& input) {
   Tensor x = input;
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    if (Conv2d* conv = conv_after_nearest(layers_, i)) {
-      x = conv->forward_train_after_nearest(x, dynamic_cast<const Resize&>(*layers_[i]).factor());
-      ++i;  // the resize is part of the conv now
-    } else {
-      x = layers_[i]->forward_train(x);
-    }
-  }
+  for (auto& l : layers_) x = l->forward_train(x);
   return x;
 }
 
@@ -126,13 +92,7 @@ Tensor Sequential::backward(const Tensor& grad_output, bool need_input_gradient)
         if (p->trainable) lowest = i;
   }
   Tensor g = grad_output;
-  for (size_t i = layers_.size(); i-- > lowest;) {
-    g = layers_[i]->backward(g);
-    // A conv trained with the nearest resize before it folded in has already given the
-    // gradient w.r.t. the resize's input.
-    const auto* conv = dynamic_cast<const Conv2d*>(layers_[i].get());
-    if (conv != nullptr && conv->trained_after_nearest() && i > lowest) --i;
-  }
+  for (size_t i = layers_.size(); i-- > lowest;) g = layers_[i]->backward(g);
   return need_input_gradient ? g : Tensor();
 }
 
@@ -157,14 +117,9 @@ void Sequential::zero_grad() {
 
 void Sequential::weights_changed() {
   for (auto& l : layers_) l->weights_changed();
-  // Pack each conv once more with the activation forward() will fuse into it.
-  for (size_t i = 0; i < layers_.size();) {
-    const Fusion f = fusion_at(layers_, i);
-    if (f.nearest_factor > 0) f.conv->prepare_after_nearest(f.nearest_factor, f.epilogue);
-    else if (f.conv != nullptr) f.conv->prepare(f.epilogue);
-    if (f.transposed != nullptr) f.transposed->prepare(f.epilogue);
-    i += f.layers;
-  }
+  std::shared_ptr<const Plan> plan = build_plan();
+  const std::lock_guard lock(plan_mutex_);
+  plan_ = std::move(plan);
 }
 
 int Sequential::upscale() const {

@@ -34,7 +34,7 @@ void add_conv(Sequential& stage, int in, int out, int stride, std::mt19937& rng)
   auto conv = std::make_unique<Conv2d>(in, out, 3, stride, 1);
   init_kaiming_normal(conv->weight().value, 0.0, rng);
   stage.add(std::move(conv));
-  stage.add(std::make_unique<ActivationLayer>(Activation::Relu));
+  stage.add(std::make_unique<ActivationLayer>(ops::Activation::Relu));
 }
 
 void add_up(Sequential& stage, UpPath up, int in, int out, std::mt19937& rng) {
@@ -55,14 +55,13 @@ void add_up(Sequential& stage, UpPath up, int in, int out, std::mt19937& rng) {
       break;
     }
     case UpPath::ResizeConv: {
-      stage.add(std::make_unique<Resize>(ops::ResizeMode::Nearest, 2));
-      auto conv = std::make_unique<Conv2d>(in, out, 3);
+      auto conv = std::make_unique<ResizeConv2d>(ops::ResizeMode::Nearest, 2, in, out, 3);
       init_kaiming_normal(conv->weight().value, 0.0, rng);
       stage.add(std::move(conv));
       break;
     }
   }
-  stage.add(std::make_unique<ActivationLayer>(Activation::Relu));
+  stage.add(std::make_unique<ActivationLayer>(ops::Activation::Relu));
 }
 
 // Zero-pads a [N, C, H, W] tensor at the bottom and right to rows × cols, or crops it
@@ -141,12 +140,22 @@ UNet::UNet(const UNetOptions& o, std::mt19937& rng) : options_(o) {
   // pixels one feature pixel spans at the current level; resampling layers add one step
   // for the rounding of their grid.
   int radius = 0, step = 1;
+  auto walk_layer = [&](const Layer& layer) {
+    radius += step * layer.context();
+    if (layer.upscale() > 1) {
+      radius += step;
+      step /= layer.upscale();
+    }
+  };
+  // A resize-conv's own context() rounds its conv's up to whole input pixels; walked as
+  // its two parts, the conv's counts at the resized step.
   auto walk = [&](const Stage& stage) {
     for (size_t i = 0; i < stage.size(); ++i) {
-      radius += step * stage[i].context();
-      if (stage[i].upscale() > 1) {
-        radius += step;
-        step /= stage[i].upscale();
+      if (const auto* resize_conv = dynamic_cast<const ResizeConv2d*>(&stage[i])) {
+        walk_layer(resize_conv->resize());
+        walk_layer(resize_conv->conv());
+      } else {
+        walk_layer(stage[i]);
       }
     }
   };

@@ -69,8 +69,8 @@ class UNet final : public Layer {
   void weights_changed() override;
 
  private:
-  // Each stage is a Sequential, so inference fuses every conv with its ReLU and a
-  // resize-conv up-path runs at the low resolution (Sequential's folding).
+  // Each stage is a Sequential, so inference runs its plan: every conv fused with its
+  // ReLU, a resize-conv up-path folded to the low resolution (nn::ResizeConv2d).
   using Stage = Sequential;
   // Every stage in a fixed order with its PyTorch name (for naming and iteration).
   std::vector<std::pair<std::string, Stage*>> named_stages();

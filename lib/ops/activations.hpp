@@ -4,6 +4,7 @@
 // (ReLU'(0) = 0, LeakyReLU'(0) = negative_slope).
 // tanh and sigmoid compute their backward from the forward *output*, which is what a layer
 // keeps.
+#include "ops/activation.hpp"
 #include "tensor/tensor.hpp"
 
 namespace upsample::ops {

@@ -195,7 +195,7 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   task.input_size = image.size();
   cv::Mat result;
   try {
-    result = step(image);
+    result = step(image, task);
   } catch (const std::exception& e) {
     throw Error(task.input.string() + ": " + e.what());
   }

@@ -58,7 +58,8 @@ BatchPlan plan_batch(const BatchOptions& options);
 std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
                                  int scale, const std::string& ext);
 
-using ImageStep = std::function<cv::Mat(const cv::Mat&)>;
+// It may add warnings and --json fields to the task.
+using ImageStep = std::function<cv::Mat(const cv::Mat& image, FileTask& task)>;
 // Runs once a task's output is written, with the image written (e.g. --heatmap); it may
 // fill task.extra. An exception fails the task with its message.
 using AfterSave = std::function<void(FileTask& task, const cv::Mat& result)>;

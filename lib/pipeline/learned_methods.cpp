@@ -8,6 +8,8 @@
 
 #include "models/model.hpp"
 #include "imaging/colour.hpp"
+#include "pipeline/damage_condition.hpp"
+#include "pipeline/denoise.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
@@ -165,6 +167,12 @@ std::unique_ptr<Upscaler> upscaler_from_model_file(const fs::path& path, int sca
   if (model->scale() != scale)
     throw Error(path.string() + ": this model upscales ×" + std::to_string(model->scale()) + ", not ×" +
                 std::to_string(scale) + " (pass -s " + std::to_string(model->scale()) + ")");
+  if (model->condition_planes() == kDamageConditionPlanes && model->channels() == 1) {
+    // A damage model run by itself: --denoise off tells it the image is clean.
+    DenoiseSetting setting = options.denoise;
+    if (setting.mode == DenoiseSetting::Mode::off) setting = {DenoiseSetting::Mode::fixed, 0, 0, "off"};
+    return damage_aware_upscaler(std::move(model), options.tile, setting);
+  }
   return std::make_unique<LearnedUpscaler>(std::move(model), options.tile);
 }
 
@@ -173,12 +181,29 @@ std::unique_ptr<Upscaler> upscaler_for_model(std::shared_ptr<const models::Model
   return std::make_unique<LearnedUpscaler>(std::move(model), tile, std::move(condition));
 }
 
+std::optional<fs::path> find_damage_weights(const std::string& arch, int scale) {
+  try {
+    return find_weights(arch + kDamageModelSuffix, scale);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 void register_learned_methods(MethodRegistry& registry) {
   for (const auto& arch : models::architectures()) {
     if (arch.defaults.count("task") && arch.defaults.at("task") != "sr") continue;  // deblur: scale 1, its own command
     const std::string name = arch.name;
     registry.add({name, arch.summary, {2, 3, 4}, true, [name](int scale, const UpscalerOptions& options) {
-                    return upscaler_from_model_file(find_weights(name, scale), scale, options);
+                    auto clean = upscaler_from_model_file(find_weights(name, scale), scale, options);
+                    const auto damage_weights = find_damage_weights(name, scale);
+                    if (options.denoise.mode == DenoiseSetting::Mode::off) return clean;
+                    if (!damage_weights) {
+                      // auto: a method without a damage model upscales as it is.
+                      if (options.denoise.mode == DenoiseSetting::Mode::automatic) return clean;
+                      find_weights(name + kDamageModelSuffix, scale);  // throws, naming where it looked
+                    }
+                    return denoising_upscaler(std::move(clean), models::load_model(*damage_weights), options.tile,
+                                              options.denoise);
                   }});
   }
 }

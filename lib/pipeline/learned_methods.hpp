@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "models/model.hpp"
@@ -14,6 +16,10 @@ namespace upsample::pipeline {
 std::vector<std::filesystem::path> weights_search_path();
 // weights/<arch>_x<scale>.safetensors from the first folder that has it.
 std::filesystem::path find_weights(const std::string& arch, int scale);
+// The damage-aware model of an architecture (pipeline/denoise.hpp) is <arch>-real_x<scale>.
+inline constexpr const char* kDamageModelSuffix = "-real";
+// Its weights, if installed.
+std::optional<std::filesystem::path> find_damage_weights(const std::string& arch, int scale);
 // An upscaler running the model in `path` (Y or RGB as its metadata says).
 std::unique_ptr<Upscaler> upscaler_from_model_file(const std::filesystem::path& path, int scale,
                                                    const UpscalerOptions& options);

@@ -3,12 +3,26 @@
 // methods up here; adding a method means registering it, never editing a switch.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 namespace upsample::pipeline {
+
+// What is known about an image besides its pixels, read from its file.
+struct ImageFacts {
+  std::optional<double> jpeg_quality;  // the IJG quality its JPEG tables say it was saved at
+};
+
+// What a method read off one image and chose for it (the --denoise decision), for -v and
+// --json; empty when the method chooses nothing.
+struct UpscaleNotes {
+  std::optional<double> jpeg_quality;  // as read from the file
+  std::optional<double> noise_sigma;   // as estimated from the pixels, 8-bit levels
+  std::string chosen;                  // e.g. "clean model", "damage model told JPEG q50, noise 0.0"
+};
 
 // One configured upscaler (method + scale). upscale() must be safe to call from several
 // threads at once: batch jobs share one instance.
@@ -18,14 +32,35 @@ class Upscaler {
   // `image`: 8- or 16-bit, 1 (grey) or 3 (BGR) channels; alpha is handled by the caller.
   // Returns an image of the same type, `scale` times larger in each direction.
   virtual cv::Mat upscale(const cv::Mat& image) const = 0;
+  // The same for an image whose file told `facts`; a method that adapts to the damage of
+  // its input (--denoise) says what it read and chose in `notes` (may be null).
+  virtual cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const {
+    (void)facts;
+    (void)notes;
+    return upscale(image);
+  }
   // The luma path of the evaluation protocol: `y` is a BT.601 Y plane (CV_32FC1, Y/255,
   // not rounded); returns the upscaled Y plane (CV_32FC1, not rounded).
   virtual cv::Mat upscale_y(const cv::Mat& y) const = 0;
   virtual int scale() const = 0;
 };
 
+// How strongly a learned method cleans JPEG damage and noise (damage_condition.hpp):
+// auto reads the damage of each image (its JPEG tables, its noise level) and uses the
+// clean model on a clean image; off always uses the clean model; low, medium and high
+// tell the damage model a fixed damage; a number tells it that JPEG quality.
+struct DenoiseSetting {
+  enum class Mode { automatic, off, fixed } mode = Mode::off;
+  double jpeg_quality = 0;  // fixed: told to the damage model
+  double noise_sigma = 0;
+  std::string text = "off";
+};
+// "auto", "off", "low", "medium", "high", or a JPEG quality 1–100; Error otherwise.
+DenoiseSetting parse_denoise(const std::string& text);
+
 struct UpscalerOptions {
   int tile = 0;  // tile edge in input pixels for learned methods; 0 = automatic
+  DenoiseSetting denoise;  // for methods that have a damage model (fsrcnn)
 };
 
 struct MethodInfo {

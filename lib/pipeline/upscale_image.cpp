@@ -6,14 +6,14 @@
 
 namespace upsample::pipeline {
 
-cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler) {
+cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const ImageFacts& facts, UpscaleNotes* notes) {
   if (image.empty()) throw Error("cannot upscale an empty image");
-  if (image.channels() != 4) return upscaler.upscale(image);
+  if (image.channels() != 4) return upscaler.upscale_photo(image, facts, notes);
   cv::Mat colour, alpha;
   cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   cv::extractChannel(image, alpha, 3);
   const int s = upscaler.scale();
-  const cv::Mat colour_up = upscaler.upscale(colour);
+  const cv::Mat colour_up = upscaler.upscale_photo(colour, facts, notes);
   cv::Mat alpha_up;
   cv::resize(alpha, alpha_up, cv::Size(alpha.cols * s, alpha.rows * s), 0, 0, cv::INTER_CUBIC);
   cv::Mat out;

@@ -7,6 +7,9 @@ namespace upsample::pipeline {
 
 // Upscales any image the tool loads (8/16-bit, grey, BGR, BGRA): colour goes through
 // `upscaler`, alpha is upscaled separately with bicubic so it is never dropped.
-cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler);
+// `facts` (what the image's file tells) and `notes` (what the method chose) go to
+// Upscaler::upscale_photo.
+cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const ImageFacts& facts = {},
+                      UpscaleNotes* notes = nullptr);
 
 }  // namespace upsample::pipeline

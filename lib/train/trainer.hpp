@@ -1,7 +1,8 @@
 #pragma once
-// `upsample train`: fits a super-resolution model to patches of HR images with Adam,
-// validating on a folder by the evaluation protocol, checkpointing every few minutes so a
-// stopped run resumes where it was.
+// `upsample train`: fits a model to patches of HR images with Adam, validating on a
+// folder by the evaluation protocol, checkpointing every few minutes so a stopped run
+// resumes where it was. The kinds of training (training_task.hpp) share one loop
+// (training_loop.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,14 +11,21 @@
 #include <string>
 #include <vector>
 
+#include "imaging/degradations.hpp"
 #include "models/model.hpp"
 #include "ops/losses.hpp"
+#include "train/training_task.hpp"
 
 namespace upsample::train {
 
 struct TrainOptions {
   models::Metadata model;                         // arch, scale and hyper-parameters
-  std::string task = "sr";                        // sr, or deblur: sharp patches blurred on the fly (deblur_data.hpp)
+  TaskKind task = TaskKind::super_resolution;     // deblur: sharp patches blurred on the fly (deblur_data.hpp)
+  // sr: damage each LR patch on the fly (blur, downscale kernel, noise, JPEG) instead of
+  // the clean bicubic protocol; a model with condition=2 is told each patch's damage.
+  std::optional<imaging::RandomDamageOptions> damage;
+  // sr: validate and score the final evaluation on LR damaged this way (imaging::parse_damage_specs).
+  std::vector<std::string> validation_damage;
   double motion_fraction = 0.5;                   // deblur: share of motion blurs (the rest Gaussian)
   std::string fixed_blur;                         // deblur: one known blur for every patch (a non-blind model)
   // deblur, a network told the blur: tell it what this blur estimator reads off each patch
@@ -77,7 +85,7 @@ struct TrainResult {
 // Trains and writes options.output (when finished). `on_progress` is called about once a second and at
 // every validation; `log` gets notes (data set size, checkpoints).
 TrainResult train_model(const TrainOptions& options, const std::function<void(const TrainProgress&)>& on_progress,
-                        const std::function<void(const std::string&)>& log);
+                        const Log& log);
 
 // The loss (mse, l1, charbonnier) over the outputs at least `border` pixels inside each
 // edge of [N, C, H, W] patches; its gradient is zero outside. border = 0: all outputs.

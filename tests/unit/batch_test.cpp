@@ -71,7 +71,7 @@ TEST_CASE("run_batch reports every task once and keeps going after a failure") {
   int reported = 0;
   pipeline::RunOptions run;
   run.jobs = 2;
-  pipeline::run_batch(plan.tasks, [&](const cv::Mat& m) { return pipeline::upscale_image(m, *up); }, run,
+  pipeline::run_batch(plan.tasks, [&](const cv::Mat& m, pipeline::FileTask&) { return pipeline::upscale_image(m, *up); }, run,
                       [&](const pipeline::FileTask&) { ++reported; });
   CHECK(reported == 2);
   CHECK(plan.tasks[0].status == FileStatus::Failed);

@@ -149,7 +149,11 @@ TEST_CASE("backward matches finite differences through skips, padding and the re
     const Tensor dx = pipeline::mat_to_tensor(test_image(7, 6, CV_32FC(1 + condition), 6));
     const float eps = 1e-4f;
     const double step = 2.0 * static_cast<double>(eps);
-    auto loss_at = [&](const Tensor& input) { return dot(model->forward(input), direction); };
+    // The weights are perturbed between calls: each call replans with them.
+    auto loss_at = [&](const Tensor& input) {
+      model->net().weights_changed();
+      return dot(model->forward(input), direction);
+    };
     Tensor plus = x.clone(), minus = x.clone();
     for (int64_t i = 0; i < x.numel(); ++i) {
       plus.data()[i] += eps * dx.data()[i];
@@ -228,7 +232,7 @@ TEST_CASE("the trainer runs the deblur task end to end and refuses a mismatched 
   cv::Mat colour = test_image(64, 72, CV_8UC3, 31);
   REQUIRE(cv::imwrite((dir / "train" / "a.png").string(), colour));
   train::TrainOptions o;
-  o.task = "deblur";
+  o.task = train::TaskKind::deblur;
   o.model = tiny_deblur("resizeconv");
   o.train_folders = {dir / "train"};
   o.validation_folder = dir / "train";
@@ -243,7 +247,7 @@ TEST_CASE("the trainer runs the deblur task end to end and refuses a mismatched 
   CHECK(r.steps == 6);
   CHECK(validation > 10.0);  // scored on the blurred validation images
   CHECK(models::load_model(o.output)->metadata().at("task") == "deblur");
-  o.task = "sr";
+  o.task = train::TaskKind::super_resolution;
   CHECK_THROWS_WITH_AS(train::train_model(o, {}, [](const std::string&) {}), doctest::Contains("not trained for the sr task"),
                        Error);
 }

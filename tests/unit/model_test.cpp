@@ -158,8 +158,8 @@ TEST_CASE("learned upscaler: colour, grey, 16-bit, tiles change nothing") {
   testing::ScratchFolder dir;
   const auto model = models::build_model(small("espcn", 2), 9);
   models::save_model(*model, dir / "e.safetensors");
-  const auto whole = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {0});
-  const auto tiled = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {10});
+  const auto whole = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {0, {}});
+  const auto tiled = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {10, {}});
   for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
     CAPTURE(type);
     cv::Mat image = test_image(23, 31, type, 11);

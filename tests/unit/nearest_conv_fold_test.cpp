@@ -1,5 +1,5 @@
 // Resize-convolution folded into a sub-pixel convolution at the low resolution
-// (ops/nearest_conv_fold, used by Sequential for a nearest Resize followed by a Conv2d):
+// (ops/nearest_conv_fold, used by nn::ResizeConv2d after a nearest resize):
 // inference, training forward and every gradient against the reference ops run as
 // written, a nearest resize at full resolution followed by the convolution.
 #include <doctest/doctest.h>
@@ -54,10 +54,10 @@ TEST_CASE("nearest resize + conv folded to the low resolution equals the two ref
           const Case c{scale, kernel, in_channels, out_channels, height, width};
           const std::string what = describe(c);
           nn::Sequential net;
-          net.add(std::make_unique<nn::Resize>(ops::ResizeMode::Nearest, scale));
-          net.add(std::make_unique<nn::Conv2d>(in_channels, out_channels, kernel));
-          auto& conv = dynamic_cast<nn::Conv2d&>(net[1]);
-          REQUIRE_MESSAGE(conv.folds_after_nearest(), what);
+          net.add(
+              std::make_unique<nn::ResizeConv2d>(ops::ResizeMode::Nearest, scale, in_channels, out_channels, kernel));
+          auto& conv = dynamic_cast<nn::ResizeConv2d&>(net[0]);
+          REQUIRE_MESSAGE(conv.folded(), what);
           conv.weight().value = random_tensor(conv.weight().value.shape(), rng, 0.2f);
           conv.bias().value = random_tensor(conv.bias().value.shape(), rng);
           const Tensor input = random_tensor(Shape{2, in_channels, height, width}, rng);
@@ -89,9 +89,11 @@ TEST_CASE("folded resize-conv keeps the activation after it, and trains only the
   std::mt19937 rng(5);
   nn::Sequential net;
   net.add(std::make_unique<nn::Conv2d>(3, 4, 3));
-  net.add(std::make_unique<nn::Resize>(ops::ResizeMode::Nearest, 3));
-  net.add(std::make_unique<nn::Conv2d>(4, 2, 5));
+  net.add(std::make_unique<nn::ResizeConv2d>(ops::ResizeMode::Nearest, 3, 4, 2, 5));
   net.add(std::make_unique<nn::PRelu>(2));
+  // Named as PyTorch's (conv, upsample, conv, PReLU) would be.
+  CHECK(net.parameters()[2]->name == "2.weight");
+  CHECK(net.parameters()[4]->name == "3.weight");
   for (nn::Parameter* p : net.parameters()) p->value = random_tensor(p->value.shape(), rng, 0.3f);
   const Tensor input = random_tensor(Shape{1, 3, 6, 5}, rng);
 
@@ -128,21 +130,32 @@ TEST_CASE("only a stride-1 'same' conv with a square odd kernel after a nearest 
   CHECK_FALSE(ops::nearest_conv_foldable(Shape{2, 3, 3, 3}, strided));
   CHECK_THROWS_AS(ops::fold_nearest_conv(Tensor(Shape{1, 1, 2, 2}), Tensor(), 2), Error);
 
-  // A bilinear resize is not folded, and the pair still computes what the reference does.
+  // A bilinear resize (or an even kernel) is not folded, and the layer still computes what
+  // the reference does, forward and backward.
   std::mt19937 rng(3);
-  nn::Sequential net;
-  net.add(std::make_unique<nn::Resize>(ops::ResizeMode::Bilinear, 2));
-  net.add(std::make_unique<nn::Conv2d>(2, 1, 3));
-  auto& conv = dynamic_cast<nn::Conv2d&>(net[1]);
-  conv.weight().value = random_tensor(conv.weight().value.shape(), rng);
-  const Tensor input = random_tensor(Shape{1, 2, 5, 6}, rng);
-  const Tensor expected = ops::ref::conv2d_forward(
-      ops::ref::resize_forward(input, ops::ResizeParams::by_scale(ops::ResizeMode::Bilinear, 2)), conv.weight().value,
-      conv.bias().value, same);
-  net.weights_changed();
-  check_close(net.forward(input), expected, "bilinear resize + conv");
-  (void)net.forward_train(input);
-  CHECK_FALSE(conv.trained_after_nearest());
+  for (const auto& [mode, kernel] : {std::pair{ops::ResizeMode::Bilinear, 3}, std::pair{ops::ResizeMode::Nearest, 4}}) {
+    const std::string what = std::string(ops::resize_mode_name(mode)) + " resize + conv k" + std::to_string(kernel);
+    nn::Sequential net;
+    net.add(std::make_unique<nn::ResizeConv2d>(mode, 2, 2, 1, kernel));
+    auto& conv = dynamic_cast<nn::ResizeConv2d&>(net[0]);
+    CHECK_FALSE(conv.folded());
+    conv.weight().value = random_tensor(conv.weight().value.shape(), rng);
+    conv.bias().value = random_tensor(conv.bias().value.shape(), rng);
+    const Tensor input = random_tensor(Shape{1, 2, 5, 6}, rng);
+    const auto resize = ops::ResizeParams::by_scale(mode, 2);
+    const Tensor upscaled = ops::ref::resize_forward(input, resize);
+    const Tensor expected =
+        ops::ref::conv2d_forward(upscaled, conv.weight().value, conv.bias().value, conv.conv().params());
+    const Tensor grad = random_tensor(expected.shape(), rng);
+    const ops::ConvGrads ref =
+        ops::ref::conv2d_backward(grad, upscaled, conv.weight().value, true, conv.conv().params());
+    net.weights_changed();
+    check_close(net.forward(input), expected, what);
+    net.zero_grad();
+    check_close(net.forward_train(input), expected, what + ": forward_train");
+    check_close(net.backward(grad), ops::ref::resize_backward(ref.input, input.shape(), resize), what + ": grad input");
+    check_close(conv.weight().grad, ref.weight, what + ": grad weight");
+  }
 }
 
 }  // namespace

@@ -155,7 +155,7 @@ TEST_CASE("a told model started from a blind one computes what the blind one did
   models::save_model(*blind, dir / "blind.safetensors");
   // One step at a negligible learning rate: the model as --init left it.
   train::TrainOptions o;
-  o.task = "deblur";
+  o.task = train::TaskKind::deblur;
   o.model = tiny_deblur(3);
   o.init = {dir / "blind.safetensors"};
   o.train_folders = {dir.path()};
@@ -347,7 +347,7 @@ TEST_CASE("a told network can learn from the estimator's codes instead of the tr
 
   REQUIRE(cv::imwrite((dir / "a.png").string(), photo(64, 64, CV_8UC1, 7)));
   train::TrainOptions o;
-  o.task = "deblur";
+  o.task = train::TaskKind::deblur;
   o.model = tiny_deblur(3);
   o.train_folders = {dir.path()};
   o.validation_folder = dir.path();

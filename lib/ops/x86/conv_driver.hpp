@@ -28,7 +28,7 @@ struct ConvGeometry {
 };
 
 struct Epilogue {
-  Act act = Act::None;
+  Activation act = Activation::None;
   std::vector<float> slopes;  // PReLU: one per output channel, or one shared
 };
 

@@ -23,7 +23,7 @@ ConvGeometry geometry(const ConvTranspose2dParams& p) {
 }
 
 struct ElementwiseKernels {
-  void (*act_forward)(Act, const float*, float*, int64_t, float);
+  void (*act_forward)(Activation, const float*, float*, int64_t, float);
   void (*relu_backward)(const float*, const float*, float*, int64_t);
   void (*tanh_backward)(const float*, const float*, float*, int64_t);
   void (*sigmoid_backward)(const float*, const float*, float*, int64_t);
@@ -64,7 +64,7 @@ void for_each_chunk(int64_t n, Body body) {
       static_cast<double>(n));
 }
 
-Tensor map_forward(const Tensor& x, Act act, float slope, Isa isa, const char* op) {
+Tensor map_forward(const Tensor& x, Activation act, float slope, Isa isa, const char* op) {
   if (x.empty()) throw Error(std::string(op) + ": the input is empty");
   const ElementwiseKernels k = elementwise(isa);
   Tensor y = Tensor::uninitialized(x.shape());
@@ -159,13 +159,15 @@ ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& inp
 
 // ---- Activations ----------------------------------------------------------------------
 
-Tensor relu_forward(const Tensor& input, Isa isa) { return map_forward(input, Act::Relu, 0.0f, isa, "relu"); }
+Tensor relu_forward(const Tensor& input, Isa isa) {
+  return map_forward(input, Activation::Relu, 0.0f, isa, "relu");
+}
 Tensor relu_backward(const Tensor& grad_output, const Tensor& input, Isa isa) {
   return map_backward(grad_output, input, elementwise(isa).relu_backward, "relu");
 }
 
 Tensor leaky_relu_forward(const Tensor& input, float negative_slope, Isa isa) {
-  return map_forward(input, Act::PRelu, negative_slope, isa, "leaky_relu");
+  return map_forward(input, Activation::PRelu, negative_slope, isa, "leaky_relu");
 }
 Tensor leaky_relu_backward(const Tensor& grad_output, const Tensor& input, float negative_slope, Isa isa) {
   if (input.empty()) throw Error("leaky_relu: the input is empty");
@@ -179,13 +181,15 @@ Tensor leaky_relu_backward(const Tensor& grad_output, const Tensor& input, float
   return out;
 }
 
-Tensor tanh_forward(const Tensor& input, Isa isa) { return map_forward(input, Act::Tanh, 0.0f, isa, "tanh"); }
+Tensor tanh_forward(const Tensor& input, Isa isa) {
+  return map_forward(input, Activation::Tanh, 0.0f, isa, "tanh");
+}
 Tensor tanh_backward(const Tensor& grad_output, const Tensor& output, Isa isa) {
   return map_backward(grad_output, output, elementwise(isa).tanh_backward, "tanh");
 }
 
 Tensor sigmoid_forward(const Tensor& input, Isa isa) {
-  return map_forward(input, Act::Sigmoid, 0.0f, isa, "sigmoid");
+  return map_forward(input, Activation::Sigmoid, 0.0f, isa, "sigmoid");
 }
 Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output, Isa isa) {
   return map_backward(grad_output, output, elementwise(isa).sigmoid_backward, "sigmoid");
@@ -200,7 +204,7 @@ Tensor prelu_forward(const Tensor& input, const Tensor& weight, Isa isa) {
   for_each_thread_range(l.outer * l.channels, [&](int64_t first, int64_t last, int) {
     for (int64_t oc = first; oc < last; ++oc) {
       const float slope = weight.data()[shared ? 0 : oc % l.channels];
-      k.act_forward(Act::PRelu, input.data() + oc * l.inner, output.data() + oc * l.inner, l.inner, slope);
+      k.act_forward(Activation::PRelu, input.data() + oc * l.inner, output.data() + oc * l.inner, l.inner, slope);
     }
   }, static_cast<double>(input.numel()));
   return output;

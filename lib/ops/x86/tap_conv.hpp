@@ -11,9 +11,9 @@
 // structs are compiled once per instruction set (tap_conv_avx2.cpp, tap_conv_avx512.cpp).
 #include <cstdint>
 
-namespace upsample::ops::x86 {
+#include "ops/activation.hpp"
 
-enum class Act : int32_t { None, Relu, PRelu, Tanh, Sigmoid };
+namespace upsample::ops::x86 {
 
 // Taps of one (plane, dy) pair: taps [first_tap, first_tap + tap_count) of the block.
 struct TapRow {
@@ -51,7 +51,7 @@ struct TapConvRun {
   int32_t grid_h = 0, grid_w = 0;  // the largest slot grid
   const BlockView* blocks = nullptr;
   int32_t block_count = 0;
-  Act act = Act::None;
+  Activation act = Activation::None;
   int32_t vectors = 1;  // the most vectors per chunk along x (≤ the kernel's maximum for every R)
   int32_t dx_min = 0, dx_max = 0;  // over all blocks: which vectors need masked reads
 };
@@ -82,7 +82,7 @@ struct TapGradRun {
   /* Adds the partial sums of rows `first..last` into `partial` ([block taps][R][lanes], blocks in order). */      \
   void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* partial);                          \
   /* Elementwise helpers (n elements). */                                                                         \
-  void act_forward(Act act, const float* x, float* y, int64_t n, float slope);                                    \
+  void act_forward(Activation act, const float* x, float* y, int64_t n, float slope);                             \
   void relu_backward(const float* g, const float* x, float* out, int64_t n);                                      \
   void tanh_backward(const float* g, const float* y, float* out, int64_t n);                                      \
   void sigmoid_backward(const float* g, const float* y, float* out, int64_t n);                                   \

@@ -65,13 +65,13 @@ inline V sigmoid_approx(V x) {
   return Vec::div(Vec::set1(1.0f), Vec::add(Vec::set1(1.0f), e));
 }
 
-inline V activate(Act act, V x, V slope) {
+inline V activate(Activation act, V x, V slope) {
   switch (act) {
-    case Act::None: return x;
-    case Act::Relu: return Vec::max(x, Vec::zero());
-    case Act::PRelu: return Vec::select(Vec::gt_zero(x), x, Vec::mul(x, slope));
-    case Act::Tanh: return tanh_approx(x);
-    case Act::Sigmoid: return sigmoid_approx(x);
+    case Activation::None: return x;
+    case Activation::Relu: return Vec::max(x, Vec::zero());
+    case Activation::PRelu: return Vec::select(Vec::gt_zero(x), x, Vec::mul(x, slope));
+    case Activation::Tanh: return tanh_approx(x);
+    case Activation::Sigmoid: return sigmoid_approx(x);
   }
   return x;
 }
@@ -381,7 +381,7 @@ void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* pa
   }
 }
 
-void act_forward(Act act, const float* x, float* y, int64_t n, float slope) {
+void act_forward(Activation act, const float* x, float* y, int64_t n, float slope) {
   const V s = Vec::set1(slope);
   int64_t i = 0;
   for (; i + L <= n; i += L) Vec::store(y + i, activate(act, Vec::load(x + i), s));

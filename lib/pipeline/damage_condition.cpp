@@ -1,0 +1,18 @@
+#include "pipeline/damage_condition.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace upsample::pipeline {
+
+std::vector<float> damage_condition(double jpeg_quality, double luma_noise_sigma) {
+  const double jpeg = jpeg_quality > 0 ? (100.0 - std::clamp(jpeg_quality, 1.0, 100.0)) / 100.0 : 0.0;
+  return {static_cast<float>(jpeg), static_cast<float>(std::max(0.0, luma_noise_sigma) / 10.0)};
+}
+
+double luma_noise_sigma(double rgb_sigma, bool grey) {
+  constexpr double r = 65.481 / 255, g = 128.553 / 255, b = 24.966 / 255;
+  return rgb_sigma * (grey ? r + g + b : std::sqrt(r * r + g * g + b * b));
+}
+
+}  // namespace upsample::pipeline

@@ -1,0 +1,140 @@
+#include "pipeline/denoise.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "imaging/colour.hpp"
+#include "imaging/noise_level.hpp"
+#include "pipeline/damage_condition.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+DenoiseSetting parse_denoise(const std::string& text) {
+  using Mode = DenoiseSetting::Mode;
+  // The fixed levels span the damage the model was trained on, strongest last.
+  if (text == "auto") return {Mode::automatic, 0, 0, text};
+  if (text == "off") return {Mode::off, 0, 0, text};
+  if (text == "low") return {Mode::fixed, 85, 2, text};
+  if (text == "medium") return {Mode::fixed, 60, 5, text};
+  if (text == "high") return {Mode::fixed, 35, 10, text};
+  int quality = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), quality);
+  if (ec == std::errc() && end == text.data() + text.size() && quality >= 1 && quality <= 100)
+    return {Mode::fixed, static_cast<double>(quality), 0, text};
+  throw Error("--denoise " + text + ": expected auto, off, low, medium, high, or the JPEG quality to undo (1-100)");
+}
+
+namespace {
+
+std::string describe(double jpeg_quality, double noise_sigma) {
+  char text[96];
+  if (jpeg_quality > 0) std::snprintf(text, sizeof text, "damage model told JPEG q%.0f, noise %.1f in Y", jpeg_quality, noise_sigma);
+  else std::snprintf(text, sizeof text, "damage model told no JPEG, noise %.1f in Y", noise_sigma);
+  return text;
+}
+
+// Noise σ (8-bit levels) in the Y plane of an 8/16-bit image, or of a [0, 1] Y plane.
+double luma_noise_of(const cv::Mat& image) {
+  if (image.depth() == CV_32F) return imaging::estimate_noise_sigma(image);
+  const cv::Mat unit = imaging::to_unit_float(image);
+  if (unit.channels() == 1) return imaging::estimate_noise_sigma(imaging::grey_to_y(unit));
+  cv::Mat y, cb, cr;
+  imaging::bgr_to_ycbcr(unit, y, cb, cr);
+  return imaging::estimate_noise_sigma(y);
+}
+
+class DamageAwareUpscaler final : public Upscaler {
+ public:
+  DamageAwareUpscaler(std::shared_ptr<const models::Model> model, int tile, DenoiseSetting setting)
+      : model_(std::move(model)), tile_(tile), setting_(std::move(setting)) {
+    if (model_->condition_planes() != kDamageConditionPlanes)
+      throw Error("a damage-aware model is told " + std::to_string(kDamageConditionPlanes) +
+                  " condition planes; this " + model_->arch() + " model is told " +
+                  std::to_string(model_->condition_planes()));
+  }
+  int scale() const override { return model_->scale(); }
+  cv::Mat upscale(const cv::Mat& image) const override { return upscale_photo(image, {}, nullptr); }
+
+  cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const override {
+    const auto [quality, sigma] = damage_of(image, facts, notes);
+    return told(quality, sigma)->upscale(image);
+  }
+
+  cv::Mat upscale_y(const cv::Mat& y) const override {
+    const auto [quality, sigma] = damage_of(y, {}, nullptr);
+    return told(quality, sigma)->upscale_y(y);
+  }
+
+ private:
+  std::pair<double, double> damage_of(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const {
+    if (setting_.mode != DenoiseSetting::Mode::automatic) {
+      const double sigma = luma_noise_sigma(setting_.noise_sigma, false);
+      if (notes) notes->chosen = describe(setting_.jpeg_quality, sigma);
+      return {setting_.jpeg_quality, sigma};
+    }
+    const double quality = facts.jpeg_quality.value_or(0), sigma = luma_noise_of(image);
+    if (notes) {
+      notes->jpeg_quality = facts.jpeg_quality;
+      if (image.depth() != CV_32F) notes->noise_sigma = imaging::estimate_noise_sigma(image);
+      notes->chosen = describe(quality, sigma);
+    }
+    return {quality, sigma};
+  }
+
+  std::unique_ptr<Upscaler> told(double quality, double sigma) const {
+    const std::vector<float> planes = damage_condition(quality, sigma);
+    return upscaler_for_model(model_, tile_, [planes](const cv::Mat&) { return planes; });
+  }
+
+  std::shared_ptr<const models::Model> model_;
+  int tile_;
+  DenoiseSetting setting_;
+};
+
+class DenoisingUpscaler final : public Upscaler {
+ public:
+  DenoisingUpscaler(std::unique_ptr<Upscaler> clean, std::unique_ptr<Upscaler> damaged, DenoiseSetting setting)
+      : clean_(std::move(clean)), damaged_(std::move(damaged)), setting_(std::move(setting)) {}
+  int scale() const override { return clean_->scale(); }
+  cv::Mat upscale(const cv::Mat& image) const override { return upscale_photo(image, {}, nullptr); }
+
+  cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const override {
+    if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale(image);
+    if (setting_.mode == DenoiseSetting::Mode::automatic && !facts.jpeg_quality) {
+      const double sigma = imaging::estimate_noise_sigma(image);
+      if (sigma < kCleanNoiseSigma) {
+        if (notes) *notes = {std::nullopt, sigma, "clean model (no JPEG tables, no noise)"};
+        return clean_->upscale(image);
+      }
+    }
+    return damaged_->upscale_photo(image, facts, notes);
+  }
+
+  cv::Mat upscale_y(const cv::Mat& y) const override {
+    if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale_y(y);
+    if (setting_.mode == DenoiseSetting::Mode::automatic && luma_noise_of(y) < luma_noise_sigma(kCleanNoiseSigma, false)) return clean_->upscale_y(y);
+    return damaged_->upscale_y(y);
+  }
+
+ private:
+  std::unique_ptr<Upscaler> clean_, damaged_;
+  DenoiseSetting setting_;
+};
+
+}  // namespace
+
+std::unique_ptr<Upscaler> damage_aware_upscaler(std::shared_ptr<const models::Model> model, int tile,
+                                                DenoiseSetting setting) {
+  return std::make_unique<DamageAwareUpscaler>(std::move(model), tile, std::move(setting));
+}
+
+std::unique_ptr<Upscaler> denoising_upscaler(std::unique_ptr<Upscaler> clean,
+                                             std::shared_ptr<const models::Model> damage_model, int tile,
+                                             const DenoiseSetting& setting) {
+  auto damaged = damage_aware_upscaler(std::move(damage_model), tile, setting);
+  return std::make_unique<DenoisingUpscaler>(std::move(clean), std::move(damaged), setting);
+}
+
+}  // namespace upsample::pipeline

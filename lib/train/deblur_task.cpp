@@ -1,0 +1,105 @@
+// Deblurring: sharp patches blurred on the fly (deblur_data.hpp). A network told the blur
+// (condition planes or a Wiener prefilter) is given each patch's blur code: the true one,
+// or what a blur estimator reads off the patch, as `upsample deblur` will.
+#include <memory>
+
+#include "analysis/evaluation.hpp"
+#include "deblur/blur_estimate.hpp"
+#include "deblur/evaluation.hpp"
+#include "deblur/told_network.hpp"
+#include "imaging/blur_kernels.hpp"
+#include "pipeline/learned_methods.hpp"
+#include "tensor/error.hpp"
+#include "train/deblur_data.hpp"
+#include "train/trainer.hpp"
+#include "train/training_task.hpp"
+
+namespace upsample::train {
+
+namespace {
+
+std::shared_ptr<const models::Model> load_code_estimator(const TrainOptions& o, bool told_blur) {
+  if (o.code_estimator.empty()) return nullptr;
+  if (!told_blur)
+    throw Error("train: a blur estimator is for a deblurring network told the blur (--task deblur with --set "
+                "condition=3 or --set prefilter=wiener)");
+  std::shared_ptr<const models::Model> estimator = models::load_model(o.code_estimator);
+  const auto task = estimator->metadata().find("task");
+  if (task == estimator->metadata().end() || task->second != "blur-estimate")
+    throw Error("train: " + o.code_estimator.string() + " is not a blur estimator (its arch is '" + estimator->arch() +
+                "')");
+  return estimator;
+}
+
+class DeblurTask final : public TrainingTask {
+ public:
+  DeblurTask(models::Model& model, const TrainOptions& o, const Log& log)
+      : model_(model), options_(o), told_blur_(deblur::is_told_blur(model)),
+        estimator_(load_code_estimator(o, told_blur_)), data_(load_deblur_data(o, log)) {
+    if (o.validation_folder) validation_ = deblur::load_deblur_validation_set(*o.validation_folder);
+    // A told network learning from an estimator is scored as `upsample deblur` runs it;
+    // one learning from the true blur is scored told the true blur.
+    if (estimator_)
+      validator_ = deblur::told_network_restorer(borrowed(model), 0, [estimator = estimator_](const cv::Mat& y) {
+        return deblur::estimate_blur_code(*estimator, y);
+      });
+    else if (!told_blur_)
+      validator_ = pipeline::upscaler_for_model(borrowed(model), 0);
+  }
+
+  void sample(std::mt19937& rng, Tensor& input, Tensor& target) override {
+    if (!told_blur_) return data_->sample(rng, options_.batch, options_.lr_patch, input, target);
+    Tensor blurred;
+    std::vector<imaging::BlurCode> codes;
+    data_->sample(rng, options_.batch, options_.lr_patch, blurred, target, &codes);
+    if (estimator_) codes = deblur::estimate_blur_codes(*estimator_, blurred);
+    input = deblur::told_network_input(model_, blurred, codes);
+  }
+
+  bool has_validation() const override { return !validation_.empty(); }
+  double validate() override { return analysis::average(scores(validation_)).psnr; }
+
+  void finish(models::Metadata& meta, const std::vector<std::filesystem::path>& folders, const Log& log) override {
+    if (told_blur_ && !estimator_ && (options_.validation_folder || !folders.empty()))
+      meta["scores_told_the_blur"] = "yes";
+    if (estimator_) meta["blur_codes_from"] = options_.code_estimator.filename().string();
+    for (const auto& folder : folders) {
+      const auto mean = analysis::average(scores(deblur::load_deblur_validation_set(folder)));
+      record_scores(meta, folder, 1, mean.psnr, mean.ssim, log);
+    }
+  }
+
+ private:
+  static std::shared_ptr<const DeblurPatchSampler> load_deblur_data(const TrainOptions& o, const Log& log) {
+    DeblurDataOptions data_options;
+    data_options.folders = o.train_folders;
+    data_options.blur.motion_fraction = o.motion_fraction;
+    if (!o.fixed_blur.empty()) data_options.fixed_kernel = imaging::parse_blur_kernel(o.fixed_blur);
+    auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
+    log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
+        " sharp images with down-scaling augmentation, blurred on the fly");
+    return data;
+  }
+
+  std::vector<analysis::ImageScore> scores(const std::vector<deblur::DeblurEvalImage>& set) const {
+    model_.net().weights_changed();
+    if (told_blur_ && !estimator_) return deblur::evaluate_told_blur(borrowed(model_), set);
+    return deblur::evaluate_deblurrer(*validator_, set);
+  }
+
+  models::Model& model_;
+  const TrainOptions& options_;
+  bool told_blur_;
+  std::shared_ptr<const models::Model> estimator_;
+  std::shared_ptr<const DeblurPatchSampler> data_;
+  std::vector<deblur::DeblurEvalImage> validation_;
+  std::unique_ptr<pipeline::Upscaler> validator_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainingTask> make_deblur_task(models::Model& model, const TrainOptions& options, const Log& log) {
+  return std::make_unique<DeblurTask>(model, options, log);
+}
+
+}  // namespace upsample::train
