@@ -1,4 +1,5 @@
 #include "train/damaged_patches.hpp"
+#include "train/patch_dataset.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -98,15 +99,7 @@ DamagedPatchSampler DamagedPatchSampler::build(const DamagedPatchOptions& option
                                                const std::function<void(const std::string&)>& log) {
   if (options.scale < 1) throw Error("damaged patches: the scale must be at least 1");
   imaging::check_random_damage(options.damage);
-  std::vector<fs::path> files;
-  for (const auto& folder : options.folders) {
-    std::error_code ec;
-    if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": training folder not found");
-    for (const auto& e : fs::directory_iterator(folder))
-      if (e.is_regular_file() && io::is_image_extension(io::extension_of(e.path()))) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw Error("no training images found in the given folders");
+  const std::vector<fs::path> files = training_image_files(options.folders);
 
   // Each file on its own in parallel (MATLAB bicubic in double is the slow part), then
   // gathered in file order so the sampler does not depend on thread timing.

@@ -43,9 +43,9 @@ void PatchDataset::finish() {
   }
 }
 
-PatchDataset PatchDataset::build(const PatchDatasetOptions& options, const std::function<void(const std::string&)>& log) {
+std::vector<fs::path> training_image_files(const std::vector<fs::path>& folders) {
   std::vector<fs::path> files;
-  for (const auto& folder : options.folders) {
+  for (const auto& folder : folders) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": training folder not found");
     for (const auto& e : fs::directory_iterator(folder))
@@ -53,6 +53,11 @@ PatchDataset PatchDataset::build(const PatchDatasetOptions& options, const std::
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) throw Error("no training images found in the given folders");
+  return files;
+}
+
+PatchDataset PatchDataset::build(const PatchDatasetOptions& options, const std::function<void(const std::string&)>& log) {
+  const std::vector<fs::path> files = training_image_files(options.folders);
 
   // Prepare each file on its own (the expensive part: MATLAB bicubic in double), in
   // parallel, then gather in file order so the dataset does not depend on thread timing.

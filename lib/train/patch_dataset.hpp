@@ -17,6 +17,9 @@
 
 namespace upsample::train {
 
+// The image files in each folder (not recursive), sorted; Error for a missing folder or none.
+std::vector<std::filesystem::path> training_image_files(const std::vector<std::filesystem::path>& folders);
+
 struct PatchDatasetOptions {
   std::vector<std::filesystem::path> folders;  // every image file inside (not recursive)
   int scale = 2;
