@@ -38,7 +38,7 @@ estimate-blur` prints what it reads), Wiener deconvolution with that blur comes 
 and the network removes what Wiener leaves: ringing, noise, and the error of the
 estimate. Both were trained on Gaussian (sigma 0.5-3) and motion (3-15 px, any angle)
 blurs with a little noise. Give --psf when you know the blur: told the true blur it
-restores 0.7 dB more of a motion blur (README, Deblurring). A model file trained with
+restores more of a motion blur (README, Deblurring). A model file trained with
 --set condition=3 or --set prefilter=wiener is told the blur the same ways; a blind one
 (e.g. weights/deblur-blind_x1.safetensors) refuses --psf. Wiener and Richardson-Lucy
 must be told the blur.

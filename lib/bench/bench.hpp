@@ -1,5 +1,5 @@
 #pragma once
-// `upsample bench`: times the fast ops on the shapes of issue 4, the whole FSRCNN / ESPCN
+// `upsample bench`: times the fast ops on the shapes of our networks' layers, the whole FSRCNN / ESPCN
 // networks on a 1920×1080 → 4K job, and one FSRCNN training step, each with 1 and 2
 // threads, and the same layers in OpenCV's dnn module for comparison. Medians of several
 // runs after a warm-up; the machines are shared, so ratios mean more than milliseconds.

@@ -23,9 +23,8 @@ Architecture espcn_architecture() {
     nn::init_kaiming_normal_fan_out(second->weight().value, rng);
     net.add(std::move(second));
     net.add(std::make_unique<nn::ActivationLayer>(ops::Activation::Tanh));
-    // The last conv starts near zero, as FSRCNN's paper starts its deconvolution: with a
-    // full-scale start ESPCN ×3 reached 31.45 dB on Set5 after 30000 steps from scratch,
-    // with N(0, 0.001) 32.02 (weights/README.md). ICNR keeps that scale.
+    // The last conv starts near zero, as FSRCNN's paper starts its deconvolution: a
+    // full-scale start trains to a worse model (weights/HISTORY.md). ICNR keeps that scale.
     auto last = std::make_unique<nn::Conv2d>(f2, c * scale * scale, 3);
     constexpr double kLastLayerStd = 0.001;
     if (meta.at("icnr") == "true") nn::init_icnr(last->weight().value, scale, rng, kLastLayerStd);

@@ -42,7 +42,7 @@ struct TrainOptions {
   std::vector<std::filesystem::path> train_folders;
   std::optional<std::filesystem::path> validation_folder;
   std::vector<std::filesystem::path> final_eval_folders;  // scored at the end, recorded as eval.<folder>.psnr/ssim
-  int batch = 16;                                 // small batches learn the most per second (weights/README.md)
+  int batch = 16;                                 // small batches learn the most per second (weights/HISTORY.md)
   int lr_patch = 16;                              // LR patch edge; HR patches are scale × larger
   int64_t steps = 100000;
   double learning_rate = 1e-3;
