@@ -233,6 +233,28 @@ std::optional<double> plane_noise_variance(const cv::Mat& levels) {
   return variance;
 }
 
+// Donoho's robust estimate from the finest diagonal Haar band: median |HH| / 0.6745, over
+// 2×2 blocks that touch neither end of the range. Texture raises it and never lowers it,
+// so it bounds the patch estimate, whose selection can run away on an image with few
+// weak-texture patches (the flat areas of a palette image, shrunk). nullopt: no block.
+std::optional<double> haar_diagonal_sigma(const cv::Mat& levels) {
+  std::vector<float> diagonal;
+  diagonal.reserve(static_cast<std::size_t>(levels.rows / 2) * static_cast<std::size_t>(levels.cols / 2));
+  const auto clipped = [](float v) { return v <= 0.5f || v >= 254.5f; };
+  for (int y = 0; y + 1 < levels.rows; y += 2) {
+    const float* top = levels.ptr<float>(y);
+    const float* bottom = levels.ptr<float>(y + 1);
+    for (int x = 0; x + 1 < levels.cols; x += 2) {
+      if (clipped(top[x]) || clipped(top[x + 1]) || clipped(bottom[x]) || clipped(bottom[x + 1])) continue;
+      diagonal.push_back(0.5f * std::abs(top[x] - top[x + 1] - bottom[x] + bottom[x + 1]));
+    }
+  }
+  if (diagonal.empty()) return std::nullopt;
+  const auto middle = diagonal.begin() + static_cast<std::ptrdiff_t>(diagonal.size() / 2);
+  std::nth_element(diagonal.begin(), middle, diagonal.end());
+  return static_cast<double>(*middle) / 0.6745;
+}
+
 }  // namespace
 
 double estimate_noise_sigma(const cv::Mat& image) {
@@ -240,7 +262,8 @@ double estimate_noise_sigma(const cv::Mat& image) {
   int measured = 0;
   for (const cv::Mat& levels : planes_in_levels(image))
     if (const auto variance = plane_noise_variance(levels)) {
-      sigma_sum += std::sqrt(*variance);
+      const auto bound = haar_diagonal_sigma(levels);
+      sigma_sum += bound ? std::min(std::sqrt(*variance), *bound) : std::sqrt(*variance);
       ++measured;
     }
   return measured ? sigma_sum / measured : 0.0;
