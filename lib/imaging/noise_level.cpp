@@ -263,7 +263,9 @@ double estimate_noise_sigma(const cv::Mat& image) {
   for (const cv::Mat& levels : planes_in_levels(image))
     if (const auto variance = plane_noise_variance(levels)) {
       const auto bound = haar_diagonal_sigma(levels);
-      sigma_sum += bound ? std::min(std::sqrt(*variance), *bound) : std::sqrt(*variance);
+      // The median of 8-bit data falls on a half level, low for small σ: the bound leaves a margin.
+      const double patch_sigma = std::sqrt(*variance);
+      sigma_sum += bound ? std::min(patch_sigma, 1.1 * *bound + 0.6) : patch_sigma;
       ++measured;
     }
   return measured ? sigma_sum / measured : 0.0;
