@@ -35,8 +35,6 @@ namespace {
   return text;
 }
 
-std::string window_shape_name(WindowShape shape) { return shape == WindowShape::Box ? "box" : "hann"; }
-
 io::SaveOptions png_save(bool overwrite) {
   io::SaveOptions save;
   save.format = "png";

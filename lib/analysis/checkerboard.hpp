@@ -45,6 +45,9 @@ cv::Mat period_residual(const cv::Mat& luma, int scale);
 // window's border; the Hann window suppresses both, so its maps show the pattern only.
 enum class WindowShape { Hann, Box };
 
+// "hann" or "box", as reports and options spell it.
+inline std::string window_shape_name(WindowShape shape) { return shape == WindowShape::Box ? "box" : "hann"; }
+
 struct CheckerboardOptions {
   int window = 8;  // w: the sliding window is w·s × w·s pixels (w periods each way)
   WindowShape shape = WindowShape::Hann;

@@ -24,8 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string window_shape_name(WindowShape shape) { return shape == WindowShape::Box ? "box" : "hann"; }
-
 std::string fixed(double value, int decimals) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char buffer[64];

@@ -9,11 +9,10 @@
 namespace upsample::ops {
 
 namespace {
-std::string str(int64_t v) { return std::to_string(v); }
 
 void check_common(const Shape& input, int factor, const char* op) {
   if (input.rank() != 4) throw Error(std::string(op) + ": input must be N×C×H×W, got shape " + input.str());
-  if (factor < 1) throw Error(std::string(op) + ": factor must be at least 1, got " + str(factor));
+  if (factor < 1) throw Error(std::string(op) + ": factor must be at least 1, got " + std::to_string(factor));
 }
 }  // namespace
 
@@ -21,16 +20,16 @@ Shape pixel_shuffle_output_shape(const Shape& input, int factor) {
   check_common(input, factor, "pixel_shuffle");
   const int64_t r2 = int64_t{factor} * factor;
   if (input.c() % r2 != 0)
-    throw Error("pixel_shuffle: input channels (" + str(input.c()) + ") are not divisible by factor² (" + str(r2) +
-                ") for factor " + str(factor));
+    throw Error("pixel_shuffle: input channels (" + std::to_string(input.c()) + ") are not divisible by factor² (" +
+                std::to_string(r2) + ") for factor " + std::to_string(factor));
   return Shape{input.n(), input.c() / r2, input.h() * factor, input.w() * factor};
 }
 
 Shape pixel_unshuffle_output_shape(const Shape& input, int factor) {
   check_common(input, factor, "pixel_unshuffle");
   if (input.h() % factor != 0 || input.w() % factor != 0)
-    throw Error("pixel_unshuffle: input size " + str(input.h()) + "×" + str(input.w()) +
-                " is not divisible by the factor " + str(factor));
+    throw Error("pixel_unshuffle: input size " + std::to_string(input.h()) + "×" + std::to_string(input.w()) +
+                " is not divisible by the factor " + std::to_string(factor));
   return Shape{input.n(), input.c() * factor * factor, input.h() / factor, input.w() / factor};
 }
 

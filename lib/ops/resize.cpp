@@ -10,14 +10,10 @@
 namespace upsample::ops {
 
 namespace {
-std::string str(int64_t v) { return std::to_string(v); }
-std::string str(double v) {
+std::string decimal(double v) {
   std::string s = std::to_string(v);
   while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();  // 1.500000 → 1.5
   return s;
-}
-void require(bool ok, const std::string& message) {
-  if (!ok) throw Error("resize: " + message);
 }
 
 // F.interpolate's output size for a scale factor: the product in double, truncated.
@@ -36,26 +32,28 @@ const char* resize_mode_name(ResizeMode mode) {
 }
 
 Shape resize_output_shape(const Shape& input, const ResizeParams& p) {
-  require(input.rank() == 4, "input must be N×C×H×W, got shape " + input.str());
-  require(input.c() >= 1 && input.h() >= 1 && input.w() >= 1, "input has an empty dimension: " + input.str());
-  require(p.mode == ResizeMode::Nearest || p.mode == ResizeMode::Bilinear || p.mode == ResizeMode::Bicubic,
-          "unknown mode " + str(static_cast<int64_t>(p.mode)));
+  require("resize", input.rank() == 4, "input must be N×C×H×W, got shape " + input.str());
+  require("resize", input.c() >= 1 && input.h() >= 1 && input.w() >= 1, "input has an empty dimension: " + input.str());
+  require("resize", p.mode == ResizeMode::Nearest || p.mode == ResizeMode::Bilinear || p.mode == ResizeMode::Bicubic,
+          "unknown mode " + std::to_string(static_cast<int64_t>(p.mode)));
   const bool by_scale = p.scale_h != 0.0 || p.scale_w != 0.0;
   const bool by_size = p.out_h != 0 || p.out_w != 0;
-  require(by_scale != by_size, by_scale ? "give either scale factors or an output size, not both"
-                                        : "give either scale factors or an output size");
+  require("resize", by_scale != by_size,
+          by_scale ? "give either scale factors or an output size, not both"
+                   : "give either scale factors or an output size");
   if (by_size) {
-    require(p.out_h >= 1 && p.out_w >= 1,
-            "the output size must be positive, got " + str(p.out_h) + "×" + str(p.out_w));
+    require("resize", p.out_h >= 1 && p.out_w >= 1,
+            "the output size must be positive, got " + std::to_string(p.out_h) + "×" + std::to_string(p.out_w));
     return Shape{input.n(), input.c(), p.out_h, p.out_w};
   }
-  require(std::isfinite(p.scale_h) && std::isfinite(p.scale_w) && p.scale_h > 0.0 && p.scale_w > 0.0,
-          "scale factors must be positive and finite, got " + str(p.scale_h) + "×" + str(p.scale_w));
+  require("resize", std::isfinite(p.scale_h) && std::isfinite(p.scale_w) && p.scale_h > 0.0 && p.scale_w > 0.0,
+          "scale factors must be positive and finite, got " + decimal(p.scale_h) + "×" + decimal(p.scale_w));
   const int64_t out_h = scaled_size(input.h(), p.scale_h);
   const int64_t out_w = scaled_size(input.w(), p.scale_w);
-  require(out_h >= 1 && out_w >= 1, "scale factors " + str(p.scale_h) + "×" + str(p.scale_w) + " turn " +
-                                        str(input.h()) + "×" + str(input.w()) + " into an empty " + str(out_h) + "×" +
-                                        str(out_w) + " output");
+  require("resize", out_h >= 1 && out_w >= 1,
+          "scale factors " + decimal(p.scale_h) + "×" + decimal(p.scale_w) + " turn " + std::to_string(input.h()) +
+              "×" + std::to_string(input.w()) + " into an empty " + std::to_string(out_h) + "×" +
+              std::to_string(out_w) + " output");
   return Shape{input.n(), input.c(), out_h, out_w};
 }
 

@@ -11,6 +11,11 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws Error("<what>: <message>") unless `ok`; `what` names the op that refuses.
+inline void require(const char* what, bool ok, const std::string& message) {
+  if (!ok) throw Error(std::string(what) + ": " + message);
+}
+
 }  // namespace upsample
 
 namespace upsample {

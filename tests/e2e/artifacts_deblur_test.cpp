@@ -6,8 +6,10 @@
 
 #include "cli_runner.hpp"
 #include "models/model.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
+using upsample::testing::contains;
 using upsample::testing::files_below;
 using upsample::testing::run_cli;
 using upsample::testing::ScratchFolder;
@@ -19,8 +21,6 @@ void write_random_deblur_model(const fs::path& path) {
       {{"arch", "deblur"}, {"scale", "1"}, {"channels", "y"}, {"depth", "2"}, {"width", "8"}, {"up", "deconv"}}, 3);
   upsample::models::save_model(*model, path);
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

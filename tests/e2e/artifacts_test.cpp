@@ -11,11 +11,13 @@
 
 #include "analysis/heatmap_render.hpp"
 #include "cli_runner.hpp"
-#include "test_models.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
+#include "test_models.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
+using upsample::testing::contains;
 using upsample::testing::files_below;
 using upsample::testing::read_file;
 using upsample::testing::run_cli;
@@ -23,8 +25,6 @@ using upsample::testing::sample;
 using upsample::testing::ScratchFolder;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // A ×2 model that is bilinear interpolation with a checkerboard injected: FSRCNN cut down
 // to one channel with identity convolutions and PReLU slopes of 1, ending in a k = 3

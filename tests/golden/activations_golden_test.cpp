@@ -29,7 +29,7 @@ struct ElementwiseImpl {
   decltype(&ops::add_backward) add_backward;
 };
 
-constexpr ElementwiseImpl kImpls[] = {
+constexpr ElementwiseImpl kActivationImpls[] = {
     {"dispatch", ops::relu_forward, ops::relu_backward, ops::leaky_relu_forward, ops::leaky_relu_backward,
      ops::tanh_forward, ops::tanh_backward, ops::sigmoid_forward, ops::sigmoid_backward, ops::prelu_forward,
      ops::prelu_backward, ops::add_forward, ops::add_backward},
@@ -41,44 +41,46 @@ constexpr ElementwiseImpl kImpls[] = {
 TEST_CASE("golden: activations, PReLU and add match PyTorch") {
   const golden::Fixture fx("activations");
   REQUIRE(fx.case_count() >= 15);
-  golden::for_each_impl_and_case(fx, kImpls, [&](const ElementwiseImpl& impl, int i, const std::string& what) {
-    const nlohmann::json params = fx.params(i);
-    const std::string op = params.at("op");
-    const Tensor& output = fx.tensor(i, "output");
-    const Tensor& grad_output = fx.tensor(i, "grad_output");
-    if (op == "add") {
-      golden::check_close(impl.add_forward(fx.tensor(i, "a"), fx.tensor(i, "b")), output, what + ": output");
-      const ops::AddGrads grads = impl.add_backward(grad_output);
-      golden::check_close(grads.a, fx.tensor(i, "grad_a"), what + ": grad_a");
-      golden::check_close(grads.b, fx.tensor(i, "grad_b"), what + ": grad_b");
-      return;
-    }
-    const Tensor& input = fx.tensor(i, "input");
-    const Tensor& expected_grad = fx.tensor(i, "grad_input");
-    if (op == "relu") {
-      golden::check_close(impl.relu_forward(input), output, what + ": output");
-      golden::check_close(impl.relu_backward(grad_output, input), expected_grad, what + ": grad_input");
-    } else if (op == "leaky_relu") {
-      const float slope = params.at("negative_slope");
-      golden::check_close(impl.leaky_relu_forward(input, slope), output, what + ": output");
-      golden::check_close(impl.leaky_relu_backward(grad_output, input, slope), expected_grad, what + ": grad_input");
-    } else if (op == "tanh") {
-      golden::check_close(impl.tanh_forward(input), output, what + ": output");
-      golden::check_close(impl.tanh_backward(grad_output, output), expected_grad, what + ": grad_input");
-    } else if (op == "sigmoid") {
-      golden::check_close(impl.sigmoid_forward(input), output, what + ": output");
-      golden::check_close(impl.sigmoid_backward(grad_output, output), expected_grad, what + ": grad_input");
-    } else if (op == "prelu") {
-      const Tensor& weight = fx.tensor(i, "weight");
-      CHECK(ops::prelu_output_shape(input.shape(), weight.shape()) == output.shape());
-      golden::check_close(impl.prelu_forward(input, weight), output, what + ": output");
-      const ops::PReluGrads grads = impl.prelu_backward(grad_output, input, weight);
-      golden::check_close(grads.input, expected_grad, what + ": grad_input");
-      golden::check_close(grads.weight, fx.tensor(i, "grad_weight"), what + ": grad_weight");
-    } else {
-      FAIL_CHECK("unknown op in the fixture: " << op);
-    }
-  });
+  golden::for_each_impl_and_case(
+      fx, kActivationImpls, [&](const ElementwiseImpl& impl, int i, const std::string& what) {
+        const nlohmann::json params = fx.params(i);
+        const std::string op = params.at("op");
+        const Tensor& output = fx.tensor(i, "output");
+        const Tensor& grad_output = fx.tensor(i, "grad_output");
+        if (op == "add") {
+          golden::check_close(impl.add_forward(fx.tensor(i, "a"), fx.tensor(i, "b")), output, what + ": output");
+          const ops::AddGrads grads = impl.add_backward(grad_output);
+          golden::check_close(grads.a, fx.tensor(i, "grad_a"), what + ": grad_a");
+          golden::check_close(grads.b, fx.tensor(i, "grad_b"), what + ": grad_b");
+          return;
+        }
+        const Tensor& input = fx.tensor(i, "input");
+        const Tensor& expected_grad = fx.tensor(i, "grad_input");
+        if (op == "relu") {
+          golden::check_close(impl.relu_forward(input), output, what + ": output");
+          golden::check_close(impl.relu_backward(grad_output, input), expected_grad, what + ": grad_input");
+        } else if (op == "leaky_relu") {
+          const float slope = params.at("negative_slope");
+          golden::check_close(impl.leaky_relu_forward(input, slope), output, what + ": output");
+          golden::check_close(impl.leaky_relu_backward(grad_output, input, slope), expected_grad,
+                              what + ": grad_input");
+        } else if (op == "tanh") {
+          golden::check_close(impl.tanh_forward(input), output, what + ": output");
+          golden::check_close(impl.tanh_backward(grad_output, output), expected_grad, what + ": grad_input");
+        } else if (op == "sigmoid") {
+          golden::check_close(impl.sigmoid_forward(input), output, what + ": output");
+          golden::check_close(impl.sigmoid_backward(grad_output, output), expected_grad, what + ": grad_input");
+        } else if (op == "prelu") {
+          const Tensor& weight = fx.tensor(i, "weight");
+          CHECK(ops::prelu_output_shape(input.shape(), weight.shape()) == output.shape());
+          golden::check_close(impl.prelu_forward(input, weight), output, what + ": output");
+          const ops::PReluGrads grads = impl.prelu_backward(grad_output, input, weight);
+          golden::check_close(grads.input, expected_grad, what + ": grad_input");
+          golden::check_close(grads.weight, fx.tensor(i, "grad_weight"), what + ": grad_weight");
+        } else {
+          FAIL_CHECK("unknown op in the fixture: " << op);
+        }
+      });
 }
 
 }  // namespace

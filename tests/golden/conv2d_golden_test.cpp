@@ -11,10 +11,10 @@ namespace {
 using Conv2dImpl = golden::ForwardBackwardImpl<decltype(&ops::conv2d_forward), decltype(&ops::conv2d_backward)>;
 
 // The public entry point (whatever it dispatches to) and the reference itself.
-constexpr Conv2dImpl kImpls[] = {{"dispatch", ops::conv2d_forward, ops::conv2d_backward},
-                                 {"ref", ops::ref::conv2d_forward, ops::ref::conv2d_backward}};
+constexpr Conv2dImpl kConv2dImpls[] = {{"dispatch", ops::conv2d_forward, ops::conv2d_backward},
+                                       {"ref", ops::ref::conv2d_forward, ops::ref::conv2d_backward}};
 
-ops::Conv2dParams params_of(const nlohmann::json& j) {
+ops::Conv2dParams conv2d_params_of(const nlohmann::json& j) {
   ops::Conv2dParams p;
   p.stride_h = j.at("stride_h");
   p.stride_w = j.at("stride_w");
@@ -31,8 +31,8 @@ ops::Conv2dParams params_of(const nlohmann::json& j) {
 TEST_CASE("golden: conv2d forward and backward match PyTorch") {
   const golden::Fixture fx("conv2d");
   REQUIRE(fx.case_count() >= 30);
-  golden::for_each_impl_and_case(fx, kImpls, [&](const Conv2dImpl& impl, int i, const std::string& what) {
-    golden::check_conv_case(fx, i, what, impl, params_of(fx.params(i)), ops::conv2d_output_shape);
+  golden::for_each_impl_and_case(fx, kConv2dImpls, [&](const Conv2dImpl& impl, int i, const std::string& what) {
+    golden::check_conv_case(fx, i, what, impl, conv2d_params_of(fx.params(i)), ops::conv2d_output_shape);
   });
 }
 

@@ -13,11 +13,11 @@ using ConvTranspose2dImpl =
     golden::ForwardBackwardImpl<decltype(&ops::conv_transpose2d_forward), decltype(&ops::conv_transpose2d_backward)>;
 
 // The public entry point (whatever it dispatches to) and the reference itself.
-constexpr ConvTranspose2dImpl kImpls[] = {
+constexpr ConvTranspose2dImpl kConvTranspose2dImpls[] = {
     {"dispatch", ops::conv_transpose2d_forward, ops::conv_transpose2d_backward},
     {"ref", ops::ref::conv_transpose2d_forward, ops::ref::conv_transpose2d_backward}};
 
-ops::ConvTranspose2dParams params_of(const nlohmann::json& j) {
+ops::ConvTranspose2dParams conv_transpose2d_params_of(const nlohmann::json& j) {
   ops::ConvTranspose2dParams p;
   p.stride_h = j.at("stride_h");
   p.stride_w = j.at("stride_w");
@@ -34,9 +34,11 @@ ops::ConvTranspose2dParams params_of(const nlohmann::json& j) {
 TEST_CASE("golden: conv_transpose2d forward and backward match PyTorch") {
   const golden::Fixture fx("conv_transpose2d");
   REQUIRE(fx.case_count() >= 30);
-  golden::for_each_impl_and_case(fx, kImpls, [&](const ConvTranspose2dImpl& impl, int i, const std::string& what) {
-    golden::check_conv_case(fx, i, what, impl, params_of(fx.params(i)), ops::conv_transpose2d_output_shape);
-  });
+  golden::for_each_impl_and_case(fx, kConvTranspose2dImpls,
+                                 [&](const ConvTranspose2dImpl& impl, int i, const std::string& what) {
+                                   golden::check_conv_case(fx, i, what, impl, conv_transpose2d_params_of(fx.params(i)),
+                                                           ops::conv_transpose2d_output_shape);
+                                 });
 }
 
 }  // namespace

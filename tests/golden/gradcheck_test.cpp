@@ -5,14 +5,14 @@
 // L (summed in double) is compared with the analytic gradient. The ops are linear or
 // smooth wherever the inputs are (kinks are kept away from the sample points), so in
 // float32 with eps = 1e-2 the difference is accurate to a few 1e-5.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <functional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "ops/activations.hpp"
 #include "ops/add.hpp"
@@ -22,20 +22,16 @@
 #include "ops/pixel_shuffle.hpp"
 #include "ops/prelu.hpp"
 #include "ops/resize.hpp"
+#include "test_values.hpp"
 
 namespace upsample {
 namespace {
 
+using testing::random_tensor;
+
 constexpr float kEps = 1e-2f;
 constexpr double kRelTol = 1e-2;
 constexpr double kAbsTol = 1e-3;
-
-Tensor random_tensor(const Shape& shape, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> normal(0.0f, scale);
-  Tensor t(shape);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
-}
 
 // Moves every element at least `margin` away from zero, keeping its sign, so that a
 // kinked function (ReLU family, |d|) is smooth within ±eps of each sample point.

@@ -16,13 +16,13 @@ struct LossImpl {
   decltype(&ops::charbonnier_loss) charbonnier;
 };
 
-constexpr LossImpl kImpls[] = {{"dispatch", ops::mse_loss, ops::l1_loss, ops::charbonnier_loss},
-                               {"ref", ops::ref::mse_loss, ops::ref::l1_loss, ops::ref::charbonnier_loss}};
+constexpr LossImpl kLossImpls[] = {{"dispatch", ops::mse_loss, ops::l1_loss, ops::charbonnier_loss},
+                                   {"ref", ops::ref::mse_loss, ops::ref::l1_loss, ops::ref::charbonnier_loss}};
 
 TEST_CASE("golden: losses and their gradients match PyTorch") {
   const golden::Fixture fx("losses");
   REQUIRE(fx.case_count() >= 6);
-  golden::for_each_impl_and_case(fx, kImpls, [&](const LossImpl& impl, int i, const std::string& what) {
+  golden::for_each_impl_and_case(fx, kLossImpls, [&](const LossImpl& impl, int i, const std::string& what) {
     const nlohmann::json params = fx.params(i);
     const std::string loss = params.at("loss");
     const Tensor& prediction = fx.tensor(i, "prediction");

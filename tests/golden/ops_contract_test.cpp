@@ -1,9 +1,9 @@
 // The ops' contracts beyond the golden values: shape errors that name the op and the
 // problem, and the algebraic identities that tie the ops together.
+#include <doctest/doctest.h>
+
 #include <random>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "ops/activations.hpp"
 #include "ops/add.hpp"
@@ -14,16 +14,12 @@
 #include "ops/prelu.hpp"
 #include "ops/resize.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 namespace upsample {
 namespace {
 
-Tensor random_tensor(const Shape& shape, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  Tensor t(shape);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
-}
+using testing::random_tensor;
 
 // The message `f` throws as upsample::Error, or "" if it does not throw.
 template <typename F>

@@ -11,8 +11,8 @@ namespace {
 
 using ResizeImpl = golden::ForwardBackwardImpl<decltype(&ops::resize_forward), decltype(&ops::resize_backward)>;
 
-constexpr ResizeImpl kImpls[] = {{"dispatch", ops::resize_forward, ops::resize_backward},
-                                 {"ref", ops::ref::resize_forward, ops::ref::resize_backward}};
+constexpr ResizeImpl kResizeImpls[] = {{"dispatch", ops::resize_forward, ops::resize_backward},
+                                       {"ref", ops::ref::resize_forward, ops::ref::resize_backward}};
 
 ops::ResizeMode mode_of(const std::string& name) {
   if (name == "nearest") return ops::ResizeMode::Nearest;
@@ -21,7 +21,7 @@ ops::ResizeMode mode_of(const std::string& name) {
   return ops::ResizeMode::Bicubic;
 }
 
-ops::ResizeParams params_of(const nlohmann::json& j) {
+ops::ResizeParams resize_params_of(const nlohmann::json& j) {
   ops::ResizeParams p;
   p.mode = mode_of(j.at("mode"));
   p.scale_h = j.at("scale_h");
@@ -34,8 +34,8 @@ ops::ResizeParams params_of(const nlohmann::json& j) {
 TEST_CASE("golden: resize forward and backward match F.interpolate") {
   const golden::Fixture fx("resize");
   REQUIRE(fx.case_count() >= 50);
-  golden::for_each_impl_and_case(fx, kImpls, [&](const ResizeImpl& impl, int i, const std::string& what) {
-    const ops::ResizeParams p = params_of(fx.params(i));
+  golden::for_each_impl_and_case(fx, kResizeImpls, [&](const ResizeImpl& impl, int i, const std::string& what) {
+    const ops::ResizeParams p = resize_params_of(fx.params(i));
     const Tensor& input = fx.tensor(i, "input");
     CHECK(ops::resize_output_shape(input.shape(), p) == fx.tensor(i, "output").shape());
     golden::check_close(impl.forward(input, p), fx.tensor(i, "output"), what + ": output");

@@ -1,19 +1,21 @@
 // The library behind `upsample artifacts` (analysis/artifacts_report.hpp): scoring images,
 // and the constant-input diagnostic of methods, including scale-1 deblurring models.
-#include <doctest/doctest.h>
+#include "analysis/artifacts_report.hpp"
 
-#include <string>
+#include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <string>
 
-#include "analysis/artifacts_report.hpp"
 #include "cli_runner.hpp"
 #include "models/model.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 namespace an = upsample::analysis;
 namespace fs = std::filesystem;
+using upsample::testing::contains;
 using upsample::testing::sample;
 using upsample::testing::ScratchFolder;
 
@@ -27,8 +29,6 @@ fs::path write_deblur_model(const fs::path& folder, const std::string& up, const
   upsample::models::save_model(*model, path);
   return path;
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -10,15 +10,11 @@
 
 #include "ops/x86/isa.hpp"
 #include "tensor/tensor.hpp"
+#include "test_values.hpp"
 
 namespace upsample::fast_test {
 
-inline Tensor random_tensor(const Shape& shape, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> normal(0.0f, scale);
-  Tensor t(shape);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
-}
+using testing::random_tensor;
 
 // |actual − expected| ≤ 1e-4·|expected| + 1e-5·max(1, rms(expected)): the absolute part
 // follows the size of the values, since float sums of many terms err in proportion to them.
