@@ -47,13 +47,16 @@ pipeline::AfterSave heatmap_writer(int scale, bool overwrite) {
                                   {"spectral_ratio", measured.score.spectral_ratio}};
   };
 }
-// Upscales one loaded image, telling the method what its file says (the JPEG quality its
-// tables were made for) and reporting what it read and chose (-v, --json "denoise").
-cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, pipeline::FileTask& task) {
+// Upscales one loaded image (deblurred first with a `deblurrer`), telling the method what
+// its file says (the JPEG quality its tables were made for) and reporting what it read and
+// chose (-v, --json "denoise").
+cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, const pipeline::Upscaler* deblurrer,
+                           pipeline::FileTask& task) {
   pipeline::ImageFacts facts;
   if (const auto quality = imaging::jpeg_quality_of_file(task.input)) facts.jpeg_quality = quality->quality;
   pipeline::UpscaleNotes notes;
-  cv::Mat result = pipeline::upscale_image(image, up, facts, &notes);
+  cv::Mat result = deblurrer ? deblur::deblur_then_upscale(image, *deblurrer, up, facts, &notes)
+                             : pipeline::upscale_image(image, up, facts, &notes);
   if (!notes.chosen.empty()) {
     nlohmann::json denoise = {{"chosen", notes.chosen}, {"jpeg_quality", nullptr}, {"noise_sigma", nullptr}};
     if (notes.jpeg_quality) denoise["jpeg_quality"] = *notes.jpeg_quality;
@@ -102,8 +105,7 @@ Command add_upscale_command(CLI::App& app) {
     const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
     return run_batch_command(o->batch, label, o->scale,
                              [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
-                               return upscale_file_image(deblurrer ? pipeline::upscale_image(image, *deblurrer) : image,
-                                                         up, task);
+                               return upscale_file_image(image, up, deblurrer.get(), task);
                              },
                              extra,
                              o->heatmap ? heatmap_writer(o->scale, o->batch.overwrite) : pipeline::AfterSave{});

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "imaging/colour.hpp"
 #include "io/image_io.hpp"
 #include "models/model.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -58,7 +59,8 @@ bool works_at_scale_one(const models::Architecture& arch) {
 // BT.601 luma of MATLAB's rgb2ycbcr in 8-bit levels, unrounded, from RGB planes in [0, 1]
 // (what luma_levels does for 8-bit images, here on the network's float output).
 float luma_of_rgb(double r, double g, double b) {
-  return static_cast<float>(16.0 + 65.481 * r + 128.553 * g + 24.966 * b);
+  using namespace imaging;
+  return static_cast<float>(kLumaOffset + kLumaFromR * r + kLumaFromG * g + kLumaFromB * b);
 }
 
 }  // namespace

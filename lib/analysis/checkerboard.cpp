@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "imaging/colour.hpp"
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "pipeline/method_registry.hpp"
@@ -15,9 +16,10 @@ namespace upsample::analysis {
 
 namespace {
 
-// BT.601 luma weights of MATLAB's rgb2ycbcr for R, G, B in 8-bit levels.
-constexpr double kYOffset = 16.0;
-constexpr double kYFromR = 65.481 / 255.0, kYFromG = 128.553 / 255.0, kYFromB = 24.966 / 255.0;
+// MATLAB rgb2ycbcr's luma weights for R, G, B in 8-bit levels.
+constexpr double kYOffset = imaging::kLumaOffset;
+constexpr double kYFromR = imaging::kLumaFromR / 255.0, kYFromG = imaging::kLumaFromG / 255.0,
+                 kYFromB = imaging::kLumaFromB / 255.0;
 
 std::string size_text(cv::Size size) { return std::to_string(size.width) + "×" + std::to_string(size.height); }
 

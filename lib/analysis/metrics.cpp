@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "imaging/colour.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "tensor/error.hpp"
 
@@ -168,9 +169,9 @@ cv::Mat rgb_to_y_u8(const cv::Mat& bgr_or_grey_u8) {
   require_u8_image(bgr_or_grey_u8, "rgb_to_y_u8");
   if (bgr_or_grey_u8.channels() == 1) return bgr_or_grey_u8.clone();
   // imlincomb sums the three products, adds the offset 16 and rounds once.
-  static const ChannelTable red = channel_table(65.481);
-  static const ChannelTable green = channel_table(128.553);
-  static const ChannelTable blue = channel_table(24.966);
+  static const ChannelTable red = channel_table(imaging::kLumaFromR);
+  static const ChannelTable green = channel_table(imaging::kLumaFromG);
+  static const ChannelTable blue = channel_table(imaging::kLumaFromB);
   const int channels = bgr_or_grey_u8.channels();
   cv::Mat y(bgr_or_grey_u8.size(), CV_8UC1);
   for (int r = 0; r < y.rows; ++r) {
@@ -178,7 +179,7 @@ cv::Mat rgb_to_y_u8(const cv::Mat& bgr_or_grey_u8) {
     unsigned char* dst = y.ptr<unsigned char>(r);
     for (int c = 0; c < y.cols; ++c) {
       const unsigned char* px = src + c * channels;  // B, G, R[, A]
-      const double value = red[px[2]] + green[px[1]] + blue[px[0]] + 16.0;
+      const double value = red[px[2]] + green[px[1]] + blue[px[0]] + imaging::kLumaOffset;
       // value lies in 16..235.0, so adding 0.5 and truncating rounds half away from zero.
       dst[c] = static_cast<unsigned char>(value + 0.5);
     }

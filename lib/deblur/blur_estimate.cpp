@@ -90,11 +90,7 @@ imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::
   if (image.channels() == 4) cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   if (colour.channels() != 1 && colour.channels() != 3)
     throw Error("blur estimate: expects a grey, BGR or BGRA image, not " + std::to_string(image.channels()) + " channels");
-  const cv::Mat unit = imaging::to_unit_float(colour);
-  if (unit.channels() == 1) return estimate_blur_code(estimator, imaging::grey_to_y(unit));
-  cv::Mat y, cb, cr;
-  imaging::bgr_to_ycbcr(unit, y, cb, cr);
-  return estimate_blur_code(estimator, y);
+  return estimate_blur_code(estimator, imaging::luma_of(colour));
 }
 
 std::vector<imaging::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
 
-#include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
+#include "pipeline/tiling.hpp"
+#include "tensor/error.hpp"
 
 namespace upsample::deblur {
 
@@ -102,29 +102,10 @@ cv::Mat wiener_deconvolve(const cv::Mat& blurred, const cv::Mat& psf, double nsr
   if (blurred.rows <= tile + 2 * margin && blurred.cols <= tile + 2 * margin)
     return wiener_in_one_transform(blurred, psf, nsr);
   // Each tile is deconvolved with `margin` pixels of its surroundings (mirrored where the
-  // image ends) and kept without them.
-  std::vector<cv::Rect> cores;
-  for (int y = 0; y < blurred.rows; y += tile)
-    for (int x = 0; x < blurred.cols; x += tile)
-      cores.emplace_back(x, y, std::min(tile, blurred.cols - x), std::min(tile, blurred.rows - y));
-  cv::Mat out(blurred.size(), blurred.type());
-  const cv::Rect whole(0, 0, blurred.cols, blurred.rows);
-  std::exception_ptr failure;  // an exception must not leave an OpenMP region
-#pragma omp parallel for schedule(dynamic)
-  for (size_t i = 0; i < cores.size(); ++i) {
-    try {
-      const cv::Rect& core = cores[i];
-      const cv::Rect outer =
-          cv::Rect(core.x - margin, core.y - margin, core.width + 2 * margin, core.height + 2 * margin) & whole;
-      const cv::Mat restored = wiener_in_one_transform(blurred(outer), psf, nsr);
-      restored(cv::Rect(core.x - outer.x, core.y - outer.y, core.width, core.height)).copyTo(out(core));
-    } catch (...) {
-#pragma omp critical(wiener_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-  return out;
+  // image ends) and kept without them. The transforms do not parallelise themselves.
+  return pipeline::assemble_tiles(
+      blurred, pipeline::plan_tiles(blurred.size(), tile, margin), 1,
+      [&](const cv::Mat& region) { return wiener_in_one_transform(region, psf, nsr); }, /*in_parallel=*/true);
 }
 
 cv::Mat richardson_lucy(const cv::Mat& blurred, const cv::Mat& psf, int iterations) {

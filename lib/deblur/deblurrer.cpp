@@ -10,6 +10,7 @@
 #include "imaging/colour.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/self_ensemble.hpp"
+#include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
 
@@ -134,6 +135,18 @@ std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile) {
   DeblurOptions options;
   options.tile = tile;
   return create_deblurrer("deblur", options);
+}
+
+cv::Mat deblur_then_upscale(const cv::Mat& image, const pipeline::Upscaler& deblurrer, const pipeline::Upscaler& upscaler,
+                            const pipeline::ImageFacts& facts, pipeline::UpscaleNotes* notes) {
+  if (image.depth() != CV_8U) {
+    return pipeline::upscale_image(pipeline::upscale_image(image, deblurrer), upscaler, facts, notes);
+  }
+  cv::Mat wide;
+  image.convertTo(wide, CV_16U, 257.0);  // 0..255 → 0..65535 exactly
+  cv::Mat result = pipeline::upscale_image(pipeline::upscale_image(wide, deblurrer), upscaler, facts, notes);
+  result.convertTo(result, CV_8U, 1.0 / 257.0);
+  return result;
 }
 
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_deblurrers(

@@ -46,6 +46,12 @@ std::shared_ptr<const models::Model> load_blur_estimator(const std::string& file
 // Our trained network (-m deblur), e.g. to deblur before upscaling.
 std::unique_ptr<pipeline::Upscaler> deblurring_network(int tile = 0);
 
+// `image` deblurred, then upscaled (as pipeline::upscale_image, told `facts`). The image
+// between the two steps has 16 bits (an 8-bit input is widened first), so its rounding is
+// 1/257 of an 8-bit level; the result has the input's depth.
+cv::Mat deblur_then_upscale(const cv::Mat& image, const pipeline::Upscaler& deblurrer, const pipeline::Upscaler& upscaler,
+                            const pipeline::ImageFacts& facts = {}, pipeline::UpscaleNotes* notes = nullptr);
+
 // One restorer per method for comparisons: wiener once per NSR in `nsrs` (labelled
 // "wiener nsr=0.005") and richardson-lucy once per count in `iterations` ("richardson-lucy
 // 30 it"), so a sweep is one command; model files are labelled by their stem. Networks

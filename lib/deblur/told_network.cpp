@@ -34,12 +34,8 @@ class WienerPrefiltered final : public pipeline::Upscaler {
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
-    const cv::Mat unit = imaging::to_unit_float(image);
-    if (unit.channels() == 1)
-      return imaging::from_unit_float(imaging::y_to_grey(upscale_y(imaging::grey_to_y(unit))), image.depth());
-    cv::Mat y, cb, cr;
-    imaging::bgr_to_ycbcr(unit, y, cb, cr);
-    return imaging::from_unit_float(imaging::ycbcr_to_bgr(upscale_y(y), cb, cr), image.depth());
+    const auto on_y = [&](const cv::Mat& y) { return upscale_y(y); };
+    return imaging::from_unit_float(imaging::map_luma(imaging::to_unit_float(image), on_y), image.depth());
   }
 
  private:

@@ -1,13 +1,16 @@
 #include "imaging/colour.hpp"
 
+#include <opencv2/imgproc.hpp>
+
 #include "tensor/error.hpp"
 
 namespace upsample::imaging {
 
 namespace {
 // MATLAB rgb2ycbcr on [0, 1] RGB: offset + matrix · (R, G, B), all divided by 255.
-constexpr double kOffset[3] = {16.0, 128.0, 128.0};
-constexpr double kForward[3][3] = {{65.481, 128.553, 24.966}, {-37.797, -74.203, 112.0}, {112.0, -93.786, -18.214}};
+constexpr double kOffset[3] = {kLumaOffset, 128.0, 128.0};
+constexpr double kForward[3][3] = {
+    {kLumaFromR, kLumaFromG, kLumaFromB}, {-37.797, -74.203, 112.0}, {112.0, -93.786, -18.214}};
 
 const cv::Matx33d& inverse_matrix() {
   static const cv::Matx33d inv = cv::Matx33d(&kForward[0][0]).inv();
@@ -75,6 +78,26 @@ cv::Mat y_to_grey(const cv::Mat& y) {
   cv::Mat grey;
   y.convertTo(grey, CV_32F, 255.0 / 219.0, -16.0 / 219.0);
   return grey;
+}
+
+cv::Mat luma_of(const cv::Mat& image) {
+  const cv::Mat unit = image.depth() == CV_32F ? image : to_unit_float(image);
+  if (unit.channels() == 1) return grey_to_y(unit);
+  cv::Mat y, cb, cr;
+  bgr_to_ycbcr(unit, y, cb, cr);
+  return y;
+}
+
+cv::Mat map_luma(const cv::Mat& unit, const std::function<cv::Mat(const cv::Mat&)>& on_y) {
+  if (unit.channels() == 1) return y_to_grey(on_y(grey_to_y(unit)));
+  cv::Mat y, cb, cr;
+  bgr_to_ycbcr(unit, y, cb, cr);
+  const cv::Mat new_y = on_y(y);
+  if (new_y.size() != y.size()) {
+    cv::resize(cb, cb, new_y.size(), 0, 0, cv::INTER_CUBIC);
+    cv::resize(cr, cr, new_y.size(), 0, 0, cv::INTER_CUBIC);
+  }
+  return ycbcr_to_bgr(new_y, cb, cr);
 }
 
 }  // namespace upsample::imaging

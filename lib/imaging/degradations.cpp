@@ -158,37 +158,21 @@ std::string downscale_kernel_name(DownscaleKernel kernel) {
   return "unknown";
 }
 
+// Designated initialisers: each builder names only the fields its kind uses.
 DegradationStep DegradationStep::blur(double sigma_x, double sigma_y, double angle_degrees) {
-  DegradationStep step;
-  step.kind = Kind::blur;
-  step.blur_sigma_x = sigma_x;
-  step.blur_sigma_y = sigma_y < 0 ? sigma_x : sigma_y;
-  step.blur_angle = angle_degrees;
-  return step;
+  return {.kind = Kind::blur, .blur_sigma_x = sigma_x, .blur_sigma_y = sigma_y < 0 ? sigma_x : sigma_y,
+          .blur_angle = angle_degrees};
 }
 
 DegradationStep DegradationStep::downscale(DownscaleKernel kernel, int scale) {
-  DegradationStep step;
-  step.kind = Kind::downscale;
-  step.kernel = kernel;
-  step.scale = scale;
-  return step;
+  return {.kind = Kind::downscale, .kernel = kernel, .scale = scale};
 }
 
 DegradationStep DegradationStep::noise(double sigma, bool grey) {
-  DegradationStep step;
-  step.kind = Kind::noise;
-  step.noise_sigma = sigma;
-  step.grey_noise = grey;
-  return step;
+  return {.kind = Kind::noise, .noise_sigma = sigma, .grey_noise = grey};
 }
 
-DegradationStep DegradationStep::jpeg(int quality) {
-  DegradationStep step;
-  step.kind = Kind::jpeg;
-  step.jpeg_quality = quality;
-  return step;
-}
+DegradationStep DegradationStep::jpeg(int quality) { return {.kind = Kind::jpeg, .jpeg_quality = quality}; }
 
 std::string DegradationStep::text() const {
   switch (kind) {

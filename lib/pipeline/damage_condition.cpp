@@ -1,4 +1,5 @@
 #include "pipeline/damage_condition.hpp"
+#include "imaging/colour.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +12,7 @@ std::vector<float> damage_condition(double jpeg_quality, double luma_noise_sigma
 }
 
 double luma_noise_sigma(double rgb_sigma, bool grey) {
-  constexpr double r = 65.481 / 255, g = 128.553 / 255, b = 24.966 / 255;
+  constexpr double r = imaging::kLumaFromR / 255, g = imaging::kLumaFromG / 255, b = imaging::kLumaFromB / 255;
   return rgb_sigma * (grey ? r + g + b : std::sqrt(r * r + g * g + b * b));
 }
 

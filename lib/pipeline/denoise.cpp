@@ -37,12 +37,7 @@ std::string describe(double jpeg_quality, double noise_sigma) {
 
 // Noise σ (8-bit levels) in the Y plane of an 8/16-bit image, or of a [0, 1] Y plane.
 double luma_noise_of(const cv::Mat& image) {
-  if (image.depth() == CV_32F) return imaging::estimate_noise_sigma(image);
-  const cv::Mat unit = imaging::to_unit_float(image);
-  if (unit.channels() == 1) return imaging::estimate_noise_sigma(imaging::grey_to_y(unit));
-  cv::Mat y, cb, cr;
-  imaging::bgr_to_ycbcr(unit, y, cb, cr);
-  return imaging::estimate_noise_sigma(y);
+  return imaging::estimate_noise_sigma(image.depth() == CV_32F ? image : imaging::luma_of(image));
 }
 
 class DamageAwareUpscaler final : public Upscaler {

@@ -52,21 +52,11 @@ class LearnedUpscaler final : public Upscaler {
     const int tile = tile_for(image.size());
     // The condition comes from the whole image, so every tile is told the same.
     std::vector<float> condition;
-    if (condition_) {
-      cv::Mat y, cb, cr;
-      const cv::Mat unit = imaging::to_unit_float(image);
-      if (unit.channels() == 1) y = imaging::grey_to_y(unit);
-      else imaging::bgr_to_ycbcr(unit, y, cb, cr);
-      condition = condition_values(y);
-    }
-    cv::Mat out(image.rows * s, image.cols * s, image.type());
-    for (const Tile& t : plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net))) {
-      const cv::Mat region = imaging::to_unit_float(image(t.padded));
-      const cv::Mat result = upscale_region(region, s, condition);
-      const TileOutput where = tile_output(t, s);
-      imaging::from_unit_float(result(where.inside), image.depth()).copyTo(out(where.target));
-    }
-    return out;
+    if (condition_) condition = condition_values(imaging::luma_of(image));
+    const std::vector<Tile> tiles = plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net));
+    return assemble_tiles(image, tiles, s, [&](const cv::Mat& region) {
+      return imaging::from_unit_float(upscale_region(imaging::to_unit_float(region), condition), image.depth());
+    });
   }
 
  private:
@@ -97,8 +87,7 @@ class LearnedUpscaler final : public Upscaler {
     return tensor_to_mat(model_->forward(mat_to_tensor(with_condition(planes, condition))));
   }
 
-  cv::Mat upscale_region(const cv::Mat& region, int s, const std::vector<float>& condition) const {
-    const cv::Size big(region.cols * s, region.rows * s);
+  cv::Mat upscale_region(const cv::Mat& region, const std::vector<float>& condition) const {
     if (model_->channels() == 3) {
       cv::Mat rgb;
       cv::cvtColor(region.channels() == 1 ? grey_as_bgr(region) : region, rgb, cv::COLOR_BGR2RGB);
@@ -107,14 +96,7 @@ class LearnedUpscaler final : public Upscaler {
       if (region.channels() == 1) cv::cvtColor(out, out, cv::COLOR_BGR2GRAY);
       return out;
     }
-    if (region.channels() == 1) return imaging::y_to_grey(run(imaging::grey_to_y(region), condition));
-    cv::Mat y, cb, cr;
-    imaging::bgr_to_ycbcr(region, y, cb, cr);
-    const cv::Mat y_big = run(y, condition);
-    cv::Mat cb_big, cr_big;
-    cv::resize(cb, cb_big, big, 0, 0, cv::INTER_CUBIC);
-    cv::resize(cr, cr_big, big, 0, 0, cv::INTER_CUBIC);
-    return imaging::ycbcr_to_bgr(y_big, cb_big, cr_big);
+    return imaging::map_luma(region, [&](const cv::Mat& y) { return run(y, condition); });
   }
 
   static cv::Mat grey_as_bgr(const cv::Mat& grey) {

@@ -1,6 +1,7 @@
 #include "pipeline/tiling.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include "tensor/error.hpp"
 
@@ -81,17 +82,35 @@ cv::Mat tensor_to_mat(const Tensor& t) {
   return out;
 }
 
-cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {
-  const int s = net.upscale();
-  const int halo = net.halo();
-  cv::Mat out;  // as many channels as the network gives (a network may read extra planes)
-  for (const Tile& t : plan_tiles(image.size(), tile, halo, tile_alignment(net))) {
-    const Tensor result = net.forward(mat_to_tensor(image(t.padded)));
-    if (out.empty()) out.create(image.rows * s, image.cols * s, CV_32FC(static_cast<int>(result.shape().c())));
-    const TileOutput where = tile_output(t, s);
-    tensor_to_mat(result)(where.inside).copyTo(out(where.target));
+cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int scale,
+                       const std::function<cv::Mat(const cv::Mat&)>& per_tile, bool in_parallel) {
+  if (tiles.empty()) return {};
+  cv::Mat out;
+  const auto place = [&](const Tile& t, const cv::Mat& result) {
+    const TileOutput where = tile_output(t, scale);
+    result(where.inside).copyTo(out(where.target));
+  };
+  const cv::Mat first = per_tile(image(tiles[0].padded));
+  out.create(image.rows * scale, image.cols * scale, first.type());
+  place(tiles[0], first);
+  std::exception_ptr failure;  // an exception must not leave an OpenMP region
+#pragma omp parallel for schedule(dynamic) if (in_parallel)
+  for (size_t i = 1; i < tiles.size(); ++i) {
+    try {
+      place(tiles[i], per_tile(image(tiles[i].padded)));
+    } catch (...) {
+#pragma omp critical(tile_failure)
+      if (!failure) failure = std::current_exception();
+    }
   }
+  if (failure) std::rethrow_exception(failure);
   return out;
+}
+
+cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {
+  // The result has as many channels as the network gives (a network may read extra planes).
+  return assemble_tiles(image, plan_tiles(image.size(), tile, net.halo(), tile_alignment(net)), net.upscale(),
+                        [&](const cv::Mat& region) { return tensor_to_mat(net.forward(mat_to_tensor(region))); });
 }
 
 }  // namespace upsample::pipeline

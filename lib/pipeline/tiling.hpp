@@ -2,6 +2,7 @@
 // Tiled inference: a large image runs through a network in tiles that overlap by the
 // network's receptive field (its halo), so each tile's core comes out exactly as it would
 // from the whole image while memory stays bounded by the tile size.
+#include <functional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -33,6 +34,13 @@ TileOutput tile_output(const Tile& tile, int scale);
 // Largest tile edge whose activations stay within `budget_bytes` for `net` on `channels`
 // input planes; returns 0 when the whole image fits.
 int automatic_tile(const nn::Sequential& net, int channels, cv::Size image, double budget_bytes = 256.0 * (1 << 20));
+
+// The one tile loop: `per_tile` runs on each tile's padded region of `image` and the cores
+// of its results (`scale` times the region's size, any type) are put together into one
+// image of the results' type. With `in_parallel` the tiles after the first run on OpenMP
+// threads (for work that does not parallelise itself); an exception is passed on.
+cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int scale,
+                       const std::function<cv::Mat(const cv::Mat&)>& per_tile, bool in_parallel = false);
 
 // Runs `net` on a float image ([0, 1], CV_32FC1 or CV_32FC3 as RGB planes) tile by tile
 // and returns the upscaled result (CV_32F, same channels).

@@ -8,7 +8,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "imaging/colour.hpp"
-#include "imaging/matlab_imresize.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
 
@@ -35,17 +34,8 @@ cv::Mat as_bgr_u8(const cv::Mat& image) {
 // The image and its downscaled copies (MATLAB bicubic, rounded to 8 bits), as
 // PatchDataset augments; copies smaller than two LR pixels are left out.
 std::vector<cv::Mat> with_downscaled_copies(const cv::Mat& image, int scale, const std::vector<double>& downscales) {
-  const cv::Mat bgr = as_bgr_u8(image);
-  std::vector<cv::Mat> copies;
-  for (double f : downscales) {
-    cv::Mat copy = bgr;
-    if (f != 1.0) {
-      cv::Mat as_double;
-      bgr.convertTo(as_double, CV_64F);
-      imaging::matlab_imresize(as_double, f).convertTo(copy, CV_8U);  // rounds and saturates
-    }
-    if (copy.rows >= 2 * scale && copy.cols >= 2 * scale) copies.push_back(copy);
-  }
+  std::vector<cv::Mat> copies = downscaled_copies(as_bgr_u8(image), downscales);
+  std::erase_if(copies, [&](const cv::Mat& copy) { return copy.rows < 2 * scale || copy.cols < 2 * scale; });
   return copies;
 }
 
@@ -64,8 +54,7 @@ cv::Mat dihedral(const cv::Mat& square, int transform) {
 
 // The Y (MATLAB rgb2ycbcr, [0, 1]) of an 8-bit BGR image into a dense plane.
 void copy_y(const cv::Mat& bgr_u8, float* plane) {
-  cv::Mat y, cb, cr;
-  imaging::bgr_to_ycbcr(imaging::to_unit_float(bgr_u8), y, cb, cr);
+  const cv::Mat y = imaging::luma_of(bgr_u8);
   y.copyTo(cv::Mat(y.rows, y.cols, CV_32F, plane));
 }
 

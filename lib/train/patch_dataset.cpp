@@ -14,17 +14,25 @@ namespace upsample::train {
 
 namespace fs = std::filesystem;
 
+std::vector<cv::Mat> downscaled_copies(const cv::Mat& image_u8, const std::vector<double>& factors) {
+  std::vector<cv::Mat> copies;
+  for (double f : factors) {
+    cv::Mat copy = image_u8;
+    if (f != 1.0) {
+      cv::Mat as_double;
+      image_u8.convertTo(as_double, CV_64F);
+      imaging::matlab_imresize(as_double, f).convertTo(copy, CV_8U);  // rounds and saturates
+    }
+    copies.push_back(copy);
+  }
+  return copies;
+}
+
 void PatchDataset::add_image(const cv::Mat& image_u8, const std::vector<double>& downscales) {
   cv::Mat image = image_u8;
   if (image.depth() != CV_8U) image.convertTo(image, CV_8U, 1.0 / 257.0);
   if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
-  for (double f : downscales) {
-    cv::Mat hr = image;
-    if (f != 1.0) {
-      cv::Mat as_double;
-      image.convertTo(as_double, CV_64F);
-      imaging::matlab_imresize(as_double, f).convertTo(hr, CV_8U);  // rounds and saturates
-    }
+  for (const cv::Mat& hr : downscaled_copies(image, downscales)) {
     const cv::Mat hr_y = imaging::crop_to_multiple_of(analysis::rgb_to_y_u8(hr), scale_);
     if (hr_y.rows < 2 * scale_ || hr_y.cols < 2 * scale_) continue;
     Pair pair;

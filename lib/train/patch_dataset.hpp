@@ -26,6 +26,10 @@ struct PatchDatasetOptions {
   std::vector<double> downscales = {1.0, 0.9, 0.8, 0.7, 0.6};
 };
 
+// The 8-bit `image_u8` shrunk by each factor in `factors` (MATLAB bicubic in double,
+// rounded to 8 bits once); a factor of 1 gives the image itself.
+std::vector<cv::Mat> downscaled_copies(const cv::Mat& image_u8, const std::vector<double>& factors);
+
 class PatchDataset {
  public:
   // Loads and prepares every image (in parallel over files). `log` receives notes about

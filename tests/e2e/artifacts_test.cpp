@@ -17,12 +17,7 @@
 #include "test_values.hpp"
 
 namespace fs = std::filesystem;
-using upsample::testing::contains;
-using upsample::testing::files_below;
-using upsample::testing::read_file;
-using upsample::testing::run_cli;
-using upsample::testing::sample;
-using upsample::testing::ScratchFolder;
+using namespace upsample::testing;
 
 namespace {
 

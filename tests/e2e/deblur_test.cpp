@@ -9,10 +9,7 @@
 #include "models/model.hpp"
 
 namespace fs = std::filesystem;
-using upsample::testing::files_below;
-using upsample::testing::run_cli;
-using upsample::testing::sample;
-using upsample::testing::ScratchFolder;
+using namespace upsample::testing;
 
 namespace {
 

@@ -18,11 +18,7 @@
 #include "io/image_io.hpp"
 
 namespace fs = std::filesystem;
-using upsample::testing::files_below;
-using upsample::testing::read_file;
-using upsample::testing::run_cli;
-using upsample::testing::sample;
-using upsample::testing::ScratchFolder;
+using namespace upsample::testing;
 
 namespace {
 

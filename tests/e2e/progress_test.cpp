@@ -6,9 +6,7 @@
 #include "cli_runner.hpp"
 
 namespace fs = std::filesystem;
-using upsample::testing::run_cli;
-using upsample::testing::sample;
-using upsample::testing::ScratchFolder;
+using namespace upsample::testing;
 
 TEST_SUITE("e2e") {
 

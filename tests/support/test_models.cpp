@@ -1,6 +1,7 @@
 #include "test_models.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "nn/layers.hpp"
 #include "ops/losses.hpp"
@@ -33,6 +34,14 @@ std::pair<double, double> fit_one_batch(models::Model& model, const Tensor& inpu
   }
   model.net().weights_changed();
   return {before, ops::mse_loss(model.forward(input), target).value};
+}
+
+void randomise(models::Model& model, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  for (nn::Parameter* p : model.net().parameters())
+    for (float& v : p->value.values()) v = dist(rng);
+  model.net().weights_changed();
 }
 
 }  // namespace upsample::testing

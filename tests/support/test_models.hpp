@@ -18,4 +18,8 @@ std::unique_ptr<models::Model> fsrcnn_as_one_transposed_conv(const std::array<fl
 std::pair<double, double> fit_one_batch(models::Model& model, const Tensor& input, const Tensor& target, int steps,
                                         double learning_rate);
 
+// Random non-trivial weights (normal, σ 0.3): a trained tail starts near zero, which would
+// hide most of the net.
+void randomise(models::Model& model, uint32_t seed);
+
 }  // namespace upsample::testing

@@ -15,9 +15,7 @@
 
 namespace an = upsample::analysis;
 namespace fs = std::filesystem;
-using upsample::testing::contains;
-using upsample::testing::sample;
-using upsample::testing::ScratchFolder;
+using namespace upsample::testing;
 
 namespace {
 

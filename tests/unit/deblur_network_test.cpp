@@ -21,6 +21,7 @@
 #include "train/trainer.hpp"
 
 using namespace upsample;
+using upsample::testing::randomise;
 
 namespace {
 
@@ -36,15 +37,6 @@ cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
   rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_32F ? 1.0 : CV_MAT_DEPTH(type) == CV_16U ? 65535.0 : 255.0);
   cv::GaussianBlur(m, m, {3, 3}, 0.8);
   return m;
-}
-
-// Random non-trivial weights: the tail starts near zero, which would hide most of the net.
-void randomise(models::Model& model, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 0.3f);
-  for (nn::Parameter* p : model.net().parameters())
-    for (float& v : p->value.values()) v = dist(rng);
-  model.net().weights_changed();
 }
 
 double dot(const Tensor& a, const Tensor& b) {

@@ -25,6 +25,7 @@
 #include "train/trainer.hpp"
 
 using namespace upsample;
+using upsample::testing::randomise;
 
 namespace {
 
@@ -39,14 +40,6 @@ cv::Mat photo(int rows, int cols, int type, uint32_t seed) {
 models::Metadata tiny_deblur(int condition) {
   return {{"arch", "deblur"},  {"scale", "1"},  {"up", "deconv"},
           {"depth", "2"},      {"width", "4"},  {"condition", std::to_string(condition)}};
-}
-
-void randomise(models::Model& model, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 0.3f);
-  for (nn::Parameter* p : model.net().parameters())
-    for (float& v : p->value.values()) v = dist(rng);
-  model.net().weights_changed();
 }
 
 pipeline::ConditionSource constant(std::vector<float> values) {

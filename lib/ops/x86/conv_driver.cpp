@@ -192,24 +192,135 @@ void check_geometry(const ConvGeometry& g) {
     throw Error("fast conv: stride, dilation and groups must be at least 1");
 }
 
+// What both packings fill alike. The channel counts come from the weight's layout:
+// [Cout, Cin/groups, kh, kw] for a conv, [Cin, Cout/groups, kh, kw] for a transposed one.
+PackedConv packed_shell(const Tensor& weight, const Tensor& bias, const ConvGeometry& g, Epilogue epilogue, Isa isa,
+                        bool transposed) {
+  check_geometry(g);
+  kernels_for(isa);
+  const Shape& ws = weight.shape();
+  PackedConv p;
+  p.transposed = transposed;
+  p.isa = isa;
+  p.geometry = g;
+  p.out_channels = transposed ? ws[1] * g.groups : ws[0];
+  p.in_channels = transposed ? ws[0] : ws[1] * g.groups;
+  p.kernel_h = ws[2];
+  p.kernel_w = ws[3];
+  p.bias = bias_vector(bias, p.out_channels);
+  p.epilogue = std::move(epilogue);
+  return p;
+}
+
+// Points a kernel run (TapConvRun or TapGradRun) at its input planes.
+template <typename Run>
+void read_planes(Run& run, const Planes& planes) {
+  run.input = planes.data;
+  run.in_image_stride = planes.image_stride;
+  run.in_plane_stride = planes.plane_stride;
+  run.in_row_stride = planes.row_stride;
+  run.in_h = planes.h;
+  run.in_w = planes.w;
+}
+
+// Where output channel `key` of a job lands: a transposed conv's output phase, a plane
+// through a folded pixel shuffle, or a plain plane.
+Slot output_slot(const PackedConv& packed, const SlotKey& key, const PackedJob& job, const Shape& os, int shuffle,
+                 int64_t grid_h) {
+  const Epilogue& epi = packed.epilogue;
+  const int64_t out_h = os.h() / shuffle, out_w = os.w() / shuffle;
+  const int64_t co = key.channel;
+  Slot s;
+  s.live = true;
+  s.bias = packed.bias[static_cast<size_t>(co)];
+  s.slope = epi.slopes.empty() ? 0.0f : epi.slopes.size() == 1 ? epi.slopes[0] : epi.slopes[static_cast<size_t>(co)];
+  s.height = static_cast<int32_t>(grid_h);
+  if (packed.transposed) {
+    const int px = key.column_phase;
+    const int sh = packed.geometry.stride_h, sw = packed.geometry.stride_w;
+    s.offset = co * out_h * out_w + job.row_phase * out_w + px;
+    s.row_stride = sh * out_w;
+    s.col_step = sw;
+    s.width = static_cast<int32_t>(px < out_w ? ceil_div(out_w - px, sw) : 0);
+  } else if (shuffle > 1) {
+    // Pixel shuffle folded into the store: channel c·r² + i·r + j goes to output plane c,
+    // rows ≡ i, columns ≡ j.
+    const int64_t r2 = int64_t{shuffle} * shuffle;
+    const int64_t c = co / r2, i = (co % r2) / shuffle, j = co % shuffle;
+    s.offset = c * os.h() * os.w() + i * os.w() + j;
+    s.row_stride = shuffle * os.w();
+    s.col_step = shuffle;
+    s.width = static_cast<int32_t>(out_w);
+  } else {
+    s.offset = co * out_h * out_w;
+    s.row_stride = out_w;
+    s.col_step = 1;
+    s.width = static_cast<int32_t>(out_w);
+  }
+  return s;
+}
+
+// One weight-gradient block per group of output channels (at most `max_slots`), every
+// tap of the group in each; `partial_size` grows by the lanes of partial sums each needs.
+struct GradBlock {
+  PackedBlock packed;
+  std::vector<Slot> slots;
+  std::vector<int64_t> weight_index;  // per tap
+  int64_t partial_offset = 0;
+};
+
+std::vector<GradBlock> weight_grad_blocks(const ConvGeometry& g, int64_t in_per_group, int64_t kh_count,
+                                          int64_t kw_count, const Shape& gs, int max_slots, int lanes,
+                                          int64_t& partial_size) {
+  const int64_t out_per_group = gs.c() / g.groups;
+  const int64_t grid_plane = gs.h() * gs.w();
+  std::vector<GradBlock> blocks;
+  for (int64_t group = 0; group < g.groups; ++group) {
+    std::vector<ConvTap> taps = conv_group_taps(group, in_per_group, kh_count, kw_count, g);
+    std::sort(taps.begin(), taps.end(), [](const ConvTap& a, const ConvTap& b) {
+      return std::tie(a.plane, a.dy, a.dx) < std::tie(b.plane, b.dy, b.dx);
+    });
+    // Blocks of even size (32 outputs in six blocks: 6,6,5,5,5,5, not 6,6,6,6,6,2).
+    const int64_t block_count = ceil_div(out_per_group, max_slots);
+    for (int64_t first = 0, block = 0; first < out_per_group; ++block) {
+      GradBlock gb;
+      const int64_t count = ceil_div(out_per_group - first, block_count - block);
+      for (size_t i = 0; i < taps.size(); ++i) {
+        const ConvTap& t = taps[i];
+        auto& rows = gb.packed.rows;
+        if (rows.empty() || rows.back().plane != t.plane || rows.back().dy != t.dy)
+          rows.push_back({t.plane, t.dy, static_cast<int32_t>(i), 0});
+        ++rows.back().tap_count;
+        gb.packed.dx.push_back(t.dx);
+        gb.weight_index.push_back(t.weight_index);
+      }
+      for (int64_t s = 0; s < count; ++s) {
+        const int64_t co = group * out_per_group + first + s;
+        gb.packed.keys.push_back({static_cast<int>(co), 0});
+        Slot slot;
+        slot.offset = co * grid_plane;
+        slot.row_stride = gs.w();
+        slot.height = static_cast<int32_t>(gs.h());
+        slot.width = static_cast<int32_t>(gs.w());
+        slot.live = true;
+        gb.slots.push_back(slot);
+      }
+      gb.partial_offset = partial_size;
+      partial_size += gb.packed.tap_count() * count * lanes;
+      blocks.push_back(std::move(gb));
+      first += count;
+    }
+  }
+  return blocks;
+}
+
 }  // namespace
 
 // ---- Public ---------------------------------------------------------------------------
 
 PackedConv pack_conv(const Tensor& weight, const Tensor& bias, const ConvGeometry& g, Epilogue epilogue, Isa isa) {
-  check_geometry(g);
-  kernels_for(isa);
+  PackedConv p = packed_shell(weight, bias, g, std::move(epilogue), isa, /*transposed=*/false);
   const Shape& ws = weight.shape();
-  PackedConv p;
-  p.transposed = false;
-  p.isa = isa;
-  p.geometry = g;
-  p.out_channels = ws[0];
-  p.in_channels = ws[1] * g.groups;
-  p.kernel_h = ws[2];
-  p.kernel_w = ws[3];
-  p.bias = bias_vector(bias, p.out_channels);
-  p.epilogue = std::move(epilogue);
   const int64_t out_per_group = p.out_channels / g.groups, in_per_group = ws[1];
   const int64_t per_output = in_per_group * p.kernel_h * p.kernel_w;
   PackedJob job;
@@ -230,19 +341,8 @@ PackedConv pack_conv(const Tensor& weight, const Tensor& bias, const ConvGeometr
 
 PackedConv pack_transposed(const Tensor& weight, const Tensor& bias, const ConvGeometry& g, Epilogue epilogue,
                            Isa isa) {
-  check_geometry(g);
-  kernels_for(isa);
+  PackedConv p = packed_shell(weight, bias, g, std::move(epilogue), isa, /*transposed=*/true);
   const Shape& ws = weight.shape();
-  PackedConv p;
-  p.transposed = true;
-  p.isa = isa;
-  p.geometry = g;
-  p.in_channels = ws[0];
-  p.out_channels = ws[1] * g.groups;
-  p.kernel_h = ws[2];
-  p.kernel_w = ws[3];
-  p.bias = bias_vector(bias, p.out_channels);
-  p.epilogue = std::move(epilogue);
   const int64_t in_per_group = p.in_channels / g.groups, out_per_group = ws[1];
   const int64_t kh_count = p.kernel_h, kw_count = p.kernel_w;
   // With few output channels a block takes all column phases of a channel (their taps are
@@ -346,7 +446,7 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
   const Kernels k = kernels_for(packed.isa);
   const Shape& os = output.shape();
   const int64_t batch = os.n();
-  const int64_t out_h = os.h() / shuffle, out_w = os.w() / shuffle;
+  const int64_t out_h = os.h() / shuffle;
   const ConvGeometry& g = packed.geometry;
   const Epilogue& epi = packed.epilogue;
   const int lanes = k.lanes();
@@ -361,7 +461,7 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
   double work = 0;
   int64_t max_grid_h = 0;
   for (const PackedJob& job : packed.jobs) {
-    const int sh = packed.transposed ? g.stride_h : 1, sw = packed.transposed ? g.stride_w : 1;
+    const int sh = packed.transposed ? g.stride_h : 1;
     const int64_t grid_h = job.row_phase < out_h ? ceil_div(out_h - job.row_phase, sh) : 0;
     if (grid_h == 0) continue;
     JobRun jr;
@@ -373,34 +473,9 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
     for (size_t bi = 0; bi < job.blocks.size(); ++bi) {
       const PackedBlock& b = job.blocks[bi];
       for (const SlotKey& key : b.keys) {
-        Slot s;
+        Slot s;  // a padding slot (channel < 0) stays dead
         if (key.channel >= 0) {
-          const int64_t co = key.channel;
-          s.live = true;
-          s.bias = packed.bias[static_cast<size_t>(co)];
-          s.slope = epi.slopes.empty() ? 0.0f : epi.slopes.size() == 1 ? epi.slopes[0] : epi.slopes[static_cast<size_t>(co)];
-          s.height = static_cast<int32_t>(grid_h);
-          if (packed.transposed) {
-            const int px = key.column_phase;
-            s.offset = co * out_h * out_w + job.row_phase * out_w + px;
-            s.row_stride = sh * out_w;
-            s.col_step = sw;
-            s.width = static_cast<int32_t>(px < out_w ? ceil_div(out_w - px, sw) : 0);
-          } else if (shuffle > 1) {
-            // Pixel shuffle folded into the store: channel c·r² + i·r + j goes to
-            // output plane c, rows ≡ i, columns ≡ j.
-            const int64_t r2 = int64_t{shuffle} * shuffle;
-            const int64_t c = co / r2, i = (co % r2) / shuffle, j = co % shuffle;
-            s.offset = c * os.h() * os.w() + i * os.w() + j;
-            s.row_stride = shuffle * os.w();
-            s.col_step = shuffle;
-            s.width = static_cast<int32_t>(out_w);
-          } else {
-            s.offset = co * out_h * out_w;
-            s.row_stride = out_w;
-            s.col_step = 1;
-            s.width = static_cast<int32_t>(out_w);
-          }
+          s = output_slot(packed, key, job, os, shuffle, grid_h);
           grid_w = std::max<int64_t>(grid_w, s.width);
         }
         jr.slots[bi].push_back(s);
@@ -412,12 +487,7 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
     }
     if (grid_w == 0) continue;
     TapConvRun& run = jr.run;
-    run.input = planes.data;
-    run.in_image_stride = planes.image_stride;
-    run.in_plane_stride = planes.plane_stride;
-    run.in_row_stride = planes.row_stride;
-    run.in_h = planes.h;
-    run.in_w = planes.w;
+    read_planes(run, planes);
     run.output = output.data();
     run.out_image_stride = os.c() * os.h() * os.w();
     run.grid_h = static_cast<int32_t>(grid_h);
@@ -464,69 +534,22 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
   const Shape& ws = grad_weight.shape();
   const Shape& gs = grid.shape();
   const int64_t out_channels = ws[0], in_per_group = ws[1], kh_count = ws[2], kw_count = ws[3];
-  const int64_t out_per_group = out_channels / g.groups;
   if (in_per_group * g.groups != in_channels || gs.c() != out_channels)
     throw Error("fast conv weight gradient: channels do not match");
   const int lanes = k.lanes();
   const int max_slots = k.grad_slots();
   const int64_t grid_plane = gs.h() * gs.w();
 
-  struct GradBlock {
-    PackedBlock packed;
-    std::vector<Slot> slots;
-    std::vector<int64_t> weight_index;  // per tap
-    int64_t partial_offset = 0;
-  };
-  std::vector<GradBlock> blocks;
   int64_t partial_size = 0;
-  for (int64_t group = 0; group < g.groups; ++group) {
-    std::vector<ConvTap> taps = conv_group_taps(group, in_per_group, kh_count, kw_count, g);
-    std::sort(taps.begin(), taps.end(), [](const ConvTap& a, const ConvTap& b) {
-      return std::tie(a.plane, a.dy, a.dx) < std::tie(b.plane, b.dy, b.dx);
-    });
-    // Blocks of even size (32 outputs in six blocks: 6,6,5,5,5,5, not 6,6,6,6,6,2).
-    const int64_t block_count = ceil_div(out_per_group, max_slots);
-    for (int64_t first = 0, block = 0; first < out_per_group; ++block) {
-      GradBlock gb;
-      const int64_t count = ceil_div(out_per_group - first, block_count - block);
-      for (size_t i = 0; i < taps.size(); ++i) {
-        const ConvTap& t = taps[i];
-        auto& rows = gb.packed.rows;
-        if (rows.empty() || rows.back().plane != t.plane || rows.back().dy != t.dy)
-          rows.push_back({t.plane, t.dy, static_cast<int32_t>(i), 0});
-        ++rows.back().tap_count;
-        gb.packed.dx.push_back(t.dx);
-        gb.weight_index.push_back(t.weight_index);
-      }
-      for (int64_t s = 0; s < count; ++s) {
-        const int64_t co = group * out_per_group + first + s;
-        gb.packed.keys.push_back({static_cast<int>(co), 0});
-        Slot slot;
-        slot.offset = co * grid_plane;
-        slot.row_stride = gs.w();
-        slot.height = static_cast<int32_t>(gs.h());
-        slot.width = static_cast<int32_t>(gs.w());
-        slot.live = true;
-        gb.slots.push_back(slot);
-      }
-      gb.partial_offset = partial_size;
-      partial_size += gb.packed.tap_count() * count * lanes;
-      blocks.push_back(std::move(gb));
-      first += count;
-    }
-  }
+  const std::vector<GradBlock> blocks =
+      weight_grad_blocks(g, in_per_group, kh_count, kw_count, gs, max_slots, lanes, partial_size);
   std::vector<BlockView> views;
   for (const GradBlock& gb : blocks)
     views.push_back({static_cast<int32_t>(gb.slots.size()), gb.slots.data(), gb.packed.rows.data(),
                      static_cast<int32_t>(gb.packed.rows.size()), gb.packed.dx.data(), nullptr,
                      gb.packed.tap_count(), 0, 0});
   TapGradRun run;
-  run.input = input.data;
-  run.in_image_stride = input.image_stride;
-  run.in_plane_stride = input.plane_stride;
-  run.in_row_stride = input.row_stride;
-  run.in_h = input.h;
-  run.in_w = input.w;
+  read_planes(run, input);
   run.grid = grid.data();
   run.grid_image_stride = gs.c() * grid_plane;
   run.grid_h = static_cast<int32_t>(gs.h());
