@@ -34,6 +34,8 @@ Command add_models_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print JSON on stdout");
   cmd->footer(R"(
 Scores are Y PSNR (dB) by the protocol of `upsample eval`, recorded when the model was trained.
+Without folders, each file name is listed once: the copy -m uses, first on the search path
+($UPSAMPLE_WEIGHTS, then beside the binary, then the weights/ it was built with).
 
 Examples:
   upsample models
@@ -43,6 +45,9 @@ Examples:
             for (const auto& f : o->folders) folders.emplace_back(f);
             if (folders.empty()) folders = pipeline::weights_search_path();
             nlohmann::json list = nlohmann::json::array();
+            // -m uses the first file of a name along the search path: later ones (the
+            // source tree's weights/ behind an installed copy) are shadowed, not listed.
+            const bool search_path = o->folders.empty();
             std::set<fs::path> seen;
             if (!o->json)
               std::printf("%-30s %-14s %5s %7s %8s %8s %8s  %s\n", "file", "arch", "scale", "params", "Set5", "Set14",
@@ -55,7 +60,7 @@ Examples:
                 if (e.path().extension() == ".safetensors") files.push_back(e.path());
               std::sort(files.begin(), files.end());
               for (const auto& f : files) {
-                if (!seen.insert(fs::weakly_canonical(f)).second) continue;
+                if (!seen.insert(search_path ? f.filename() : fs::weakly_canonical(f)).second) continue;
                 try {
                   const auto model = models::load_model(f);
                   const auto& m = model->metadata();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "imaging/matlab_imresize.hpp"
@@ -111,3 +112,27 @@ TEST_CASE("weights that exist nowhere: the error names the file and every folder
   }
 }
 
+
+TEST_CASE("models lists each weights file once: a copy earlier on the search path shadows the shipped one") {
+  const testing::ScratchFolder dir;
+  fs::copy_file(testing::source_dir() / "weights" / "fsrcnn_x2.safetensors", dir.path() / "fsrcnn_x2.safetensors");
+  const auto listed = testing::run_cli({"models", "--json"}, dir.path(), {{"UPSAMPLE_WEIGHTS", dir.path().string()}});
+  REQUIRE(listed.exit_code == 0);
+  const nlohmann::json list = nlohmann::json::parse(listed.out);
+  int fsrcnn_x2 = 0;
+  for (const auto& entry : list) {
+    const fs::path file = entry.at("file").get<std::string>();
+    if (file.filename() != "fsrcnn_x2.safetensors") continue;
+    ++fsrcnn_x2;
+    CHECK(file.parent_path() == dir.path());  // the copy -m would use
+  }
+  CHECK(fsrcnn_x2 == 1);
+  // Named folders are listed as asked, each file of each.
+  const auto both = testing::run_cli({"models", "--json", dir.path().string(), (testing::source_dir() / "weights").string()},
+                                     dir.path());
+  REQUIRE(both.exit_code == 0);
+  int copies = 0;
+  for (const auto& entry : nlohmann::json::parse(both.out))
+    copies += fs::path(entry.at("file").get<std::string>()).filename() == "fsrcnn_x2.safetensors";
+  CHECK(copies == 2);
+}
