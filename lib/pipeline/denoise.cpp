@@ -61,6 +61,11 @@ class DamageAwareUpscaler final : public Upscaler {
     const auto [quality, sigma] = damage_of(y, {}, nullptr);
     return told(quality, sigma)->upscale_y(y);
   }
+  // upscale_y for a plane whose noise (σ in 8-bit levels of Y) is already known.
+  cv::Mat upscale_y_with_noise(const cv::Mat& y, double luma_sigma) const {
+    if (setting_.mode != DenoiseSetting::Mode::automatic) return upscale_y(y);
+    return told(0, luma_sigma)->upscale_y(y);
+  }
 
  private:
   std::pair<double, double> damage_of(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const {
@@ -72,7 +77,8 @@ class DamageAwareUpscaler final : public Upscaler {
     const double quality = facts.jpeg_quality.value_or(0), sigma = luma_noise_of(image);
     if (notes) {
       notes->jpeg_quality = facts.jpeg_quality;
-      if (image.depth() != CV_32F) notes->noise_sigma = imaging::estimate_noise_sigma(image);
+      notes->noise_sigma = facts.noise_sigma;
+      if (!notes->noise_sigma && image.depth() != CV_32F) notes->noise_sigma = imaging::estimate_noise_sigma(image);
       notes->chosen = describe(quality, sigma);
     }
     return {quality, sigma};
@@ -90,7 +96,8 @@ class DamageAwareUpscaler final : public Upscaler {
 
 class DenoisingUpscaler final : public Upscaler {
  public:
-  DenoisingUpscaler(std::unique_ptr<Upscaler> clean, std::unique_ptr<Upscaler> damaged, DenoiseSetting setting)
+  DenoisingUpscaler(std::unique_ptr<Upscaler> clean, std::unique_ptr<DamageAwareUpscaler> damaged,
+                    DenoiseSetting setting)
       : clean_(std::move(clean)), damaged_(std::move(damaged)), setting_(std::move(setting)) {}
   int scale() const override { return clean_->scale(); }
   cv::Mat upscale(const cv::Mat& image) const override { return upscale_photo(image, {}, nullptr); }
@@ -98,23 +105,28 @@ class DenoisingUpscaler final : public Upscaler {
   cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const override {
     if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale(image);
     if (setting_.mode == DenoiseSetting::Mode::automatic && !facts.jpeg_quality) {
-      const double sigma = imaging::estimate_noise_sigma(image);
-      if (sigma < kCleanNoiseSigma) {
-        if (notes) *notes = {std::nullopt, sigma, "clean model (no JPEG tables, no noise)"};
+      ImageFacts measured = facts;
+      if (!measured.noise_sigma) measured.noise_sigma = imaging::estimate_noise_sigma(image);
+      if (*measured.noise_sigma < kCleanNoiseSigma) {
+        if (notes) *notes = {std::nullopt, measured.noise_sigma, "clean model (no JPEG tables, no noise)"};
         return clean_->upscale(image);
       }
+      return damaged_->upscale_photo(image, measured, notes);  // measured once, not again
     }
     return damaged_->upscale_photo(image, facts, notes);
   }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
     if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale_y(y);
-    if (setting_.mode == DenoiseSetting::Mode::automatic && luma_noise_of(y) < luma_noise_sigma(kCleanNoiseSigma, false)) return clean_->upscale_y(y);
-    return damaged_->upscale_y(y);
+    if (setting_.mode != DenoiseSetting::Mode::automatic) return damaged_->upscale_y(y);
+    const double sigma = luma_noise_of(y);
+    if (sigma < luma_noise_sigma(kCleanNoiseSigma, false)) return clean_->upscale_y(y);
+    return damaged_->upscale_y_with_noise(y, sigma);
   }
 
  private:
-  std::unique_ptr<Upscaler> clean_, damaged_;
+  std::unique_ptr<Upscaler> clean_;
+  std::unique_ptr<DamageAwareUpscaler> damaged_;
   DenoiseSetting setting_;
 };
 
@@ -128,7 +140,7 @@ std::unique_ptr<Upscaler> damage_aware_upscaler(std::shared_ptr<const models::Mo
 std::unique_ptr<Upscaler> denoising_upscaler(std::unique_ptr<Upscaler> clean,
                                              std::shared_ptr<const models::Model> damage_model, int tile,
                                              const DenoiseSetting& setting) {
-  auto damaged = damage_aware_upscaler(std::move(damage_model), tile, setting);
+  auto damaged = std::make_unique<DamageAwareUpscaler>(std::move(damage_model), tile, setting);
   return std::make_unique<DenoisingUpscaler>(std::move(clean), std::move(damaged), setting);
 }
 

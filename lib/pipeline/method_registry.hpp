@@ -14,6 +14,7 @@ namespace upsample::pipeline {
 // What is known about an image besides its pixels, read from its file.
 struct ImageFacts {
   std::optional<double> jpeg_quality;  // the IJG quality its JPEG tables say it was saved at
+  std::optional<double> noise_sigma;   // noise already estimated from its pixels (8-bit levels)
 };
 
 // What a method read off one image and chose for it (the --denoise decision), for -v and
