@@ -224,13 +224,18 @@ std::shared_ptr<cv::dnn::Net> opencv_network(nn::Sequential& net, std::string& n
   return dnn;
 }
 
-Prepared prepare_network(const std::string& arch, int scale) {
-  auto model = models::build_model({{"arch", arch}, {"scale", std::to_string(scale)}});
+// The network `meta` describes on a 4K output frame; a model told condition planes gets
+// them as extra input planes, as --denoise runs it.
+Prepared prepare_network(const models::Metadata& meta) {
+  auto model = models::build_model(meta);
   model->net().weights_changed();
+  const std::string arch = model->arch();
+  const int scale = model->scale();
+  const int64_t planes = model->channels() + model->condition_planes();
   std::mt19937 rng(7);
   // 1920×1080 → 3840×2160: the LR input is the 4K frame divided by the scale.
   const int64_t h = 2160 / scale, w = 3840 / scale;
-  auto input = std::make_shared<Tensor>(random_tensor(Shape{1, 1, h, w}, rng, 0.25f));
+  auto input = std::make_shared<Tensor>(random_tensor(Shape{1, planes, h, w}, rng, 0.25f));
   Prepared p;
   p.flops = model->net().flops(input->shape());
   std::shared_ptr<models::Model> shared(std::move(model));
@@ -291,9 +296,19 @@ std::vector<Case> all_cases() {
   };
   for (const OpShape& s : ops) cases.push_back({op_name(s), "op", [s]() { return prepare_op(s); }});
   for (const char* arch : {"fsrcnn", "espcn", "resizeconv"})
-    for (int scale : {2, 3, 4})
+    for (int scale : {2, 3, 4}) {
+      const models::Metadata meta = {{"arch", arch}, {"scale", std::to_string(scale)}};
       cases.push_back({std::string(arch) + " x" + std::to_string(scale) + " 1080p-4k", "network",
-                       [arch, scale]() { return prepare_network(arch, scale); }});
+                       [meta]() { return prepare_network(meta); }});
+    }
+  // The damage models --denoise runs (weights/fsrcnn-real_x*): FSRCNN with a wider
+  // mapping, told two condition planes.
+  for (int scale : {2, 3, 4}) {
+    const models::Metadata meta = {
+        {"arch", "fsrcnn"}, {"scale", std::to_string(scale)}, {"s", "32"}, {"condition", "2"}};
+    cases.push_back({"fsrcnn-real x" + std::to_string(scale) + " 1080p-4k", "network",
+                     [meta]() { return prepare_network(meta); }});
+  }
   // The trainer's defaults (small batches), the larger patches the shipped SR weights were
   // last trained on, the large batches it used to default to, and the shipped deblurring
   // U-Net's training step.
