@@ -175,18 +175,49 @@ void write_file_atomically_with(const std::filesystem::path& path,
   unregister_pending(slot);
 }
 
+namespace {
+
+// "a FIFO", "a socket": what a path is when it is not a regular file, for messages.
+std::string special_file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a file";
+}
+
+// Reading a FIFO or a device can block forever or never end: only regular files are read.
+void require_regular_file(const std::filesystem::path& path, mode_t mode) {
+  if (S_ISDIR(mode)) throw Error(path.string() + ": is a folder, not a file");
+  if (!S_ISREG(mode)) throw Error(path.string() + ": not a regular file (" + special_file_kind(mode) + ")");
+}
+
+}  // namespace
+
 std::vector<std::byte> read_file_bytes(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path.string() + ": is a folder, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open: " + errno_text(errno));
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  if (size < 0) throw Error(path.string() + ": cannot read its size");
-  in.seekg(0, std::ios::beg);
-  std::vector<std::byte> bytes(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw Error(path.string() + ": cannot read: " + errno_text(errno));
+  // stat first, so that a device is never even opened; fstat after opening, so that a
+  // file swapped in between is caught too. O_NONBLOCK keeps open() of a FIFO from waiting.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw Error(path.string() + ": cannot open: " + errno_text(errno));
+  require_regular_file(path, info.st_mode);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(path.string() + ": cannot open: " + errno_text(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &info) != 0) throw Error(path.string() + ": cannot read its size: " + errno_text(errno));
+  require_regular_file(path, info.st_mode);
+  std::vector<std::byte> bytes(static_cast<size_t>(info.st_size));
+  size_t filled = 0;
+  while (filled < bytes.size()) {
+    const ssize_t got = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw Error(path.string() + ": cannot read: " + errno_text(errno));
+    if (got == 0) break;  // the file shrank while we read it
+    filled += static_cast<size_t>(got);
+  }
+  bytes.resize(filled);
   return bytes;
 }
 

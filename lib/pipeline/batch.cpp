@@ -34,6 +34,17 @@ fs::path identity_of(const fs::path& p) {
   return ec ? fs::absolute(p).lexically_normal() : id;
 }
 
+// "a FIFO", "a socket": what a path that is neither file nor folder is, for messages.
+std::string special_entry_kind(const fs::file_status& status) {
+  switch (status.type()) {
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    default: return "not a file";
+  }
+}
+
 struct Candidate {
   fs::path input;
   fs::path output_folder;  // where its output goes
@@ -52,12 +63,13 @@ bool output_names_a_file(const BatchOptions& o) {
 // Walks `folder` (below the input folder `root`), in name order so plans are repeatable.
 void collect_folder(const fs::path& root, const fs::path& folder, const BatchOptions& o,
                     std::vector<Candidate>& out, std::vector<std::string>& notes) {
-  std::vector<fs::path> files, folders;
+  std::vector<fs::path> files, folders, special_files;
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     if (it->is_directory(type_ec)) folders.push_back(it->path());
     else if (it->is_regular_file(type_ec)) files.push_back(it->path());
+    else if (!type_ec && it->exists(type_ec)) special_files.push_back(it->path());
   }
   if (ec) {
     out.push_back({folder, {}, folder.string() + ": cannot list the folder: " + ec.message()});
@@ -65,6 +77,11 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
   }
   std::sort(files.begin(), files.end());
   std::sort(folders.begin(), folders.end());
+  std::sort(special_files.begin(), special_files.end());
+  for (const auto& f : special_files) {
+    std::error_code status_ec;
+    notes.push_back(f.string() + ": skipped, not a regular file (" + special_entry_kind(fs::status(f, status_ec)) + ")");
+  }
   for (const auto& f : files) {
     if (!io::is_image_extension(io::extension_of(f))) {
       notes.push_back(f.string() + ": skipped, not an image file");
@@ -124,6 +141,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
     const auto status = fs::status(input, ec);
     if (ec || !fs::exists(status)) {
       candidates.push_back({input, {}, input.string() + ": no such file or folder"});
+    } else if (!fs::is_directory(status) && !fs::is_regular_file(status)) {
+      // Reading a FIFO or a device could block forever; the rest of the batch still runs.
+      candidates.push_back({input, {}, input.string() + ": not a regular file (" + special_entry_kind(status) + ")"});
     } else if (fs::is_directory(status)) {
       if (single_file_output)
         throw UsageError("-o " + o.output->string() + " names a file, but " + input.string() +

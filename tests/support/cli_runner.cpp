@@ -1,14 +1,17 @@
 #include "cli_runner.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace upsample::testing {
 
@@ -22,7 +25,8 @@ std::string read_file(const fs::path& path) {
 }
 
 CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
-                  const std::vector<std::pair<std::string, std::string>>& env, const std::vector<std::string>& program) {
+                  const std::vector<std::pair<std::string, std::string>>& env, const std::vector<std::string>& program,
+                  std::chrono::seconds time_limit) {
   const ScratchFolder capture;
   const fs::path out_file = capture / "stdout", err_file = capture / "stderr";
   std::vector<std::string> argv_strings = program;
@@ -49,9 +53,21 @@ CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
   CliResult r;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + time_limit;
+  auto pause = std::chrono::milliseconds(1);
+  for (pid_t done = 0; done != pid; done = ::waitpid(pid, &status, WNOHANG)) {
+    if (done < 0 && errno != EINTR) throw std::runtime_error("waitpid failed");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      r.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.out = read_file(out_file);

@@ -1,5 +1,6 @@
 #pragma once
 // Runs the built `upsample` binary for end-to-end tests, and makes scratch folders.
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -11,13 +12,16 @@ struct CliResult {
   int exit_code = -1;    // -1 if it did not exit normally
   int signal = 0;        // the signal that ended it, if any
   std::string out, err;  // what it printed on stdout / stderr
+  bool timed_out = false;  // killed after the time limit: a hang becomes a failure, not a stuck run
 };
 
 // Runs UPSAMPLE_BINARY with `args` in folder `cwd`; `env` adds variables. A non-empty
 // `program` (full argv) runs instead of the binary, e.g. a wrapper that gives it a terminal.
+// A run still going after `time_limit` is killed (SIGKILL) and reported as timed_out.
 CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                   const std::vector<std::pair<std::string, std::string>>& env = {},
-                  const std::vector<std::string>& program = {});
+                  const std::vector<std::string>& program = {},
+                  std::chrono::seconds time_limit = std::chrono::seconds(600));
 
 // A fresh empty folder under the system temp folder, removed when this goes away.
 class ScratchFolder {
