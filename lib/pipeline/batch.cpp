@@ -1,11 +1,14 @@
 #include "pipeline/batch.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tensor/error.hpp"
@@ -60,9 +63,23 @@ bool output_names_a_file(const BatchOptions& o) {
   return io::is_image_extension(io::extension_of(*o.output));
 }
 
+// A folder's identity (device, inode): two paths to one folder, through symlinks or a
+// loop, have the same one.
+using FolderIdentity = std::pair<dev_t, ino_t>;
+
+// True the first time a folder is seen in `walked`; a folder that cannot be stat'ed counts
+// as new, and listing it reports the problem.
+bool first_visit_of_folder(const fs::path& folder, std::set<FolderIdentity>& walked) {
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0) return true;
+  return walked.insert({info.st_dev, info.st_ino}).second;
+}
+
 // Walks `folder` (below the input folder `root`), in name order so plans are repeatable.
+// Each folder is walked once (`walked`), so symlink loops neither repeat images nor recurse
+// without end.
 void collect_folder(const fs::path& root, const fs::path& folder, const BatchOptions& o,
-                    std::vector<Candidate>& out, std::vector<std::string>& notes) {
+                    std::vector<Candidate>& out, std::vector<std::string>& notes, std::set<FolderIdentity>& walked) {
   std::vector<fs::path> files, folders, special_files;
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
@@ -91,8 +108,17 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
     out.push_back({f, target, {}});
   }
   for (const auto& d : folders) {
-    if (o.recursive) collect_folder(root, d, o, out, notes);
-    else notes.push_back(d.string() + ": skipped folder (use -r to include sub-folders)");
+    std::error_code link_ec;
+    if (!o.recursive) {
+      notes.push_back(d.string() + ": skipped folder (use -r to include sub-folders)");
+    } else if (first_visit_of_folder(d, walked)) {
+      collect_folder(root, d, o, out, notes, walked);
+    } else if (fs::is_symlink(d, link_ec)) {
+      notes.push_back(d.string() + ": skipped, a symlink to " + fs::read_symlink(d, link_ec).string() +
+                      ", a folder already walked");
+    } else {
+      notes.push_back(d.string() + ": skipped, the same folder as one already walked");
+    }
   }
 }
 
@@ -148,7 +174,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
       if (single_file_output)
         throw UsageError("-o " + o.output->string() + " names a file, but " + input.string() +
                          " is a folder: give a folder for -o");
-      collect_folder(input, input, o, candidates, plan.notes);
+      std::set<FolderIdentity> walked;
+      first_visit_of_folder(input, walked);
+      collect_folder(input, input, o, candidates, plan.notes, walked);
     } else {
       candidates.push_back({input, o.output && !single_file_output ? *o.output : input.parent_path(), {}});
     }

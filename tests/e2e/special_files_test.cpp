@@ -61,4 +61,35 @@ TEST_CASE("a FIFO as the model file (-m) is a usage error naming it") {
   CHECK_FALSE(fs::exists(dir / "out"));
 }
 
+TEST_CASE("-r walks a folder reached through symlink loops once, naming the links it skips") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "tree/a");
+  fs::copy_file(sample("scene.png"), dir / "tree/a/scene.png");
+  fs::create_directory_symlink("..", dir / "tree/a/up");      // back to the top
+  fs::create_directory_symlink("../a", dir / "tree/a/self");  // to itself
+  // Without the check the plan grows exponentially: the dry run and the limit keep that small.
+  const auto r = run_cli({"-m", "bicubic", "tree", "-r", "-o", "out", "--dry-run"}, dir.path(), {}, {},
+                         std::chrono::seconds(10));
+  INFO(r.err);
+  REQUIRE_FALSE(r.timed_out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "tree/a/scene.png -> out/a/scene_bicubic_x2.png\n");
+  CHECK(contains(r.err, "tree/a/up: skipped, a symlink to .., a folder already walked"));
+  CHECK(contains(r.err, "tree/a/self: skipped, a symlink to ../a, a folder already walked"));
+}
+
+TEST_CASE("-r with one symlink loop processes each image once") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "tree/a");
+  fs::copy_file(sample("scene.png"), dir / "tree/a/scene.png");
+  fs::create_directory_symlink("..", dir / "tree/a/loop");
+  const auto r = run_cli({"-m", "bicubic", "tree", "-r", "-o", "out", "-j", "2"}, dir.path(), {}, {},
+                         kSpecialFileTimeLimit);
+  INFO(r.err);
+  REQUIRE_FALSE(r.timed_out);
+  CHECK(r.exit_code == 0);
+  CHECK(files_below(dir / "out") == std::vector<std::string>{"a/scene_bicubic_x2.png"});
+  CHECK(contains(r.err, "tree/a/loop: skipped, a symlink to .., a folder already walked"));
+}
+
 }  // TEST_SUITE
