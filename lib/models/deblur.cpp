@@ -31,6 +31,18 @@ Architecture deblur_architecture() {
     net.add(std::make_unique<nn::UNet>(o, rng));
     return net;
   };
+  // The 3×3 convolutions of each level (nn/unet.hpp), with the up-path counted as one more.
+  a.parameter_estimate = [](const Metadata& meta) {
+    const int depth = metadata_int(meta, "depth");
+    const int64_t width = metadata_int(meta, "width"), blocks = metadata_int(meta, "blocks");
+    int64_t values = 0;
+    for (int level = 0; level < depth; ++level) {
+      const int64_t here = width << level, below = width << (level + 1);
+      values += 2 * blocks * 9 * here * here + 2 * 9 * here * below;
+    }
+    const int64_t bottom = width << depth;
+    return values + blocks * 9 * bottom * bottom;
+  };
   return a;
 }
 

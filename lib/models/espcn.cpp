@@ -34,6 +34,11 @@ Architecture espcn_architecture() {
     net.add(std::make_unique<nn::PixelShuffle>(scale));
     return net;
   };
+  a.parameter_estimate = [](const Metadata& meta) {
+    const int64_t scale = metadata_int(meta, "scale"), c = meta.at("channels") == "rgb" ? 3 : 1;
+    const int64_t f1 = metadata_int(meta, "features1"), f2 = metadata_int(meta, "features2");
+    return c * f1 * 25 + f1 * f2 * 9 + f2 * c * scale * scale * 9;
+  };
   return a;
 }
 

@@ -25,6 +25,10 @@ Architecture fsrcnn_architecture() {
     net.add(std::move(deconv));
     return net;
   };
+  a.parameter_estimate = [](const Metadata& meta) {
+    const int64_t k = metadata_int(meta, "deconv_kernel"), c = meta.at("channels") == "rgb" ? 3 : 1;
+    return fsrcnn_body_parameter_estimate(meta) + fsrcnn_body_of(meta).d * c * k * k;
+  };
   return a;
 }
 

@@ -11,6 +11,12 @@ FsrcnnBody fsrcnn_body_of(const Metadata& meta) {
   return {metadata_int(meta, "d"), metadata_int(meta, "s"), metadata_int(meta, "m")};
 }
 
+int64_t fsrcnn_body_parameter_estimate(const Metadata& meta) {
+  const FsrcnnBody body = fsrcnn_body_of(meta);
+  const int64_t d = body.d, s = body.s, m = body.m;
+  return input_planes(meta) * d * 25 + d * s + m * s * s * 9 + s * d;
+}
+
 int input_planes(const Metadata& meta) {
   const int image = meta.at("channels") == "rgb" ? 3 : 1;
   const int condition = meta.count("condition") ? metadata_int(meta, "condition") : 0;

@@ -40,6 +40,37 @@ int metadata_int(const Metadata& m, const std::string& key, const std::string& s
   return value;
 }
 
+namespace {
+
+// The range of each integer hyper-parameter any architecture reads: wide enough for every
+// sensible network, narrow enough that no value can ask for absurd memory or build a
+// network that then fails on every image (an even kernel gives the wrong output size).
+struct HyperParameterRange {
+  const char* key;
+  int min, max;
+  bool odd_only;
+};
+constexpr HyperParameterRange kHyperParameterRanges[] = {
+    {"scale", 1, 8, false},           {"d", 1, 1024, false},          {"s", 1, 1024, false},
+    {"m", 0, 64, false},              {"deconv_kernel", 1, 31, true}, {"kernel", 1, 31, true},
+    {"features1", 1, 1024, false},    {"features2", 1, 1024, false},  {"width", 1, 256, false},
+    {"depth", 1, 5, false},           {"blocks", 0, 8, false},        {"condition", 0, 16, false},
+    {"code_size", 1, 64, false},
+};
+
+}  // namespace
+
+void check_hyper_parameters(const Metadata& m) {
+  for (const HyperParameterRange& range : kHyperParameterRanges) {
+    if (!m.count(range.key)) continue;
+    const int value = metadata_int(m, range.key);
+    const std::string allowed = std::string(range.odd_only ? "an odd number in " : "") + std::to_string(range.min) +
+                                ".." + std::to_string(range.max);
+    if (value < range.min || value > range.max || (range.odd_only && value % 2 == 0))
+      throw Error("metadata '" + std::string(range.key) + "' is " + std::to_string(value) + ", not " + allowed);
+  }
+}
+
 Model::Model(Metadata metadata, nn::Sequential net) : metadata_(std::move(metadata)), net_(std::move(net)) {
   scale_ = metadata_int(metadata_, "scale");
   const std::string& ch = metadata_.at("channels");
@@ -70,12 +101,19 @@ std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed) {
   const Architecture& arch = find_architecture(metadata["arch"]);
   for (const auto& [key, value] : arch.defaults) metadata.emplace(key, value);
   metadata.emplace("channels", "y");
+  check_hyper_parameters(metadata);  // scale first: the scale defaults depend on it
   const int scale = metadata_int(metadata, "scale");
-  if (scale < 1 || scale > 8) throw Error("model scale must be 1..8, not " + std::to_string(scale));
   if (arch.scale_defaults)
     for (const auto& [key, value] : arch.scale_defaults(scale)) metadata.emplace(key, value);
+  check_hyper_parameters(metadata);
   if (metadata["channels"] != "y" && metadata["channels"] != "rgb")
     throw Error("model metadata 'channels' must be 'y' or 'rgb', not '" + metadata["channels"] + "'");
+  if (arch.parameter_estimate) {
+    const int64_t values = arch.parameter_estimate(metadata);
+    if (values > kMaxModelParameters)
+      throw Error("the metadata describes a " + arch.name + " network of about " + std::to_string(values) +
+                  " values, over the limit of " + std::to_string(kMaxModelParameters));
+  }
   std::mt19937 rng(seed);
   nn::Sequential net = arch.build(metadata, rng);
   if (net.upscale() != scale)

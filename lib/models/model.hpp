@@ -25,7 +25,13 @@ struct Architecture {
   // Defaults that depend on the scale (taken after `defaults`); may be empty.
   std::function<Metadata(int scale)> scale_defaults;
   std::function<nn::Sequential(const Metadata&, std::mt19937&)> build;
+  // About how many values (weights) `build` would allocate for this metadata, computed
+  // without allocating, so that a huge network is refused first. May be empty.
+  std::function<int64_t(const Metadata&)> parameter_estimate;
 };
+
+// The most values a model may hold: far above ours, far below what exhausts memory.
+constexpr int64_t kMaxModelParameters = 64'000'000;
 
 // All known architectures (fsrcnn, espcn, resizeconv, deblur, blur-estimator).
 const std::vector<Architecture>& architectures();
@@ -64,8 +70,14 @@ class Model {
 // Metadata value as an integer; throws Error naming the key (and `source`) when bad.
 int metadata_int(const Metadata& m, const std::string& key, const std::string& source = "model metadata");
 
+// Refuses any integer hyper-parameter outside its range (model.cpp lists them), naming the
+// key, the value and the range: metadata comes from files and --set.
+void check_hyper_parameters(const Metadata& m);
+
 // A new model with random initial weights: `metadata` needs "arch" and "scale"; missing
 // hyper-parameters take the architecture's defaults (and are written into the metadata).
+// Hyper-parameters out of range, or a network over kMaxModelParameters, are refused
+// before anything is allocated.
 std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed = 1);
 
 // Loads a model file: builds the architecture its metadata names and takes every weight,

@@ -36,6 +36,10 @@ Architecture resizeconv_architecture() {
     net.add(std::move(last));
     return net;
   };
+  a.parameter_estimate = [](const Metadata& meta) {
+    const int64_t k = metadata_int(meta, "kernel"), c = meta.at("channels") == "rgb" ? 3 : 1;
+    return fsrcnn_body_parameter_estimate(meta) + fsrcnn_body_of(meta).d * c * k * k;
+  };
   return a;
 }
 
