@@ -169,6 +169,13 @@ class HeaderReader {
       const auto prefix_end = detail.find("] ");
       const std::string_view reason = prefix_end == detail.npos ? detail : detail.substr(prefix_end + 2);
       fail("header is not valid JSON (" + printable(reason) + "); is it a safetensors file?");
+    } catch (const Json::exception&) {
+      // Only a number too large for a double gets here (out_of_range.406), and nlohmann's
+      // message quotes all of its digits: name the entry it is in instead.
+      const std::string where = current_top_key.empty()         ? "the header"
+                                : current_top_key == "__metadata__" ? "__metadata__"
+                                                                    : "the header entry of " + tensor_label(current_top_key);
+      fail(where + " holds a number too large to read (over 1e308)");
     }
     if (!header.is_object())
       fail("header is JSON but " + a_json_type(header) + ", not an object; is it a safetensors file?");

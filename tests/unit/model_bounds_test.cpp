@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstring>
 
 #include "cli_runner.hpp"
 #include "io/safetensors.hpp"
@@ -71,5 +72,21 @@ TEST_CASE("the parameter estimate is close to what each architecture builds") {
     INFO(arch.name, " estimate ", estimate, " built ", model->parameter_count());
     CHECK(estimate <= model->parameter_count());
     CHECK(model->parameter_count() <= 2 * estimate);
+  }
+}
+
+TEST_CASE("a number too large for a double in a safetensors header is a one-line error naming the file and entry") {
+  std::string header = R"({"x":{"dtype":"F32","shape":[1)" + std::string(400, '0') + R"(],"data_offsets":[0,4]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::vector<std::byte> bytes(8 + header.size() + 4);
+  const uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i) bytes[static_cast<size_t>(i)] = static_cast<std::byte>((length >> (8 * i)) & 0xff);
+  std::memcpy(bytes.data() + 8, header.data(), header.size());
+  try {
+    io::parse_safetensors(bytes, "huge.safetensors");
+    FAIL("a header with a 400-digit number was accepted");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message == "huge.safetensors: the header entry of tensor 'x' holds a number too large to read (over 1e308)");
   }
 }
