@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <limits>
 
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "usage_hints.hpp"
 #include "io/atomic_file.hpp"
 #include "tensor/error.hpp"
 
@@ -32,7 +34,10 @@ Existing files are never replaced unless you pass --overwrite.)";
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto logger = spdlog::stderr_color_st("upsample");
+  // https://no-color.org: any non-empty NO_COLOR turns colour off.
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool colour = no_color == nullptr || *no_color == '\0';
+  auto logger = spdlog::stderr_color_st("upsample", colour ? spdlog::color_mode::automatic : spdlog::color_mode::never);
   logger->set_pattern("%^%l%$: %v");
   spdlog::set_default_logger(logger);
   upsample::io::install_interrupt_cleanup();
@@ -61,10 +66,27 @@ int main(int argc, char** argv) {
   };
 
   try {
+    if (upsample::app::print_help_command(app, argc, argv)) return 0;
+    upsample::app::check_command_typo(app, argc, argv);
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    // One style for every usage error: the tool's "error: …" line, then where to look.
+    std::string message = e.what();
+    const std::string hint = upsample::app::option_hint(app, argc, argv);
+    if (!hint.empty() && !message.ends_with('.')) message += '.';
+    spdlog::error("{}{}", message, hint);
+    std::fputs("Run 'upsample --help' for usage and examples.\n", stderr);
+    return 2;
+  } catch (const upsample::UsageError& e) {
+    spdlog::error("{}", e.what());
+    std::fputs("Run 'upsample --help' for usage and examples.\n", stderr);
+    return 2;
   }
   try {
     for (auto it = commands.rbegin(); it != commands.rend(); ++it)

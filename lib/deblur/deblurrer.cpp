@@ -8,6 +8,7 @@
 #include "deblur/told_network.hpp"
 #include "models/model.hpp"
 #include "imaging/colour.hpp"
+#include "pipeline/closest_name.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/self_ensemble.hpp"
 #include "pipeline/upscale_image.hpp"
@@ -105,7 +106,9 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   std::filesystem::path model_file;
   if (method == "deblur") model_file = pipeline::find_weights("deblur", 1);
   else if (method.ends_with(".safetensors")) model_file = method;
-  else throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")");
+  else
+    throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")." +
+                     pipeline::did_you_mean(method, {"deblur", "wiener", "richardson-lucy", "none"}));
   std::shared_ptr<const models::Model> model = load_deblurring_model(model_file, "deblur");
   if (!is_told_blur(*model)) {
     if (!o.psf.empty())

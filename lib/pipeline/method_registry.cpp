@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "pipeline/closest_name.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/opencv_superres.hpp"
 #include "pipeline/self_ensemble.hpp"
@@ -49,7 +50,13 @@ std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, 
   if (method.starts_with("opencv:")) return opencv_superres_upscaler(method.substr(7), scale);
   const MethodRegistry& registry = MethodRegistry::builtin();
   const MethodInfo* info = registry.find(method);
-  if (info == nullptr) throw Error("unknown method '" + method + "' (known: " + registry.names() + ")");
+  if (info == nullptr) {
+    std::vector<std::string> names;
+    for (const MethodInfo& m : registry.all()) names.push_back(m.name);
+    throw Error("unknown method '" + method + "' (known: " + registry.names() +
+                "; or PATH.safetensors, opencv:MODEL.pb, and a learned one with '+' for its self-ensemble)." +
+                did_you_mean(method, names));
+  }
   if (scale < 1) throw Error("scale must be a whole number ≥ 1, got " + std::to_string(scale));
   if (!info->scales.empty() && std::find(info->scales.begin(), info->scales.end(), scale) == info->scales.end()) {
     std::string supported;

@@ -1,0 +1,82 @@
+// A mistyped command line gets one "error:" line that says what was probably meant.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cli_runner.hpp"
+#include "pipeline/closest_name.hpp"
+#include "test_values.hpp"
+
+namespace fs = std::filesystem;
+using namespace upsample::testing;
+
+TEST_CASE("closest_name: one typo in a short name, two in a longer one, nothing for a stranger") {
+  using upsample::pipeline::closest_name;
+  const std::vector<std::string> methods = {"nearest", "bilinear", "bicubic", "lanczos", "fsrcnn", "espcn"};
+  CHECK(closest_name("fsrcn", methods) == "fsrcnn");
+  CHECK(closest_name("FSRCNN", methods) == "fsrcnn");
+  CHECK(closest_name("bicbuic", methods) == "bicubic");  // a swap of neighbours is one typo
+  CHECK(closest_name("lanzcos", methods) == "lanczos");
+  CHECK(closest_name("edsr", methods) == std::nullopt);
+  CHECK(closest_name("x", {"ab"}) == std::nullopt);
+}
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("did you mean: a method, an option, a command, and `help` is help, not a file") {
+  ScratchFolder dir;
+  const std::string image = sample("scene.png").string();
+
+  const auto method = run_cli({image, "-m", "fsrcn", "-s", "2", "-o", "x.png"}, dir.path());
+  CHECK(method.exit_code == 2);
+  CHECK(contains(method.err, "unknown method 'fsrcn'"));
+  CHECK(contains(method.err, "opencv:"));
+  CHECK(contains(method.err, "Did you mean 'fsrcnn'?"));
+
+  const auto option = run_cli({image, "--sacle", "2"}, dir.path());
+  CHECK(option.exit_code == 2);
+  CHECK(contains(option.err, "error: "));
+  CHECK(contains(option.err, "Did you mean '--scale'?"));
+
+  const auto sub_option = run_cli({"compare", image, "--metod", "bicubic"}, dir.path());
+  CHECK(sub_option.exit_code == 2);
+  CHECK(contains(sub_option.err, "Did you mean '--method'?"));
+
+  const auto command = run_cli({"compar", image}, dir.path());
+  CHECK(command.exit_code == 2);
+  CHECK(contains(command.err, "Did you mean 'upsample compare'?"));
+
+  const auto deblur = run_cli({"deblur", image, "-m", "wienr"}, dir.path());
+  CHECK(deblur.exit_code == 2);
+  CHECK(contains(deblur.err, "Did you mean 'wiener'?"));
+
+  const auto help = run_cli({"help"}, dir.path());
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.out, "Usage: upsample"));
+  const auto help_compare = run_cli({"help", "compare"}, dir.path());
+  CHECK(help_compare.exit_code == 0);
+  CHECK(contains(help_compare.out, "Usage: compare"));
+
+  // CLI11's own checks speak in the tool's voice too.
+  const auto range = run_cli({image, "--scale", "x"}, dir.path());
+  CHECK(range.exit_code == 2);
+  CHECK(range.err.starts_with("error: "));
+  CHECK(fs::is_empty(dir.path()));
+}
+
+TEST_CASE("NO_COLOR turns the coloured error label off on a terminal") {
+  if (!fs::exists("/usr/bin/script")) {
+    MESSAGE("skipped: /usr/bin/script (util-linux) not found");
+    return;
+  }
+  ScratchFolder dir;
+  const std::string command = std::string(UPSAMPLE_BINARY) + " -m fsrcn " + sample("scene.png").string();
+  const auto coloured = run_cli({}, dir.path(), {}, {"/usr/bin/script", "-qec", command, "/dev/null"});
+  CHECK(contains(coloured.out, "\x1b["));
+  const auto plain = run_cli({}, dir.path(), {{"NO_COLOR", "1"}}, {"/usr/bin/script", "-qec", command, "/dev/null"});
+  CHECK(contains(plain.out, "error: unknown method"));
+  CHECK_FALSE(contains(plain.out, "\x1b["));
+}
+
+}  // TEST_SUITE
