@@ -27,6 +27,7 @@
 namespace upsample {
 namespace {
 
+using testing::dot;
 using testing::random_tensor;
 
 constexpr float kEps = 1e-2f;
@@ -39,14 +40,6 @@ void keep_away_from_zero(Tensor& t, float margin) {
   for (float& v : t.values())
     if (std::abs(v) < margin) v = v < 0.0f ? v - margin : v + margin;
 }
-
-double dot(const Tensor& a, const Tensor& b) {
-  if (!(a.shape() == b.shape())) throw std::logic_error("dot: shapes differ");
-  double sum = 0.0;
-  for (int64_t i = 0; i < a.numel(); ++i) sum += static_cast<double>(a.data()[i]) * static_cast<double>(b.data()[i]);
-  return sum;
-}
-
 // Compares `analytic` with central differences of `objective` w.r.t. every element of
 // `variable`; `objective` must read `variable` (which it sees through shared storage).
 void check_gradient(Tensor& variable, const Tensor& analytic, const std::function<double()>& objective,

@@ -1,7 +1,12 @@
 #pragma once
 // Small helpers many test files share.
+#include <cstring>
 #include <random>
+#include <stdexcept>
 #include <string>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "tensor/tensor.hpp"
 
@@ -16,5 +21,29 @@ inline Tensor random_tensor(const Shape& shape, std::mt19937& rng, float scale =
 }
 
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+inline bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() &&
+         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0;
+}
+
+inline double dot(const Tensor& a, const Tensor& b) {
+  if (!(a.shape() == b.shape())) throw std::logic_error("dot: shapes differ");
+  double sum = 0.0;
+  for (int64_t i = 0; i < a.numel(); ++i) sum += static_cast<double>(a.data()[i]) * static_cast<double>(b.data()[i]);
+  return sum;
+}
+
+inline double max_abs_diff(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF); }
+
+// A small, smooth-ish random image over the full range of its depth ([0, 1] for float).
+inline cv::Mat smooth_random_image(int rows, int cols, int type, uint32_t seed) {
+  cv::Mat m(rows, cols, type);
+  cv::RNG rng(seed);
+  const int depth = CV_MAT_DEPTH(type);
+  rng.fill(m, cv::RNG::UNIFORM, 0, depth == CV_32F ? 1.0 : depth == CV_16U ? 65535.0 : 255.0);
+  cv::GaussianBlur(m, m, {3, 3}, 0.8);
+  return m;
+}
 
 }  // namespace upsample::testing

@@ -57,7 +57,7 @@ double median_of(const cv::Mat& m) {
 }
 
 // A linear ramp `base + gx·x + gy·y` of the given depth (exact in 8 bits for whole slopes).
-cv::Mat ramp(int rows, int cols, double base, double gx, double gy, int depth) {
+cv::Mat ramp_image(int rows, int cols, double base, double gx, double gy, int depth) {
   cv::Mat levels(rows, cols, CV_64F);
   for (int y = 0; y < rows; ++y)
     for (int x = 0; x < cols; ++x) levels.at<double>(y, x) = base + gx * x + gy * y;
@@ -169,7 +169,7 @@ TEST_CASE("a flat image through every classical method reads 0 everywhere") {
 
 TEST_CASE("a ramp through bilinear and bicubic reads about 0 everywhere") {
   // 16-bit, so that rounding the interpolated values adds no pattern of its own.
-  const cv::Mat lr = ramp(48, 64, 20.0, 2.0, 1.0, CV_16U);
+  const cv::Mat lr = ramp_image(48, 64, 20.0, 2.0, 1.0, CV_16U);
   for (const std::string method : {"bilinear", "bicubic"})
     for (const int s : {2, 3})
       for (const an::WindowShape shape : kShapes) {
@@ -186,7 +186,7 @@ TEST_CASE("nearest on a ramp is a staircase of period s, and the map reads its e
   // sawtooth whose phase offsets are −(gx·b + gy·a)/s: standard deviation
   // √(gx² + gy²) · √((s² − 1)/12) / s.
   const double gx = 2.0, gy = 1.0;
-  const cv::Mat lr = ramp(48, 64, 10.0, gx, gy, CV_8U);
+  const cv::Mat lr = ramp_image(48, 64, 10.0, gx, gy, CV_8U);
   for (const int s : {2, 3, 4})
     for (const an::WindowShape shape : kShapes) {
       CAPTURE(s);

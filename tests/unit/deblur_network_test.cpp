@@ -19,9 +19,13 @@
 #include "deblur/blur_code_planes.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
+#include "test_values.hpp"
 
 using namespace upsample;
 using upsample::testing::randomise;
+
+using upsample::testing::dot;
+using upsample::testing::smooth_random_image;
 
 namespace {
 
@@ -29,20 +33,6 @@ namespace {
 models::Metadata tiny_deblur(const std::string& up, int depth = 2, int condition = 0) {
   return {{"arch", "deblur"}, {"scale", "1"},       {"up", up}, {"depth", std::to_string(depth)}, {"width", "4"},
           {"condition", std::to_string(condition)}};
-}
-
-cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
-  cv::Mat m(rows, cols, type);
-  cv::RNG rng(seed);
-  rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_32F ? 1.0 : CV_MAT_DEPTH(type) == CV_16U ? 65535.0 : 255.0);
-  cv::GaussianBlur(m, m, {3, 3}, 0.8);
-  return m;
-}
-
-double dot(const Tensor& a, const Tensor& b) {
-  double s = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) s += static_cast<double>(a.data()[i]) * static_cast<double>(b.data()[i]);
-  return s;
 }
 
 const char* const kUpPaths[] = {"deconv", "pixelshuffle", "resizeconv"};
@@ -66,7 +56,7 @@ TEST_CASE("keeps the size for any input, names parameters like the PyTorch modul
     models::save_model(*model, dir / "d.safetensors");
     const auto again = models::load_model(dir / "d.safetensors");
     CHECK(again->metadata().at("up") == up);
-    const Tensor x = pipeline::mat_to_tensor(test_image(11, 9, CV_32F, 1));
+    const Tensor x = pipeline::mat_to_tensor(smooth_random_image(11, 9, CV_32F, 1));
     const Tensor a = model->forward(x), b = again->forward(x);
     CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin()));
   }
@@ -78,7 +68,7 @@ TEST_CASE("keeps the size for any input, names parameters like the PyTorch modul
 
 TEST_CASE("starts close to the identity thanks to the global residual") {
   const auto model = models::build_model(tiny_deblur("deconv"), 5);
-  const Tensor x = pipeline::mat_to_tensor(test_image(16, 16, CV_32F, 2));
+  const Tensor x = pipeline::mat_to_tensor(smooth_random_image(16, 16, CV_32F, 2));
   const Tensor y = model->forward(x);
   double worst = 0;
   for (int64_t i = 0; i < x.numel(); ++i) worst = std::max(worst, std::abs(static_cast<double>(y.data()[i] - x.data()[i])));
@@ -131,14 +121,14 @@ TEST_CASE("backward matches finite differences through skips, padding and the re
     // 7×6 is padded to 8×8 inside: the crop's gradient is checked too.
     // Told the blur: constant code planes as in use (random ones drive the deep levels hard
     // enough for the finite differences to cross ReLU kinks).
-    Tensor x = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 4));
+    Tensor x = pipeline::mat_to_tensor(smooth_random_image(7, 6, CV_32F, 4));
     if (condition > 0) x = deblur::with_blur_code_planes(x, {imaging::BlurCode{0.3f, 0.1f, -0.2f}});
-    const Tensor direction = pipeline::mat_to_tensor(test_image(7, 6, CV_32F, 5));
+    const Tensor direction = pipeline::mat_to_tensor(smooth_random_image(7, 6, CV_32F, 5));
     model->net().zero_grad();
     model->net().forward_train(x);
     const Tensor grad_x = model->net().backward(direction);
     // Loss L = <f(x), direction>: compare dL/dx and dL/dw along random directions.
-    const Tensor dx = pipeline::mat_to_tensor(test_image(7, 6, CV_32FC(1 + condition), 6));
+    const Tensor dx = pipeline::mat_to_tensor(smooth_random_image(7, 6, CV_32FC(1 + condition), 6));
     const float eps = 1e-4f;
     const double step = 2.0 * static_cast<double>(eps);
     // The weights are perturbed between calls: each call replans with them.
@@ -180,7 +170,7 @@ TEST_CASE("tiled inference equals whole-image inference (tiles aligned to 2^dept
       auto model = models::build_model(tiny_deblur(up, depth), 7);
       randomise(*model, 8);
       CHECK(pipeline::tile_alignment(model->net()) == (1 << depth));
-      const cv::Mat image = test_image(45, 38, CV_32F, 3);
+      const cv::Mat image = smooth_random_image(45, 38, CV_32F, 3);
       const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
       for (int tile : {8, 13, 20}) {
         CAPTURE(tile);
@@ -194,7 +184,7 @@ TEST_CASE("tiled inference equals whole-image inference (tiles aligned to 2^dept
   const auto whole = pipeline::upscaler_for_model(shared, 0), tiled = pipeline::upscaler_for_model(shared, 12);
   for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
     CAPTURE(type);
-    const cv::Mat image = test_image(29, 35, type, 11);
+    const cv::Mat image = smooth_random_image(29, 35, type, 11);
     const cv::Mat a = whole->upscale(image), b = tiled->upscale(image);
     CHECK(a.type() == type);
     CHECK(a.size() == image.size());
@@ -203,7 +193,7 @@ TEST_CASE("tiled inference equals whole-image inference (tiles aligned to 2^dept
 }
 
 TEST_CASE("a short training run on blurred patches lowers the loss") {
-  const cv::Mat photo = test_image(80, 80, CV_8UC1, 21);
+  const cv::Mat photo = smooth_random_image(80, 80, CV_8UC1, 21);
   train::DeblurDataOptions data_options;
   const auto data = train::DeblurPatchSampler::from_images({photo}, data_options);
   auto model = models::build_model(tiny_deblur("deconv"), 1);
@@ -221,7 +211,7 @@ TEST_CASE("a short training run on blurred patches lowers the loss") {
 TEST_CASE("the trainer runs the deblur task end to end and refuses a mismatched task") {
   testing::ScratchFolder dir;
   std::filesystem::create_directories(dir / "train");
-  cv::Mat colour = test_image(64, 72, CV_8UC3, 31);
+  cv::Mat colour = smooth_random_image(64, 72, CV_8UC3, 31);
   REQUIRE(cv::imwrite((dir / "train" / "a.png").string(), colour));
   train::TrainOptions o;
   o.task = train::TaskKind::deblur;

@@ -16,17 +16,14 @@
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "nn/sequential.hpp"
+#include "test_values.hpp"
 
 namespace upsample {
+using upsample::testing::same_bits;
+
 namespace {
 
 using fast_test::random_tensor;
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0;
-}
-
 // The identity, counting how often a plan asks it for its step.
 class CountingLayer final : public nn::Layer {
  public:

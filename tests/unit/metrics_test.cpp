@@ -9,10 +9,13 @@
 #include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 using upsample::Error;
 namespace an = upsample::analysis;
 namespace imaging = upsample::imaging;
+
+using upsample::testing::max_abs_diff;
 
 namespace {
 
@@ -37,8 +40,6 @@ cv::Mat texture_u8(int rows, int cols, int channels, unsigned seed) {
   rng.fill(m, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(256));
   return m;
 }
-
-double max_abs_diff(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF); }
 
 }  // namespace
 

@@ -10,21 +10,14 @@
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 using namespace upsample;
 
+using upsample::testing::max_abs_diff;
+using upsample::testing::smooth_random_image;
+
 namespace {
-
-// A small, smooth-ish random image in [0, 1].
-cv::Mat test_image(int rows, int cols, int type, uint32_t seed) {
-  cv::Mat m(rows, cols, type);
-  cv::RNG rng(seed);
-  rng.fill(m, cv::RNG::UNIFORM, 0, type == CV_32F ? 1.0 : 255.0);
-  cv::GaussianBlur(m, m, {3, 3}, 0.8);
-  return m;
-}
-
-double max_abs_diff(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF); }
 
 // The small variants keep the reference ops quick in sanitized builds.
 models::Metadata small(const std::string& arch, int scale) {
@@ -130,7 +123,7 @@ TEST_CASE("tiled inference equals whole-image inference on sizes that are not ti
       CAPTURE(arch.name);
       CAPTURE(scale);
       const auto model = models::build_model(small(arch.name, scale), 7);
-      const cv::Mat image = test_image(37, 29, CV_32F, 3);
+      const cv::Mat image = smooth_random_image(37, 29, CV_32F, 3);
       const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
       for (int tile : {8, 13, 16}) {
         CAPTURE(tile);
@@ -143,7 +136,7 @@ TEST_CASE("tiled inference equals whole-image inference on sizes that are not ti
 
 TEST_CASE("a halo smaller than the receptive field would show: the equality test can fail") {
   const auto model = models::build_model(small("fsrcnn", 2), 7);
-  const cv::Mat image = test_image(24, 24, CV_32F, 5);
+  const cv::Mat image = smooth_random_image(24, 24, CV_32F, 5);
   const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
   // Tiles with no halo at all: zero padding at tile seams changes the result.
   cv::Mat seams(whole.size(), whole.type());
@@ -162,7 +155,7 @@ TEST_CASE("learned upscaler: colour, grey, 16-bit, tiles change nothing") {
   const auto tiled = pipeline::upscaler_from_model_file(dir / "e.safetensors", 2, {10, {}});
   for (int type : {CV_8UC3, CV_8UC1, CV_16UC3}) {
     CAPTURE(type);
-    cv::Mat image = test_image(23, 31, type, 11);
+    cv::Mat image = smooth_random_image(23, 31, type, 11);
     const cv::Mat a = whole->upscale(image), b = tiled->upscale(image);
     CHECK(a.type() == type);
     CHECK(a.size() == cv::Size(62, 46));

@@ -18,11 +18,14 @@
 #include "io/safetensors.hpp"
 #include "tensor/error.hpp"
 #include "tensor/tensor.hpp"
+#include "test_values.hpp"
 
 using upsample::Error;
 using upsample::Shape;
 using upsample::Tensor;
 namespace io = upsample::io;
+
+using upsample::testing::same_bits;
 
 namespace {
 
@@ -84,13 +87,7 @@ std::string header_of(const std::vector<std::byte>& file) {
   for (int i = 7; i >= 0; --i) length = (length << 8) | std::to_integer<std::uint64_t>(file[static_cast<size_t>(i)]);
   return {reinterpret_cast<const char*>(file.data() + 8), static_cast<size_t>(length)};
 }
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  if (!(a.shape() == b.shape())) return false;
-  return std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0;
-}
-
-Tensor ramp(const Shape& shape, float scale) {
+Tensor ramp_tensor(const Shape& shape, float scale) {
   Tensor t(shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = scale * static_cast<float>(i) - 1.0f;
   return t;
@@ -123,10 +120,10 @@ TEST_SUITE("safetensors") {
 TEST_CASE("tensors of every rank and the metadata survive a file round trip bit for bit") {
   Tensor special = Tensor::from(Shape{6}, std::vector<float>{-0.0f, 1e-40f, std::numeric_limits<float>::max(),
                                                              -std::numeric_limits<float>::min(), 1.0f / 3.0f, 0.0f});
-  const NamedTensors tensors = {{"zeta.weight", ramp(Shape{4, 3, 5, 5}, 0.01f)},
-                                {"alpha.bias", ramp(Shape{4}, 0.5f)},
-                                {"mid", ramp(Shape{2, 3}, -0.25f)},
-                                {"cube", ramp(Shape{2, 2, 2}, 1.5f)},
+  const NamedTensors tensors = {{"zeta.weight", ramp_tensor(Shape{4, 3, 5, 5}, 0.01f)},
+                                {"alpha.bias", ramp_tensor(Shape{4}, 0.5f)},
+                                {"mid", ramp_tensor(Shape{2, 3}, -0.25f)},
+                                {"cube", ramp_tensor(Shape{2, 2, 2}, 1.5f)},
                                 {"special", special}};
   const Metadata metadata = {{"arch", "fsrcnn"}, {"scale", "3"}, {"channels", "y"}, {"note", "ünïcödé ✓"}};
   TempFolder folder;
@@ -171,7 +168,7 @@ TEST_CASE("the header follows the Python package's layout: padded with spaces to
 }
 
 TEST_CASE("serialising is deterministic") {
-  const NamedTensors tensors = {{"b", ramp(Shape{3, 1, 3, 3}, 0.1f)}, {"a", ramp(Shape{3}, 2.0f)}};
+  const NamedTensors tensors = {{"b", ramp_tensor(Shape{3, 1, 3, 3}, 0.1f)}, {"a", ramp_tensor(Shape{3}, 2.0f)}};
   const Metadata metadata = {{"scale", "2"}, {"arch", "espcn"}};
   const auto first = io::serialize_safetensors(tensors, metadata);
   const auto second = io::serialize_safetensors(tensors, metadata);
@@ -186,7 +183,7 @@ TEST_CASE("serialising is deterministic") {
 }
 
 TEST_CASE("empty metadata is left out of the header and reads back empty") {
-  const auto bytes = io::serialize_safetensors({{"x", ramp(Shape{2}, 1.0f)}}, {});
+  const auto bytes = io::serialize_safetensors({{"x", ramp_tensor(Shape{2}, 1.0f)}}, {});
   CHECK(header_of(bytes).find("__metadata__") == std::string::npos);
   const auto content = io::parse_safetensors(bytes, "memory");
   CHECK(content.metadata.empty());
@@ -204,9 +201,9 @@ TEST_CASE("a file without tensors round-trips") {
 }
 
 TEST_CASE("tensors with a zero dimension are supported: no bytes, any position") {
-  const NamedTensors tensors = {{"before", ramp(Shape{2}, 1.0f)},
+  const NamedTensors tensors = {{"before", ramp_tensor(Shape{2}, 1.0f)},
                                 {"empty", Tensor(Shape{0, 3})},
-                                {"after", ramp(Shape{1, 2}, 1.0f)}};
+                                {"after", ramp_tensor(Shape{1, 2}, 1.0f)}};
   const auto bytes = io::serialize_safetensors(tensors, {});
   CHECK(header_of(bytes).find(R"("empty":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]})") != std::string::npos);
   const auto content = io::parse_safetensors(bytes, "memory");
@@ -352,7 +349,7 @@ TEST_CASE("large tensors are read into their own aligned storage with the right 
 }
 
 TEST_CASE("get names the missing tensor and the file") {
-  const auto content = io::parse_safetensors(io::serialize_safetensors({{"conv1.weight", ramp(Shape{1}, 1.0f)}}, {}),
+  const auto content = io::parse_safetensors(io::serialize_safetensors({{"conv1.weight", ramp_tensor(Shape{1}, 1.0f)}}, {}),
                                              "model.safetensors");
   CHECK_THROWS_WITH_AS(content.get("conv2.weight"),
                        "model.safetensors: has no tensor 'conv2.weight' (it has: conv1.weight)", Error);
@@ -549,8 +546,8 @@ TEST_CASE("refused: NaN or Inf values, with the tensor and the index of the firs
 }
 
 TEST_CASE("the writer refuses what the reader would refuse") {
-  const Tensor ok = ramp(Shape{2}, 1.0f);
-  Tensor with_nan = ramp(Shape{2, 2}, 1.0f);
+  const Tensor ok = ramp_tensor(Shape{2}, 1.0f);
+  Tensor with_nan = ramp_tensor(Shape{2, 2}, 1.0f);
   with_nan.data()[3] = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_WITH_AS(io::serialize_safetensors({{"w", with_nan}}, {}),
                        "cannot save tensor 'w': it holds a NaN at element 3 (index [1, 1])", Error);

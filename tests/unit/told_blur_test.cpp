@@ -37,7 +37,7 @@ cv::Mat photo(int rows, int cols, int type, uint32_t seed) {
   return m;
 }
 
-models::Metadata tiny_deblur(int condition) {
+models::Metadata tiny_told_deblur(int condition) {
   return {{"arch", "deblur"},  {"scale", "1"},  {"up", "deconv"},
           {"depth", "2"},      {"width", "4"},  {"condition", std::to_string(condition)}};
 }
@@ -143,13 +143,13 @@ TEST_CASE("training pairs carry each patch's blur code, as planes after the imag
 
 TEST_CASE("a told model started from a blind one computes what the blind one did") {
   testing::ScratchFolder dir;
-  auto blind = models::build_model(tiny_deblur(0), 5);
+  auto blind = models::build_model(tiny_told_deblur(0), 5);
   randomise(*blind, 6);
   models::save_model(*blind, dir / "blind.safetensors");
   // One step at a negligible learning rate: the model as --init left it.
   train::TrainOptions o;
   o.task = train::TaskKind::deblur;
-  o.model = tiny_deblur(3);
+  o.model = tiny_told_deblur(3);
   o.init = {dir / "blind.safetensors"};
   o.train_folders = {dir.path()};
   o.steps = 1;
@@ -173,7 +173,7 @@ TEST_CASE("a told model started from a blind one computes what the blind one did
 }
 
 TEST_CASE("told the blur, the network runs tiled = untiled, in colour and grey, and needs the values") {
-  auto model = models::build_model(tiny_deblur(3), 9);
+  auto model = models::build_model(tiny_told_deblur(3), 9);
   randomise(*model, 10);
   std::shared_ptr<const models::Model> shared = std::move(model);
   const auto condition = constant({0.5f, 0.2f, -0.1f});
@@ -196,7 +196,7 @@ TEST_CASE("told the blur, the network runs tiled = untiled, in colour and grey, 
 }
 
 TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with the kernel of the code it is told") {
-  models::Metadata meta = tiny_deblur(0);
+  models::Metadata meta = tiny_told_deblur(0);
   meta["prefilter"] = "wiener";
   meta["prefilter_nsr"] = "0.02";
   auto built = models::build_model(meta, 13);
@@ -341,7 +341,7 @@ TEST_CASE("a told network can learn from the estimator's codes instead of the tr
   REQUIRE(cv::imwrite((dir / "a.png").string(), photo(64, 64, CV_8UC1, 7)));
   train::TrainOptions o;
   o.task = train::TaskKind::deblur;
-  o.model = tiny_deblur(3);
+  o.model = tiny_told_deblur(3);
   o.train_folders = {dir.path()};
   o.validation_folder = dir.path();
   o.validate_every = 100;
@@ -368,11 +368,11 @@ TEST_CASE("a told network can learn from the estimator's codes instead of the tr
     difference = std::max(difference, std::abs(double(head_true->value.data()[i]) - double(head_estimated->value.data()[i])));
   CHECK(difference > 1e-6);
 
-  o.model = tiny_deblur(0);  // blind: nothing to tell
+  o.model = tiny_told_deblur(0);  // blind: nothing to tell
   o.output = dir / "blind.safetensors";
   CHECK_THROWS_WITH_AS(train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {}),
                        doctest::Contains("told the blur"), Error);
-  o.model = tiny_deblur(3);
+  o.model = tiny_told_deblur(3);
   o.code_estimator = dir / "true.safetensors";  // a deblurring model, not an estimator
   CHECK_THROWS_WITH_AS(train::train_model(o, [](const train::TrainProgress&) {}, [](const std::string&) {}),
                        doctest::Contains("not a blur estimator"), Error);
