@@ -32,6 +32,22 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_flag("-v,--verbose", o.verbose, "Print more (repeat for debug output)");
 }
 
+void add_tile_option(CLI::App& cmd, int& tile, const std::string& description) {
+  // Every tile recomputes the network's receptive field around it: below a few dozen
+  // pixels that overlap is most of the work, and a run takes minutes instead of a second.
+  constexpr int kMinTile = 32;
+  cmd.add_option("--tile", tile, description + " (0 = automatic, else at least " + std::to_string(kMinTile) + ")")
+      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            const int value = std::stoi(text);
+            if (value == 0 || value >= kMinTile) return "";
+            return text + " is too small: use 0 (automatic) or at least " + std::to_string(kMinTile) +
+                   "; smaller tiles redo their overlap so often that a run takes minutes";
+          },
+          "0|>=32"));
+}
+
 void add_denoise_option(CLI::App& cmd, std::string& denoise) {
   cmd.add_option("--denoise", denoise,
                  "How strongly learned methods clean JPEG damage and noise: auto (read each image: its JPEG "

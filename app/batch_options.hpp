@@ -39,6 +39,8 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
 
 // --denoise as the main job, compare and eval take it (checked when parsed).
 void add_denoise_option(CLI::App& cmd, std::string& denoise);
+// --tile: 0 (automatic) or an edge of at least kMinTile input pixels.
+void add_tile_option(CLI::App& cmd, int& tile, const std::string& description);
 
 // Applies -q / -v to the logger.
 void apply_verbosity(bool quiet, int verbose);

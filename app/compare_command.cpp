@@ -177,8 +177,7 @@ Command add_compare_command(CLI::App& app) {
   reference->excludes(degrade);
   add_checkerboard_options(*cmd, o->checkerboard);
   add_denoise_option(*cmd, o->denoise);
-  cmd->add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
-      ->check(CLI::NonNegativeNumber);
+  add_tile_option(*cmd, o->tile, "Tile size in input pixels for learned methods");
   cmd->add_flag("--overwrite", o->overwrite, "Replace files that already exist in -o");
   cmd->add_flag("--json", o->json, "Print the JSON report on stdout instead of the Markdown table");
   cmd->add_flag("-q,--quiet", o->quiet, "Only print errors");

@@ -29,8 +29,7 @@ Command add_deblur_command(CLI::App& app) {
                   "Blur-estimator model for a network told the blur (default: weights/blur-estimator_x1.safetensors)");
   cmd->add_option("--nsr", o->deblur.nsr, "Wiener noise-to-signal ratio (larger = smoother)")->capture_default_str();
   cmd->add_option("--iterations", o->deblur.iterations, "Richardson-Lucy iterations")->capture_default_str();
-  cmd->add_option("--tile", o->deblur.tile, "Tile size in pixels for the network (0 = automatic)")
-      ->check(CLI::NonNegativeNumber);
+  add_tile_option(*cmd, o->deblur.tile, "Tile size in pixels for the network");
   add_batch_options(*cmd, o->batch, "{stem}_{method}.{ext}");
   cmd->footer(R"(
 Our network needs no --psf: the blur estimator reads the blur off the image (`upsample

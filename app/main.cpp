@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "usage_hints.hpp"
+#include "version.hpp"
 #include "io/atomic_file.hpp"
 #include "tensor/error.hpp"
 
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 
   CLI::App app{"upsample: upscale images with classical and learned upsamplers, and see their artifacts", "upsample"};
-  app.set_version_flag("--version", std::string("upsample ") + UPSAMPLE_VERSION);
+  app.set_version_flag("--version", upsample::app::version_text());
   app.footer(kExamples);
   app.require_subcommand(0, 1);
   // The main job first, then one subcommand per file in app/.

@@ -78,8 +78,7 @@ Command add_upscale_command(CLI::App& app) {
                      "; or PATH.safetensors; '+' appended to a learned one (fsrcnn+) averages it over the 8 "
                      "flips and rotations: better, 8x slower")
       ->capture_default_str();
-  app.add_option("--tile", o->tile, "Tile size in input pixels for learned methods (0 = automatic)")
-      ->check(CLI::NonNegativeNumber);
+  add_tile_option(app, o->tile, "Tile size in input pixels for learned methods");
   app.add_flag("--heatmap", o->heatmap,
                "Also write {output stem}_heatmap.png beside each output: where the method leaves checkerboard "
                "artifacts, with their scores in --json");

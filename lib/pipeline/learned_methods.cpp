@@ -3,8 +3,10 @@
 // Y (BT.601) as the papers do; Cb, Cr are upscaled with bicubic.
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include "models/model.hpp"
 #include "imaging/colour.hpp"
@@ -114,7 +116,16 @@ class LearnedUpscaler final : public Upscaler {
 
 std::vector<fs::path> weights_search_path() {
   std::vector<fs::path> folders;
-  if (const char* env = std::getenv("UPSAMPLE_WEIGHTS")) folders.emplace_back(env);
+  if (const char* env = std::getenv("UPSAMPLE_WEIGHTS")) {
+    folders.emplace_back(env);
+    std::error_code ec;
+    // A mistyped folder would otherwise fall back to the bundled weights without a word.
+    static std::once_flag warned;
+    if (!fs::is_directory(env, ec))
+      std::call_once(warned, [env] {
+        spdlog::warn("UPSAMPLE_WEIGHTS={} is not a folder; weights come from the folders after it", env);
+      });
+  }
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {

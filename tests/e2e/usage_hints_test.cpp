@@ -80,3 +80,41 @@ TEST_CASE("NO_COLOR turns the coloured error label off on a terminal") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("version: --version names the commit, the kernels, OpenCV and the weights folders") {
+  ScratchFolder dir;
+  const auto version = run_cli({"--version"}, dir.path(), {{"UPSAMPLE_WEIGHTS", (dir / "nowhere").string()}});
+  CHECK(version.exit_code == 0);
+  CHECK(contains(version.out, "upsample 0.1.0 (git "));
+  CHECK(contains(version.out, "kernels: "));
+  CHECK(contains(version.out, "OpenCV 4."));
+  CHECK(contains(version.out, (dir / "nowhere").string() + "  (missing)"));
+  CHECK(contains(version.out, (source_dir() / "weights").lexically_normal().string()));
+}
+
+TEST_CASE("UPSAMPLE_WEIGHTS naming no folder is said, not silently passed over") {
+  ScratchFolder dir;
+  const auto run = run_cli({sample("scene.png").string(), "-s", "2", "-o", "x.png"}, dir.path(),
+                           {{"UPSAMPLE_WEIGHTS", (dir / "wieghts").string()}});
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.err, "UPSAMPLE_WEIGHTS=" + (dir / "wieghts").string() + " is not a folder"));
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("tile: --tile below 32 is refused with the reason, 0 and 32 are taken") {
+  ScratchFolder dir;
+  const std::string image = sample("scene.png").string();
+  const auto small = run_cli({image, "-s", "2", "--tile", "5", "-o", "a.png"}, dir.path());
+  CHECK(small.exit_code == 2);
+  CHECK(contains(small.err, "--tile: 5 is too small: use 0 (automatic) or at least 32"));
+  CHECK_FALSE(fs::exists(dir / "a.png"));
+  CHECK(run_cli({image, "-s", "2", "--tile", "32", "-o", "b.png", "-m", "espcn"}, dir.path()).exit_code == 0);
+  CHECK(run_cli({"deblur", image, "--tile", "8", "-o", "c.png"}, dir.path()).exit_code == 2);
+}
+
+}  // TEST_SUITE
