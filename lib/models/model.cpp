@@ -88,6 +88,14 @@ Model::Model(Metadata metadata, nn::Sequential net) : metadata_(std::move(metada
       throw Error("model metadata 'prefilter_nsr' must be a number > 0, not '" + text + "'");
     wiener_prefilter_nsr_ = value;
   }
+  // A network that cannot take the planes its metadata promises would fail on every image.
+  const int64_t planes = channels_ + condition_planes_;
+  try {
+    (void)net_.output_shape(Shape{1, planes, 64, 64});
+  } catch (const Error& e) {
+    throw Error("model metadata promises " + std::to_string(planes) + " input plane(s) (channels " + ch +
+                ", condition " + std::to_string(condition_planes_) + "), which its network does not take: " + e.what());
+  }
 }
 
 int64_t Model::parameter_count() const {

@@ -90,3 +90,14 @@ TEST_CASE("a number too large for a double in a safetensors header is a one-line
     CHECK(message == "huge.safetensors: the header entry of tensor 'x' holds a number too large to read (over 1e308)");
   }
 }
+
+TEST_CASE("metadata promising condition planes the network does not read is refused when the model is built") {
+  try {
+    (void)models::build_model({{"arch", "espcn"}, {"scale", "2"}, {"condition", "2"}});
+    FAIL("an espcn told 2 condition planes was built");
+  } catch (const Error& e) {
+    CHECK(testing::contains(e.what(), "promises 3 input plane(s)"));
+  }
+  CHECK(models::build_model({{"arch", "fsrcnn"}, {"scale", "2"}, {"condition", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}})
+            ->condition_planes() == 2);
+}
