@@ -109,7 +109,7 @@ void add_optimiser_options(CLI::App* cmd, TrainCliOptions& opts) {
                   "Folders scored at the end and recorded in the model, '' for none (default: "
                   "$UPSAMPLE_DATA/sr-bench/Set5, Set14, BSD100)");
   cmd->add_option("--steps", o->train.steps, "Training steps (batches)")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Patches per batch (default 16 for sr, 8 for deblur)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "Patches per batch (default 16 for sr, 8 for deblur)")->check(CLI::Range(1, 4096));
   cmd->add_option("--patch", o->patch, "LR patch edge in pixels (default 16 for sr, 128 for deblur)")
       ->check(CLI::Range(4, 4096));
   cmd->add_option("--lr", o->train.learning_rate, "Initial learning rate (Adam)")->capture_default_str();
@@ -187,6 +187,14 @@ void apply_task(TrainCliOptions& o, const CLI::App* cmd) {
   t.validation_damage = o.validation_damage;
   t.batch = o.batch.value_or(blurred ? 8 : 16);
   t.lr_patch = o.patch.value_or(blurred ? 128 : 16);
+  // Each LR pixel of a batch costs a few kilobytes of activations and gradients: past this
+  // the run would end in the kernel's out-of-memory killer, not in an error.
+  constexpr int64_t kMaxBatchPixels = int64_t{1} << 24;
+  const int64_t batch_pixels = int64_t{t.batch} * t.lr_patch * t.lr_patch;
+  if (batch_pixels > kMaxBatchPixels)
+    throw UsageError("--batch " + std::to_string(t.batch) + " of --patch " + std::to_string(t.lr_patch) + "² is " +
+                     std::to_string(batch_pixels) + " input pixels per step, more than " +
+                     std::to_string(kMaxBatchPixels) + ": use fewer or smaller patches");
 }
 
 std::map<int, float> parse_layer_learning_rates(const std::vector<std::string>& specs) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -63,13 +64,24 @@ extern "C" void remove_pending_and_reraise(int signo) {
 std::string errno_text(int err) { return std::strerror(err); }
 
 // Hidden, unique, and ending in `extension` (encoders that take a path pick the format
-// from it): ".photo.png.tmp-k3x9a0qe.png".
+// from it): ".photo.png.tmp-k3x9a0qe.png". The target's name is shortened (at a UTF-8
+// character boundary) where the whole would pass NAME_MAX, so any name that fits a
+// folder can be written through a temporary one.
 std::string temp_name_for(const std::filesystem::path& target, const std::string& extension) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  constexpr size_t kNameMax = 255;
   std::string suffix(8, 'x');
   for (auto& ch : suffix) ch = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
-  return "." + target.filename().string() + ".tmp-" + suffix + extension;
+  const std::string tail = ".tmp-" + suffix + extension;
+  std::string name = target.filename().string();
+  const size_t room = kNameMax - 1 - std::min(tail.size(), kNameMax - 1);
+  if (name.size() > room) {
+    size_t cut = room;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    name.resize(cut);
+  }
+  return "." + name + tail;
 }
 
 // Writes everything or throws; the caller removes the file on failure.

@@ -176,10 +176,25 @@ BatchPlan plan_batch(const BatchOptions& o) {
                          " is a folder: give a folder for -o");
       std::set<FolderIdentity> walked;
       first_visit_of_folder(input, walked);
+      const size_t before = candidates.size();
       collect_folder(input, input, o, candidates, plan.notes, walked);
+      if (candidates.size() == before) {
+        bool has_folders = false;
+        std::error_code list_ec;
+        for (fs::directory_iterator it(input, list_ec), end; !list_ec && it != end && !has_folders; it.increment(list_ec))
+          has_folders = it->is_directory(list_ec);
+        plan.notes.push_back(input.string() + ": no image files in it" +
+                             (has_folders && !o.recursive ? " (its sub-folders are walked with -r)" : ""));
+      }
     } else {
       candidates.push_back({input, o.output && !single_file_output ? *o.output : input.parent_path(), {}});
     }
+  }
+  // An empty or mistyped folder would otherwise end as "0 written" and success.
+  if (candidates.empty()) {
+    std::string why;
+    for (const std::string& note : plan.notes) why += "; " + note;
+    throw Error("no image files found in the inputs given" + why);
   }
   if (single_file_output && candidates.size() > 1)
     throw UsageError("-o " + o.output->string() + " names a file, but there are " + std::to_string(candidates.size()) +

@@ -16,6 +16,7 @@
 #include "cli_runner.hpp"
 #include "io/atomic_file.hpp"
 #include "io/image_io.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
 using namespace upsample::testing;
@@ -213,6 +214,35 @@ TEST_CASE("paths with spaces and non-ASCII characters") {
   CHECK(fs::exists(dir / "sortie ✓" / "été à la plage_bicubic_x2.png"));
 }
 
+TEST_CASE("an output name of 255 bytes, the longest a folder takes, is written") {
+  ScratchFolder dir;
+  // Two-byte characters, so the temporary name is cut where a character could be split.
+  std::string stem;
+  for (int i = 0; i < 124; ++i) stem += "é";
+  const std::string name = stem + "xyz.png";  // 248 + 7 = 255 bytes
+  REQUIRE(name.size() == 255);
+  const auto r = run_cli({"-m", "nearest", sample("scene.png").string(), "-s", "2", "-o", name}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir / name));
+  for (const auto& entry : fs::directory_iterator(dir.path())) CHECK(entry.path().filename() == name);
+}
+
+TEST_CASE("an input folder without images is said, and a batch with no image at all fails") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "empty" / "sub");
+  fs::create_directories(dir / "full");
+  fs::copy_file(sample("scene.png"), dir / "full" / "a.png");
+  const auto nothing = run_cli({"-m", "nearest", "empty", "-s", "2", "-o", "out"}, dir.path());
+  CHECK(nothing.exit_code == 1);
+  CHECK(contains(nothing.err, "empty: no image files in it (its sub-folders are walked with -r)"));
+  CHECK(contains(nothing.err, "no image files found in the inputs given"));
+  const auto some = run_cli({"-m", "nearest", "empty", "full", "-s", "2", "-o", "out"}, dir.path());
+  CHECK(some.exit_code == 0);
+  CHECK(contains(some.err, "empty: no image files in it"));
+  CHECK(fs::exists(dir / "out" / "a_nearest_x2.png"));
+}
+
 TEST_CASE("-r mirrors sub-folders, without -r they are skipped with a note") {
   ScratchFolder dir;
   fs::create_directories(dir / "in/sub/deeper");
@@ -244,6 +274,13 @@ TEST_CASE("bad usage exits 2 and writes nothing") {
   CHECK(run_cli({"-m", "bicubic", sample("scene.png").string(), sample("zone_plate.png").string(), "-o", "one.png"}, dir.path()).exit_code == 2);
   CHECK(run_cli({"-m", "bicubic", sample("scene.png").string(), "--overwrite", "--skip-existing"}, dir.path()).exit_code == 2);
   CHECK(run_cli({"-m", "bicubic", "--scale", "two", sample("scene.png").string()}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"eval", "-s", "0", "--data", dir.path().string()}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"train", "--batch", "100000000", "-o", "m.safetensors"}, dir.path()).exit_code == 2);
+  const auto huge_batch = run_cli({"train", "--batch", "4096", "--patch", "4096", "--data", dir.path().string(), "--val", "",
+                                   "--eval", "", "-o", "m.safetensors"},
+                                  dir.path());
+  CHECK(huge_batch.exit_code == 2);
+  CHECK(contains(huge_batch.err, "input pixels per step"));
   CHECK(files_below(dir.path()).empty());
 }
 

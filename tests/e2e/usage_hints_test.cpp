@@ -79,9 +79,6 @@ TEST_CASE("NO_COLOR turns the coloured error label off on a terminal") {
   CHECK_FALSE(contains(plain.out, "\x1b["));
 }
 
-}  // TEST_SUITE
-
-TEST_SUITE("e2e") {
 
 TEST_CASE("version: --version names the commit, the kernels, OpenCV and the weights folders") {
   ScratchFolder dir;
@@ -102,9 +99,6 @@ TEST_CASE("UPSAMPLE_WEIGHTS naming no folder is said, not silently passed over")
   CHECK(contains(run.err, "UPSAMPLE_WEIGHTS=" + (dir / "wieghts").string() + " is not a folder"));
 }
 
-}  // TEST_SUITE
-
-TEST_SUITE("e2e") {
 
 TEST_CASE("tile: --tile below 32 is refused with the reason, 0 and 32 are taken") {
   ScratchFolder dir;

@@ -44,4 +44,18 @@ void randomise(models::Model& model, uint32_t seed) {
   model.net().weights_changed();
 }
 
+train::TrainOptions tiny_training_run(const std::filesystem::path& dir) {
+  train::TrainOptions o;
+  o.model = {{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}};
+  o.train_folders = {dir / "train"};
+  o.batch = 4;
+  o.lr_patch = 10;
+  o.steps = 60;
+  o.learning_rate = 3e-3;
+  o.final_learning_rate = 3e-3;
+  o.output = dir / "tiny.safetensors";
+  o.checkpoint_minutes = 1e9;
+  return o;
+}
+
 }  // namespace upsample::testing

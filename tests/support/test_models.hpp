@@ -1,10 +1,12 @@
 #pragma once
 // Models with known answers, built in code for the tests.
 #include <array>
+#include <filesystem>
 #include <memory>
 #include <utility>
 
 #include "models/model.hpp"
+#include "train/trainer.hpp"
 
 namespace upsample::testing {
 
@@ -21,5 +23,9 @@ std::pair<double, double> fit_one_batch(models::Model& model, const Tensor& inpu
 // Random non-trivial weights (normal, σ 0.3): a trained tail starts near zero, which would
 // hide most of the net.
 void randomise(models::Model& model, uint32_t seed);
+
+// A 60-step run of a tiny FSRCNN (d 8, s 4, m 1) at ×2 on 10×10 patches of `dir`/train,
+// written to `dir`/tiny.safetensors, never checkpointed: seconds even under sanitizers.
+train::TrainOptions tiny_training_run(const std::filesystem::path& dir);
 
 }  // namespace upsample::testing

@@ -14,6 +14,7 @@
 #include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
 #include "train/trainer.hpp"
+#include "test_models.hpp"
 
 using namespace upsample;
 namespace fs = std::filesystem;
@@ -125,19 +126,13 @@ TEST_CASE("a tiny training run with every damage on lowers the loss, and the mod
   const cv::Mat chart = cv::imread(testing::sample("text_chart.png").string());
   cv::imwrite((dir / "train" / "a.png").string(), scene(cv::Rect(0, 0, 192, 192)));
   cv::imwrite((dir / "train" / "b.png").string(), chart(cv::Rect(0, 0, 192, 192)));
-  train::TrainOptions o;
-  o.model = {{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}, {"condition", "2"}};
-  o.train_folders = {dir / "train"};
+  train::TrainOptions o = testing::tiny_training_run(dir.path());
+  o.model["condition"] = "2";
   // Every kind of damage on every patch: blur, a non-bicubic kernel, noise, JPEG.
   o.damage = imaging::parse_random_damage({"blur-probability=1", "noise-probability=1", "jpeg-probability=1",
                                            "clean=0", "downscale=cubic,area,bilinear,bicubic"});
-  o.batch = 4;
   o.lr_patch = 12;
-  o.steps = 60;
-  o.learning_rate = 3e-3;
-  o.final_learning_rate = 3e-3;
   o.output = dir / "real.safetensors";
-  o.checkpoint_minutes = 1e9;
   std::vector<double> losses;
   const auto r = train::train_model(o, [&](const train::TrainProgress& p) { losses.push_back(p.loss); },
                                     [](const std::string&) {});

@@ -14,6 +14,7 @@
 #include "train/adam.hpp"
 #include "train/patch_dataset.hpp"
 #include "train/trainer.hpp"
+#include "test_models.hpp"
 
 using namespace upsample;
 namespace fs = std::filesystem;
@@ -29,26 +30,12 @@ void make_training_folder(const fs::path& folder) {
   cv::imwrite((folder / "b.png").string(), chart(cv::Rect(0, 100, 96, 96)));
 }
 
-train::TrainOptions tiny_run(const testing::ScratchFolder& dir) {
-  train::TrainOptions o;
-  o.model = {{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}};
-  o.train_folders = {dir / "train"};
-  o.batch = 4;
-  o.lr_patch = 10;
-  o.steps = 60;
-  o.learning_rate = 3e-3;
-  o.final_learning_rate = 3e-3;
-  o.output = dir / "tiny.safetensors";
-  o.checkpoint_minutes = 1e9;
-  return o;
-}
-
 // A 3-step tiny run, then a fine-tune from it set up by `configure`; returns the options
 // of the fine-tune (its output next to the base's, base.safetensors).
 train::TrainOptions base_then_fine_tune(const testing::ScratchFolder& dir,
                                         const std::function<void(train::TrainOptions&)>& configure) {
   make_training_folder(dir / "train");
-  auto base = tiny_run(dir);
+  auto base = testing::tiny_training_run(dir.path());
   base.steps = 3;
   base.output = dir / "base.safetensors";
   train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
@@ -110,7 +97,7 @@ TEST_CASE("patches are aligned: the LR patch is the HR patch shrunk, under every
 TEST_CASE("a tiny training run lowers the loss and writes a model that reloads") {
   testing::ScratchFolder dir;
   make_training_folder(dir / "train");
-  auto o = tiny_run(dir);
+  auto o = testing::tiny_training_run(dir.path());
   std::vector<double> losses;
   const auto r = train::train_model(o, [&](const train::TrainProgress& p) { losses.push_back(p.loss); }, [](const std::string&) {});
   CHECK(r.finished);
@@ -124,7 +111,7 @@ TEST_CASE("a tiny training run lowers the loss and writes a model that reloads")
 TEST_CASE("a run stopped early and resumed ends exactly where an uninterrupted run ends") {
   testing::ScratchFolder dir;
   make_training_folder(dir / "train");
-  auto whole = tiny_run(dir);
+  auto whole = testing::tiny_training_run(dir.path());
   whole.steps = 12;
   whole.output = dir / "whole.safetensors";
   train::train_model(whole, [](const train::TrainProgress&) {}, [](const std::string&) {});
@@ -204,7 +191,7 @@ TEST_CASE("a layer's learning-rate multiplier scales only that layer's steps") {
 TEST_CASE("several --init models combine, later ones taking precedence") {
   testing::ScratchFolder dir;
   make_training_folder(dir / "train");
-  auto body = tiny_run(dir);
+  auto body = testing::tiny_training_run(dir.path());
   body.steps = 2;
   body.output = dir / "fsrcnn.safetensors";
   train::train_model(body, [](const train::TrainProgress&) {}, [](const std::string&) {});
@@ -275,7 +262,7 @@ TEST_CASE("the loss border leaves the outputs near a patch edge out of the loss 
 TEST_CASE("a run with a loss border trains, records it, and refuses one that leaves nothing") {
   testing::ScratchFolder dir;
   make_training_folder(dir / "train");
-  auto o = tiny_run(dir);
+  auto o = testing::tiny_training_run(dir.path());
   o.steps = 20;
   o.loss_border = 3;  // 10-pixel patches: the middle 4×4 (8×8 outputs at ×2) counts
   std::vector<double> losses;
