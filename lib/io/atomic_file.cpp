@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -234,8 +235,22 @@ std::vector<std::byte> read_file_bytes(const std::filesystem::path& path) {
 }
 
 void install_interrupt_cleanup() {
+  // A closed terminal (SIGHUP) ends the run as Ctrl-C and kill do. SIGKILL cannot be
+  // caught: what it leaves is recognised by is_temporary_name.
   std::signal(SIGINT, remove_pending_and_reraise);
   std::signal(SIGTERM, remove_pending_and_reraise);
+  std::signal(SIGHUP, remove_pending_and_reraise);
+}
+
+bool is_temporary_name(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  const size_t mark = name.rfind(".tmp-");
+  if (name.size() < 2 || name[0] != '.' || mark == std::string::npos || mark == 0) return false;
+  const std::string tail = name.substr(mark + 5);
+  if (tail.size() < 8) return false;
+  for (size_t i = 0; i < 8; ++i)
+    if (!std::isalnum(static_cast<unsigned char>(tail[i]))) return false;
+  return tail.size() == 8 || tail[8] == '.';
 }
 
 }  // namespace upsample::io

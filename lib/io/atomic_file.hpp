@@ -28,8 +28,12 @@ void write_file_atomically_with(const std::filesystem::path& path,
 // Reads a whole file; throws upsample::Error naming the file and the reason.
 std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
 
-// Installs SIGINT/SIGTERM handlers that delete the temporary files of writes in
+// Installs SIGINT/SIGTERM/SIGHUP handlers that delete the temporary files of writes in
 // progress and then let the signal end the process as usual. Call once from main.
 void install_interrupt_cleanup();
+
+// True for the name of a temporary file of write_file_atomically (".NAME.tmp-XXXXXXXX…"),
+// which a killed process can leave behind: never an input.
+bool is_temporary_name(const std::filesystem::path& path);
 
 }  // namespace upsample::io

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "io/atomic_file.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -100,6 +101,10 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
     notes.push_back(f.string() + ": skipped, not a regular file (" + special_entry_kind(fs::status(f, status_ec)) + ")");
   }
   for (const auto& f : files) {
+    if (io::is_temporary_name(f)) {
+      notes.push_back(f.string() + ": skipped, the temporary file of a write that never finished");
+      continue;
+    }
     if (!io::is_image_extension(io::extension_of(f))) {
       notes.push_back(f.string() + ": skipped, not an image file");
       continue;

@@ -295,29 +295,43 @@ TEST_CASE("--help teaches with examples, --version answers") {
   CHECK(version.out.rfind("upsample ", 0) == 0);
 }
 
-TEST_CASE("Ctrl-C while an output is being written leaves no partial file") {
+TEST_CASE("Ctrl-C or a closed terminal while an output is being written leaves no partial file") {
+  for (const int signo : {SIGINT, SIGHUP}) {
+    CAPTURE(signo);
+    ScratchFolder dir;
+    // Start the binary, holding it after the temporary file is written, and interrupt it.
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::setenv("UPSAMPLE_TEST_PAUSE_BEFORE_RENAME_MS", "20000", 1);
+      if (::chdir(dir.path().c_str()) != 0) ::_exit(126);
+      const std::string input = sample("scene.png").string();
+      ::execl(UPSAMPLE_BINARY, UPSAMPLE_BINARY, input.c_str(), "-s", "2", "-o", "out.png", "-q", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    bool saw_temp = false;
+    for (int i = 0; i < 400 && !saw_temp; ++i) {  // up to 20 s, for slow sanitized builds
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      saw_temp = has_temp_files(dir.path());
+    }
+    CHECK(saw_temp);
+    ::kill(pid, signo);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(files_below(dir.path()).empty());
+  }
+}
+
+TEST_CASE("the temporary file a killed run leaves is never taken as an input") {
   ScratchFolder dir;
-  // Start the binary, holding it after the temporary file is written, and interrupt it.
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::setenv("UPSAMPLE_TEST_PAUSE_BEFORE_RENAME_MS", "20000", 1);
-    if (::chdir(dir.path().c_str()) != 0) ::_exit(126);
-    const std::string input = sample("scene.png").string();
-    ::execl(UPSAMPLE_BINARY, UPSAMPLE_BINARY, input.c_str(), "-s", "2", "-o", "out.png", "-q", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  bool saw_temp = false;
-  for (int i = 0; i < 400 && !saw_temp; ++i) {  // up to 20 s, for slow sanitized builds
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    saw_temp = has_temp_files(dir.path());
-  }
-  CHECK(saw_temp);
-  ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
-  CHECK(files_below(dir.path()).empty());
+  fs::create_directories(dir / "in");
+  fs::copy_file(sample("scene.png"), dir / "in" / "a.png");
+  fs::copy_file(sample("scene.png"), dir / "in" / ".a_nearest_x2.png.tmp-k3x9a0qe.png");
+  const auto r = run_cli({"-m", "nearest", "in", "-s", "2", "-o", "out"}, dir.path());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, ".a_nearest_x2.png.tmp-k3x9a0qe.png: skipped, the temporary file of a write that never finished"));
+  CHECK(files_below(dir / "out").size() == 1);
 }
 
 }  // TEST_SUITE
