@@ -1,5 +1,6 @@
 #include "ops/conv_plan.hpp"
 
+#include <optional>
 #include <type_traits>
 #include <variant>
 
@@ -11,6 +12,7 @@
 #include "ops/ref/pixel_shuffle_ref.hpp"
 #include "ops/ref/prelu_ref.hpp"
 #include "ops/x86/conv_driver.hpp"
+#include "ops/x86/winograd_conv.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::ops {
@@ -40,6 +42,18 @@ Tensor apply_reference(const ConvEpilogue& e, const Tensor& x) {
 
 Tensor copy_of(const Tensor& t) { return t.empty() ? Tensor{} : t.clone(); }
 
+// Winograd F(4×4, 3×3) pays for its transforms once a tile's products span enough
+// channels; ESPCN's 64→32 layer and the U-Net's are well past it, FSRCNN's 12→12 are not.
+constexpr int64_t kWinogradMinInChannels = 16;
+constexpr int64_t kWinogradMinOutChannels = 8;
+
+bool winograd_suits(const Shape& weight, const Conv2dParams& p, int shuffle) {
+  return shuffle == 1 && weight[2] == 3 && weight[3] == 3 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.pad_top == 1 && p.pad_bottom == 1 &&
+         p.pad_left == 1 && p.pad_right == 1 && weight[1] >= kWinogradMinInChannels &&
+         weight[0] >= kWinogradMinOutChannels;
+}
+
 x86::ConvGeometry geometry(const Conv2dParams& p) {
   return {p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups};
 }
@@ -56,20 +70,25 @@ struct ConvPlan::State {
   int shuffle = 1;
   x86::Isa isa = x86::Isa::Ref;
   x86::PackedConv packed;
+  std::optional<x86::PackedWinograd> winograd;  // instead of `packed`, where it suits
   Tensor weight, bias;
   ConvEpilogue epilogue;
 
   // Copies the weights for the reference ops, or packs them for the fast ones.
   template <typename Params>
-  State(const Tensor& w, const Tensor& b, const Params& p, const ConvEpilogue& e, int64_t out_channels)
-      : params(p), weight_shape(w.shape()), isa(x86::active_isa()) {
+  State(const Tensor& w, const Tensor& b, const Params& p, const ConvEpilogue& e, int64_t out_channels,
+        int shuffle_factor = 1)
+      : params(p), weight_shape(w.shape()), shuffle(shuffle_factor), isa(x86::active_isa()) {
     if (!b.empty()) check_shape(b.shape(), Shape{out_channels}, "conv plan: bias");
     if (isa == x86::Isa::Ref) {
       weight = w.clone();
       bias = copy_of(b);
       epilogue = {e.activation, copy_of(e.prelu_weight)};
     } else if constexpr (std::is_same_v<Params, Conv2dParams>) {
-      packed = x86::pack_conv(w, b, geometry(p), fast_epilogue(e, out_channels), isa);
+      if (winograd_suits(w.shape(), p, shuffle))
+        winograd = x86::pack_winograd(w, b, fast_epilogue(e, out_channels), isa);
+      else
+        packed = x86::pack_conv(w, b, geometry(p), fast_epilogue(e, out_channels), isa);
     } else {
       packed = x86::pack_transposed(w, b, geometry(p), fast_epilogue(e, out_channels), isa);
     }
@@ -81,9 +100,7 @@ ConvPlan::ConvPlan(const Tensor& weight, const Tensor& bias, const Conv2dParams&
   if (weight.shape().rank() != 4)
     throw Error("conv plan: weight must be [Cout, Cin/groups, kH, kW], got " + weight.shape().str());
   pixel_shuffle_output_shape(Shape{1, weight.shape()[0], 1, 1}, shuffle);  // throws unless r divides Cout
-  auto s = std::make_shared<State>(weight, bias, params, epilogue, weight.shape()[0]);
-  s->shuffle = shuffle;
-  state_ = std::move(s);
+  state_ = std::make_shared<State>(weight, bias, params, epilogue, weight.shape()[0], shuffle);
 }
 
 ConvPlan::ConvPlan(const Tensor& weight, const Tensor& bias, const ConvTranspose2dParams& params,
@@ -102,6 +119,8 @@ Shape ConvPlan::output_shape(const Shape& input) const {
   return s.shuffle == 1 ? out : pixel_shuffle_output_shape(out, s.shuffle);
 }
 
+bool ConvPlan::uses_winograd() const { return state_ != nullptr && state_->winograd.has_value(); }
+
 Tensor ConvPlan::forward(const Tensor& input) const {
   const Shape out = output_shape(input.shape());
   const State& s = *state_;
@@ -113,7 +132,8 @@ Tensor ConvPlan::forward(const Tensor& input) const {
     return s.shuffle == 1 ? y : ref::pixel_shuffle_forward(y, s.shuffle);
   }
   Tensor output = Tensor::uninitialized(out);
-  x86::run_packed(s.packed, input, output, s.shuffle);
+  if (s.winograd) x86::run_winograd(*s.winograd, input, output);
+  else x86::run_packed(s.packed, input, output, s.shuffle);
   return output;
 }
 

@@ -35,6 +35,8 @@ class ConvPlan {
   bool empty() const { return state_ == nullptr; }
   Shape output_shape(const Shape& input) const;
   Tensor forward(const Tensor& input) const;
+  // Whether the plan computes by Winograd F(4×4, 3×3) (3×3 same convs with many channels).
+  bool uses_winograd() const;
 
  private:
   struct State;

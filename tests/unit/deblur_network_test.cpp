@@ -172,9 +172,11 @@ TEST_CASE("tiled inference equals whole-image inference (tiles aligned to 2^dept
       CHECK(pipeline::tile_alignment(model->net()) == (1 << depth));
       const cv::Mat image = smooth_random_image(45, 38, CV_32F, 3);
       const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+      // Within Winograd's error (its 3×3 layers round by where a 4×4 tile falls), a
+      // twentieth of an 8-bit level.
       for (int tile : {8, 13, 20}) {
         CAPTURE(tile);
-        CHECK(cv::norm(whole, pipeline::run_network_tiled(model->net(), image, tile), cv::NORM_INF) <= 1e-5);
+        CHECK(cv::norm(whole, pipeline::run_network_tiled(model->net(), image, tile), cv::NORM_INF) <= 2e-4);
       }
     }
   // The whole pipeline (colour, grey, 16-bit, chroma passed through) with tiles.

@@ -17,7 +17,7 @@ inline constexpr double kMinParallelWork = 2e5;
 template <typename Body>
 void for_each_thread_range(int64_t items, Body body, double work = 1e300) {
   if (items <= 0) return;
-  if (items == 1 || work < kMinParallelWork || omp_get_max_threads() == 1) {
+  if (items == 1 || work < kMinParallelWork || omp_get_max_threads() == 1 || omp_in_parallel()) {
     body(int64_t{0}, items, 0);
     return;
   }

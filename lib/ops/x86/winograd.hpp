@@ -1,0 +1,49 @@
+#pragma once
+// Winograd F(4×4, 3×3): a stride-1 3×3 convolution with padding 1 computes each 4×4 block
+// of outputs (a "tile") with 36 multiplies per input–output channel pair instead of 144.
+// For a block of tiles along one tile row:
+//   1. U[pos][cin][tile] = (Bᵀ d B)[pos], d the tile's 6×6 input patch (zeros outside);
+//   2. M[pos][cout][tile] = Σ_cin W[pos][cout][cin] · U[pos][cin][tile], 36 small matrix
+//      products, with W = G g Gᵀ transformed once when the weights are packed;
+//   3. out = Aᵀ M A (the 4×4 tile), plus bias, through the activation.
+// The kernels (winograd_kernels.inl) are compiled once per instruction set.
+#include <cstdint>
+
+#include "ops/activation.hpp"
+
+namespace upsample::ops::x86 {
+
+inline constexpr int kWinogradPositions = 36;  // the 6×6 transformed patch
+
+struct WinogradRun {
+  const float* input = nullptr;
+  int64_t in_image_stride = 0, in_plane_stride = 0, in_row_stride = 0;
+  float* output = nullptr;
+  int64_t out_image_stride = 0, out_plane_stride = 0, out_row_stride = 0;
+  int32_t height = 0, width = 0;  // of the input and the output alike
+  int32_t in_channels = 0, out_channels = 0;
+  // [36][⌈Cout / slots⌉][Cin][slots], zero for the padding outputs of the last block.
+  const float* weights = nullptr;
+  const float* bias = nullptr;    // [Cout]
+  const float* slopes = nullptr;  // [Cout], for PReLU
+  Activation act = Activation::None;
+};
+
+// Per instruction set: the entry points of winograd_<isa>.cpp.
+#define UPSAMPLE_WINOGRAD_DECLARATIONS                                                          \
+  /* Output channels per weight block, and tiles per block along a tile row. */                \
+  int winograd_slots();                                                                         \
+  int winograd_block_tiles();                                                                   \
+  /* Floats of scratch one thread needs. */                                                     \
+  int64_t winograd_scratch_floats(int in_channels, int out_channels);                           \
+  /* Items [first, last) of the (image, tile row, block of tiles) range. */                    \
+  void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch);
+
+namespace avx2 {
+UPSAMPLE_WINOGRAD_DECLARATIONS
+}
+namespace avx512 {
+UPSAMPLE_WINOGRAD_DECLARATIONS
+}
+
+}  // namespace upsample::ops::x86

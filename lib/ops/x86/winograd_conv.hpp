@@ -1,0 +1,28 @@
+#pragma once
+// Packs a 3×3 convolution's weights for the Winograd kernels (winograd.hpp) once, and runs
+// them over tensors. The caller decides when the Winograd form applies (conv_plan.cpp).
+#include <cstdint>
+#include <vector>
+
+#include "ops/x86/conv_driver.hpp"
+#include "tensor/tensor.hpp"
+
+namespace upsample::ops::x86 {
+
+struct PackedWinograd {
+  Isa isa = Isa::Avx2;
+  int64_t in_channels = 0, out_channels = 0;
+  std::vector<float> weights;  // the layout of WinogradRun::weights
+  std::vector<float> bias;     // [Cout], zeros when none
+  std::vector<float> slopes;   // [Cout] for PReLU, else empty
+  Activation act = Activation::None;
+};
+
+// weight [Cout, Cin, 3, 3]; bias [Cout] or empty. For a stride-1 conv with padding 1 on
+// every side, no dilation, one group.
+PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epilogue& epilogue, Isa isa);
+
+// input [N, Cin, H, W] → output [N, Cout, H, W] (allocated by the caller).
+void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output);
+
+}  // namespace upsample::ops::x86
