@@ -1,12 +1,5 @@
 #include "nn/sequential.hpp"
 
-#include <omp.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
-
 #include "ops/x86/isa.hpp"
 
 namespace upsample::nn {
@@ -75,54 +68,11 @@ std::shared_ptr<const Sequential::Plan> Sequential::current_plan() const {
   return plan_;
 }
 
-namespace {
-Tensor run_steps(const std::vector<std::unique_ptr<const InferenceStep>>& steps, const Tensor& input) {
-  Tensor x = input;
-  for (const auto& step : steps) {
-    const double t0 = omp_get_wtime();
-    x = step->forward(x);
-    if (std::getenv("UPSAMPLE_STEP_TIMES")) fprintf(stderr, "step %s %.2f ms\n", x.shape().str().c_str(), (omp_get_wtime() - t0) * 1e3);
-  }
-  return x;
-}
-}  // namespace
-
 Tensor Sequential::forward(const Tensor& input) const {
   const std::shared_ptr<const Plan> plan = current_plan();
-  const char* env = std::getenv("UPSAMPLE_DF_TILE");
-  const int tile = env ? std::atoi(env) : 0;
-  if (tile <= 0 || input.shape().rank() != 4) return run_steps(plan->steps, input);
-  const Shape in = input.shape();
-  const int64_t N = in.n(), C = in.c(), H = in.h(), W = in.w();
-  const int f = upscale(), h = halo();
-  const Shape out_shape = output_shape(in);
-  Tensor out = Tensor::uninitialized(out_shape);
-  const int64_t Co = out_shape.c();
-  const int64_t ty = (H + tile - 1) / tile, tx = (W + tile - 1) / tile, count = N * ty * tx;
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t i = 0; i < count; ++i) {
-    try {
-      const int64_t n = i / (ty * tx), y0 = (i / tx) % ty * tile, x0 = i % tx * tile;
-      const int64_t y1 = std::min<int64_t>(H, y0 + tile), x1 = std::min<int64_t>(W, x0 + tile);
-      const int64_t py0 = std::max<int64_t>(0, y0 - h), px0 = std::max<int64_t>(0, x0 - h);
-      const int64_t py1 = std::min<int64_t>(H, y1 + h), px1 = std::min<int64_t>(W, x1 + h);
-      Tensor region = Tensor::uninitialized(Shape{1, C, py1 - py0, px1 - px0});
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t y = py0; y < py1; ++y)
-          std::memcpy(region.row(0, c, y - py0), input.row(n, c, y) + px0, sizeof(float) * (px1 - px0));
-      const Tensor result = run_steps(plan->steps, region);
-      for (int64_t c = 0; c < Co; ++c)
-        for (int64_t y = y0 * f; y < y1 * f; ++y)
-          std::memcpy(out.row(n, c, y) + x0 * f, result.row(0, c, y - py0 * f) + (x0 - px0) * f,
-                      sizeof(float) * (x1 - x0) * f);
-    } catch (...) {
-#pragma omp critical(depth_first_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-  return out;
+  Tensor x = input;
+  for (const auto& step : plan->steps) x = step->forward(x);
+  return x;
 }
 
 Tensor Sequential::forward_train(const Tensor& input) {
