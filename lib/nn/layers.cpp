@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/activations.hpp"
+#include "ops/conv_pair_plan.hpp"
 #include "ops/nearest_conv_fold.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "ops/prelu.hpp"
@@ -84,13 +85,14 @@ FusedTail fused_tail(std::span<const LayerPtr> next, bool can_shuffle) {
   return tail;
 }
 
-class ConvStep final : public InferenceStep {
+template <typename Plan>
+class PlanStep final : public InferenceStep {
  public:
-  explicit ConvStep(ops::ConvPlan plan) : plan_(std::move(plan)) {}
+  explicit PlanStep(Plan plan) : plan_(std::move(plan)) {}
   Tensor forward(const Tensor& input) const override { return plan_.forward(input); }
 
  private:
-  ops::ConvPlan plan_;
+  Plan plan_;
 };
 
 // A resize-conv that does not fold: the resize, then the packed conv.
@@ -105,7 +107,7 @@ class ResizeThenConvStep final : public InferenceStep {
 };
 
 PlannedStep conv_step(ops::ConvPlan plan, const FusedTail& tail) {
-  return {std::make_unique<ConvStep>(std::move(plan)), 1 + tail.layers};
+  return {std::make_unique<PlanStep<ops::ConvPlan>>(std::move(plan)), 1 + tail.layers};
 }
 
 }  // namespace
@@ -144,6 +146,17 @@ Tensor Conv2d::forward(const Tensor& input) const {
 
 PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
   const FusedTail tail = fused_tail(next, true);
+  // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass.
+  if (tail.shuffle == 1 && tail.layers < next.size() && ops::ConvPairPlan::first_suits(weight_.value.shape(), params_)) {
+    const auto* second = dynamic_cast<const Conv2d*>(next[tail.layers].get());
+    if (second != nullptr && ops::winograd_suits(second->weight_.value.shape(), second->params_, 1) &&
+        second->weight_.value.shape()[1] == weight_.value.shape()[0]) {
+      const FusedTail second_tail = fused_tail(next.subspan(tail.layers + 1), false);
+      ops::ConvPairPlan pair(weight_.value, bias_.value, params_, tail.epilogue, second->weight_.value,
+                             second->bias_.value, second->params_, second_tail.epilogue);
+      return {std::make_unique<PlanStep<ops::ConvPairPlan>>(std::move(pair)), 2 + tail.layers + second_tail.layers};
+    }
+  }
   return conv_step(ops::ConvPlan(weight_.value, bias_.value, params_, tail.epilogue, tail.shuffle), tail);
 }
 

@@ -47,12 +47,16 @@ Tensor copy_of(const Tensor& t) { return t.empty() ? Tensor{} : t.clone(); }
 constexpr int64_t kWinogradMinInChannels = 16;
 constexpr int64_t kWinogradMinOutChannels = 8;
 
+}  // namespace
+
 bool winograd_suits(const Shape& weight, const Conv2dParams& p, int shuffle) {
   return shuffle == 1 && weight[2] == 3 && weight[3] == 3 && p.stride_h == 1 && p.stride_w == 1 &&
          p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.pad_top == 1 && p.pad_bottom == 1 &&
          p.pad_left == 1 && p.pad_right == 1 && weight[1] >= kWinogradMinInChannels &&
          weight[0] >= kWinogradMinOutChannels;
 }
+
+namespace {
 
 x86::ConvGeometry geometry(const Conv2dParams& p) {
   return {p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups};

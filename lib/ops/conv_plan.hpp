@@ -21,6 +21,10 @@ struct ConvEpilogue {
   Tensor prelu_weight;  // PRelu: [Cout] or [1] slopes
 };
 
+// Whether a conv (weight [Cout, Cin, kH, kW], writing through pixel shuffle `shuffle`) is
+// computed by Winograd F(4×4, 3×3): 3×3, stride 1, padding 1, one group, 16+ channels in.
+bool winograd_suits(const Shape& weight, const Conv2dParams& params, int shuffle);
+
 class ConvPlan {
  public:
   ConvPlan() = default;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fast_test_util.hpp"
+#include "ops/conv_pair_plan.hpp"
 #include "ops/conv_plan.hpp"
 #include "ops/ref/activations_ref.hpp"
 #include "ops/ref/conv2d_ref.hpp"
@@ -94,6 +95,49 @@ TEST_CASE("conv plans take winograd for 3x3 same convs with 16+ input channels, 
     ops::Conv2dParams valid;
     CHECK_FALSE(ops::ConvPlan(random_tensor(Shape{32, 32, 3, 3}, rng, 0.1f), {}, valid).uses_winograd());
   });
+}
+
+TEST_CASE("a same conv into a winograd conv, as one pass, gives the two reference convs' result") {
+  std::mt19937 rng(8);
+  struct Pair {
+    int in, mid, out, kernel;
+    ops::Activation first, second;
+  };
+  // ESPCN's shape (5×5 into 3×3, tanh), and a 3×3 one with PReLU; sizes with partial
+  // blocks and tiles, and heights that cut a column of blocks into several segments.
+  const Pair pairs[] = {{1, 16, 8, 5, ops::Activation::Tanh, ops::Activation::Tanh},
+                        {3, 24, 32, 3, ops::Activation::PRelu, ops::Activation::None}};
+  const int sizes[][2] = {{1, 1}, {3, 5}, {9, 95}, {30, 97}, {13, 193}, {41, 250}};
+  each_isa([&](ops::x86::Isa isa) {
+    for (const Pair& p : pairs) {
+      ops::Conv2dParams first_params;
+      first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = p.kernel / 2;
+      const Tensor w1 = random_tensor(Shape{p.mid, p.in, p.kernel, p.kernel}, rng, 0.3f);
+      const Tensor b1 = random_tensor(Shape{p.mid}, rng, 0.1f);
+      const Tensor w2 = random_tensor(Shape{p.out, p.mid, 3, 3}, rng, 1.0f / std::sqrt(9.0f * static_cast<float>(p.mid)));
+      const Tensor b2 = random_tensor(Shape{p.out}, rng, 0.1f);
+      ops::ConvEpilogue e1{p.first, {}}, e2{p.second, {}};
+      if (p.first == ops::Activation::PRelu) e1.prelu_weight = random_tensor(Shape{p.mid}, rng, 0.3f);
+      REQUIRE(ops::ConvPairPlan::first_suits(w1.shape(), first_params));
+      const ops::ConvPairPlan pair(w1, b1, first_params, e1, w2, b2, same_3x3(), e2);
+      for (const auto& size : sizes) {
+        const Tensor x = random_tensor(Shape{2, p.in, size[0], size[1]}, rng, 1.0f);
+        Tensor mid = ops::ref::conv2d_forward(x, w1, b1, first_params);
+        if (p.first == ops::Activation::Tanh) mid = ops::ref::tanh_forward(mid);
+        if (p.first == ops::Activation::PRelu) mid = ops::ref::prelu_forward(mid, e1.prelu_weight);
+        std::ostringstream what;
+        what << ops::x86::isa_name(isa) << " pair " << p.in << "→" << p.mid << "→" << p.out << " k" << p.kernel << " "
+             << size[0] << "×" << size[1];
+        check_close(pair.forward(x), reference(mid, w2, b2, e2), what.str(), fast_test::kWinogradScaleTolerance);
+      }
+    }
+  });
+  // A Winograd conv does not start a pair, nor does a strided one.
+  ops::Conv2dParams strided = same_3x3();
+  strided.stride_h = 2;
+  CHECK_FALSE(ops::ConvPairPlan::first_suits(Shape{32, 16, 3, 3}, same_3x3()));
+  CHECK_FALSE(ops::ConvPairPlan::first_suits(Shape{32, 8, 3, 3}, strided));
+  CHECK(ops::ConvPairPlan::first_suits(Shape{32, 8, 3, 3}, same_3x3()));
 }
 
 }  // namespace

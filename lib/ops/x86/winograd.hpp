@@ -34,10 +34,16 @@ struct WinogradRun {
   /* Output channels per weight block, and tiles per block along a tile row. */                \
   int winograd_slots();                                                                         \
   int winograd_block_tiles();                                                                   \
+  /* Floats per staged patch row: 4 per tile of a block, and the patches' overhang. */          \
+  int winograd_row_length();                                                                    \
   /* Floats of scratch one thread needs. */                                                     \
   int64_t winograd_scratch_floats(int in_channels, int out_channels);                           \
   /* Items [first, last) of the (image, tile row, block of tiles) range. */                    \
-  void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch);
+  void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch);        \
+  /* One block from input rows the caller staged: [Cin][6][row length], from row             \
+     4·tile_row − 1 and column 4·first_tile − 1, zeros outside the image (run.input unused). */ \
+  void winograd_staged(const WinogradRun& run, const float* staged, int64_t image, int tile_row,  \
+                       int first_tile, float* scratch);
 
 namespace avx2 {
 UPSAMPLE_WINOGRAD_DECLARATIONS

@@ -25,4 +25,12 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
 // input [N, Cin, H, W] → output [N, Cout, H, W] (allocated by the caller).
 void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output);
 
+// A stride-1 "same" conv (packed without padding, `pad_h`/`pad_w` its padding) whose output
+// feeds the Winograd conv `second`, in one pass: each thread computes the first conv's
+// rows for one block of tiles at a time into the Winograd staging rows, so its output
+// (64 channels of the whole image for ESPCN) is never written to memory. Down a column
+// of blocks, the two patch rows tiles share are kept, not recomputed.
+void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
+                            const Tensor& input, Tensor& output);
+
 }  // namespace upsample::ops::x86

@@ -55,31 +55,35 @@ void stage_row(const WinogradRun& run, const float* plane, int y, int x_first, f
   for (; i < kRowLength; ++i) row[i] = 0.0f;
 }
 
+// Step 1 for one input channel, whose 6 patch rows `rows` holds (kRowLength apart, from
+// the column left of the block's first tile): U[·][c][·].
+void transform_channel(const float* rows, int c, int cin, float* u) {
+  for (int v = 0; v < kWinogradVectors; ++v) {
+    V t[6][6];  // Bᵀ along each patch row: t[i][l]
+    for (int i = 0; i < 6; ++i) {
+      const float* r = rows + i * kRowLength + 4 * L * v;
+      V phase[4], shifted[4];
+      Vec::deinterleave4(r, phase);
+      Vec::deinterleave4(r + 4, shifted);  // columns 4 and 5 of each patch
+      const V d[6] = {phase[0], phase[1], phase[2], phase[3], shifted[0], shifted[1]};
+      input_transform(d, t[i]);
+    }
+    for (int l = 0; l < 6; ++l) {
+      const V column[6] = {t[0][l], t[1][l], t[2][l], t[3][l], t[4][l], t[5][l]};
+      V k6[6];
+      input_transform(column, k6);
+      for (int k = 0; k < 6; ++k) Vec::store(u + ((int64_t{k} * 6 + l) * cin + c) * kBlockTiles + v * L, k6[k]);
+    }
+  }
+}
+
 // Step 1 for the block of tiles starting at tile column `first_tile` of tile row `tile_row`.
 void transform_inputs(const WinogradRun& run, const float* image, int tile_row, int first_tile, float* rows,
                       float* u) {
-  const int cin = run.in_channels;
-  for (int c = 0; c < cin; ++c) {
+  for (int c = 0; c < run.in_channels; ++c) {
     const float* plane = image + c * run.in_plane_stride;
     for (int i = 0; i < 6; ++i) stage_row(run, plane, 4 * tile_row - 1 + i, 4 * first_tile - 1, rows + i * kRowLength);
-    for (int v = 0; v < kWinogradVectors; ++v) {
-      V t[6][6];  // Bᵀ along each patch row: t[i][l]
-      for (int i = 0; i < 6; ++i) {
-        const float* r = rows + i * kRowLength + 4 * L * v;
-        V phase[4], shifted[4];
-        Vec::deinterleave4(r, phase);
-        Vec::deinterleave4(r + 4, shifted);  // columns 4 and 5 of each patch
-        const V d[6] = {phase[0], phase[1], phase[2], phase[3], shifted[0], shifted[1]};
-        input_transform(d, t[i]);
-      }
-      for (int l = 0; l < 6; ++l) {
-        const V column[6] = {t[0][l], t[1][l], t[2][l], t[3][l], t[4][l], t[5][l]};
-        V k6[6];
-        input_transform(column, k6);
-        for (int k = 0; k < 6; ++k)
-          Vec::store(u + ((int64_t{k} * 6 + l) * cin + c) * kBlockTiles + v * L, k6[k]);
-      }
-    }
+    transform_channel(rows, c, run.in_channels, u);
   }
 }
 
@@ -158,9 +162,20 @@ void transform_outputs(const WinogradRun& run, const float* m, float* out_image,
 
 int winograd_slots() { return kWinogradSlots; }
 int winograd_block_tiles() { return kBlockTiles; }
+int winograd_row_length() { return kRowLength; }
 
 int64_t winograd_scratch_floats(int in_channels, int out_channels) {
   return 6 * kRowLength + int64_t{kWinogradPositions} * (in_channels + padded_out_channels(out_channels)) * kBlockTiles;
+}
+
+void winograd_staged(const WinogradRun& run, const float* staged, int64_t image, int tile_row, int first_tile,
+                     float* scratch) {
+  const int64_t cout_padded = padded_out_channels(run.out_channels);
+  float* u = scratch + 6 * kRowLength;
+  float* m = u + int64_t{kWinogradPositions} * run.in_channels * kBlockTiles;
+  for (int c = 0; c < run.in_channels; ++c) transform_channel(staged + int64_t{c} * 6 * kRowLength, c, run.in_channels, u);
+  multiply(u, run.weights, m, run.in_channels, cout_padded);
+  transform_outputs(run, m, run.output + image * run.out_image_stride, tile_row, first_tile, cout_padded);
 }
 
 void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch) {

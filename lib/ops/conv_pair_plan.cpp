@@ -1,0 +1,65 @@
+#include "ops/conv_pair_plan.hpp"
+
+#include "ops/x86/conv_driver.hpp"
+#include "ops/x86/winograd_conv.hpp"
+#include "tensor/error.hpp"
+
+namespace upsample::ops {
+
+struct ConvPairPlan::State {
+  x86::Isa isa = x86::Isa::Ref;
+  ConvPlan first, second;  // the reference path, and the shapes
+  x86::PackedConv first_valid;
+  int pad_h = 0, pad_w = 0;
+  x86::PackedWinograd winograd;
+};
+
+bool ConvPairPlan::first_suits(const Shape& weight, const Conv2dParams& p) {
+  const int64_t kh = weight[2], kw = weight[3];
+  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && kh % 2 == 1 &&
+         kw % 2 == 1 && p.pad_top == kh / 2 && p.pad_bottom == kh / 2 && p.pad_left == kw / 2 &&
+         p.pad_right == kw / 2 && !winograd_suits(weight, p, 1);
+}
+
+ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias, const Conv2dParams& first_params,
+                           const ConvEpilogue& first_epilogue, const Tensor& second_weight, const Tensor& second_bias,
+                           const Conv2dParams& second_params, const ConvEpilogue& second_epilogue) {
+  if (!first_suits(first_weight.shape(), first_params) || !winograd_suits(second_weight.shape(), second_params, 1) ||
+      first_weight.shape()[0] != second_weight.shape()[1])
+    throw Error("conv pair plan: " + first_weight.shape().str() + " then " + second_weight.shape().str() +
+                " is not a same conv into a Winograd conv");
+  auto s = std::make_shared<State>();
+  s->isa = x86::active_isa();
+  s->first = ConvPlan(first_weight, first_bias, first_params, first_epilogue);
+  s->second = ConvPlan(second_weight, second_bias, second_params, second_epilogue);
+  if (s->isa != x86::Isa::Ref) {
+    x86::ConvGeometry valid;
+    valid.groups = first_params.groups;
+    x86::Epilogue e1{first_epilogue.activation, {}}, e2{second_epilogue.activation, {}};
+    if (first_epilogue.activation == Activation::PRelu)
+      e1.slopes.assign(first_epilogue.prelu_weight.data(),
+                       first_epilogue.prelu_weight.data() + first_epilogue.prelu_weight.numel());
+    if (second_epilogue.activation == Activation::PRelu)
+      e2.slopes.assign(second_epilogue.prelu_weight.data(),
+                       second_epilogue.prelu_weight.data() + second_epilogue.prelu_weight.numel());
+    s->first_valid = x86::pack_conv(first_weight, first_bias, valid, e1, s->isa);
+    s->pad_h = first_params.pad_top;
+    s->pad_w = first_params.pad_left;
+    s->winograd = x86::pack_winograd(second_weight, second_bias, e2, s->isa);
+  }
+  state_ = std::move(s);
+}
+
+Shape ConvPairPlan::output_shape(const Shape& input) const {
+  return state_->second.output_shape(state_->first.output_shape(input));
+}
+
+Tensor ConvPairPlan::forward(const Tensor& input) const {
+  const State& s = *state_;
+  if (s.isa == x86::Isa::Ref) return s.second.forward(s.first.forward(input));
+  Tensor output = Tensor::uninitialized(output_shape(input.shape()));
+  x86::run_conv_into_winograd(s.first_valid, s.pad_h, s.pad_w, s.winograd, input, output);
+  return output;
+}
+
+}  // namespace upsample::ops
