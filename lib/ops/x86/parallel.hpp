@@ -12,8 +12,9 @@ inline constexpr double kMinParallelWork = 2e5;
 
 // Calls body(first, last, thread) once per thread on one contiguous part of [0, items):
 // neighbouring rows share input rows, so a thread keeps them in its own cache. Runs on
-// the calling thread alone when there is one item, one thread, or `work` (the total, in
-// multiply-adds or elements) is small.
+// the calling thread alone when there is one item, one thread, `work` (the total, in
+// multiply-adds or elements) is small, or inside a parallel region already (a conv pair's
+// threads each running small convs).
 template <typename Body>
 void for_each_thread_range(int64_t items, Body body, double work = 1e300) {
   if (items <= 0) return;
