@@ -396,6 +396,8 @@ std::vector<Result> run(const Options& options, const std::function<void(const R
         r.opencv_ms = theirs.wall_ms;
         r.opencv_cpu_ms = theirs.cpu_ms;
       }
+      for (const AnchorTime& a : options.onnxruntime)
+        if (a.case_name == r.name && a.threads == threads) r.onnxruntime_ms = a.ms;
       results.push_back(r);
       if (on_result) on_result(r);
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/onnxruntime_times.hpp"
+
 namespace upsample::bench {
 
 struct Options {
@@ -15,6 +17,7 @@ struct Options {
   int warmup = 1;
   std::vector<int> threads = {1, 2};
   bool opencv = true;  // also time the same layers in cv::dnn
+  std::vector<AnchorTime> onnxruntime;  // ONNX Runtime's times, measured beside this run
 };
 
 struct Result {
@@ -26,11 +29,13 @@ struct Result {
   double cpu_ms = 0;          // median CPU time of all threads (what the run cost when cores were shared)
   double opencv_ms = -1;      // median of cv::dnn, −1 when not measured
   double opencv_cpu_ms = -1;
+  double onnxruntime_ms = -1;  // ONNX Runtime on the same network, −1 when not given
   std::string note;           // what the OpenCV side differs in, if anything
   double gflops() const { return ms > 0 ? flops / (ms * 1e6) : 0.0; }
   // Useful GFLOP per CPU-second of one core: the kernel's efficiency, whatever the load.
   double gflops_per_core() const { return cpu_ms > 0 ? flops / (cpu_ms * 1e6) : 0.0; }
   double opencv_ratio() const { return opencv_ms > 0 && ms > 0 ? opencv_ms / ms : 0.0; }  // > 1: we are faster
+  double onnxruntime_ratio() const { return onnxruntime_ms > 0 && ms > 0 ? onnxruntime_ms / ms : 0.0; }
 };
 
 // Names of all cases, in the order they run.
