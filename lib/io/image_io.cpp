@@ -186,23 +186,20 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
     if (ext == "jpg" || ext == "jpeg" || ext == "jpe") params = {cv::IMWRITE_JPEG_QUALITY, *options.quality};
     if (ext == "webp") params = {cv::IMWRITE_WEBP_QUALITY, *options.quality};
   }
-  // The encoder writes the temporary file itself, so a large image is never also held
-  // encoded in memory (an 8000×8000 ×2 job stays well under 2 GiB). The temporary file
-  // ends in ".ext", which is how imwrite picks the codec.
-  write_file_atomically_with(
-      path,
-      [&](int, const std::filesystem::path& temp) {
-        bool ok = false;
-        try {
-          ok = cv::imwrite(temp.string(), pixels, params);
-        } catch (const cv::Exception& e) {
-          throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
-        }
-        if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
-      },
-      options.existing, "." + ext);
-  std::error_code ec;
-  report.bytes_written = static_cast<size_t>(std::filesystem::file_size(path, ec));
+  // Encoded in memory and written by write_file_atomically, which checks every write and
+  // the flush: OpenCV's BMP, PPM/PGM and WebP encoders ignore failed fwrite()s, so writing
+  // through imwrite left truncated files on a full disk and called them written. The cost
+  // is the encoded copy in memory while it is written.
+  std::vector<uchar> encoded;
+  bool ok = false;
+  try {
+    ok = cv::imencode("." + ext, pixels, encoded, params);
+  } catch (const cv::Exception& e) {
+    throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
+  }
+  if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
+  write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
+  report.bytes_written = encoded.size();
   return report;
 }
 

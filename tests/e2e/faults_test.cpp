@@ -1,0 +1,91 @@
+// End-to-end tests of faults on the way in and out (#26, "nothing lost, nothing hung"):
+// a full disk.
+#include <doctest/doctest.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_runner.hpp"
+#include "test_values.hpp"
+
+namespace fs = std::filesystem;
+using namespace upsample::testing;
+
+namespace {
+
+// Noise compresses badly in every format: the ×2 output of 300×300 takes well over 128 KiB.
+void write_noise_bmp(const fs::path& path, int edge) {
+  cv::Mat noise(edge, edge, CV_8UC3);
+  cv::randu(noise, 0, 256);
+  REQUIRE(cv::imwrite(path.string(), noise));
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// BMP, PPM and WebP are the formats whose OpenCV encoders ignore failed writes; PNG reported
+// the failure, but without its reason.
+const std::vector<std::string> kFullDiskFormats = {"bmp", "ppm", "webp", "png"};
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("a full disk fails the output that does not fit, naming it and the reason, and leaves nothing of it") {
+  if (!fs::exists("/usr/bin/unshare")) {
+    MESSAGE("no /usr/bin/unshare: the file size limit test below covers the failing writes");
+    return;
+  }
+  for (const std::string& ext : kFullDiskFormats) {
+    CAPTURE(ext);
+    ScratchFolder dir;
+    fs::create_directories(dir / "in");
+    fs::create_directories(dir / "out");
+    write_noise_bmp(dir / "in/noisy.bmp", 300);
+    write_noise_bmp(dir / "in/small.bmp", 8);
+    // A 128 KiB tmpfs as -o, mounted in a private namespace (no privileges needed, no mount
+    // left behind); what is left on it is listed before the namespace goes away.
+    const std::string script =
+        "mount -t tmpfs -o size=128k tmpfs out || exit 77\n"
+        "echo mounted\n"
+        "\"$0\" \"$@\"; rc=$?\n"
+        "echo left:; ls -A out; exit $rc\n";
+    const auto r = run_cli({}, dir.path(), {}, {"/usr/bin/unshare", "-rm", "/bin/sh", "-c", script, UPSAMPLE_BINARY,
+                                                "in", "-s", "2", "-m", "nearest", "-f", ext, "-o", "out"});
+    INFO(r.err);
+    if (r.out.rfind("mounted\n", 0) != 0) {
+      MESSAGE("cannot mount a tmpfs here: the file size limit test below covers the failing writes");
+      return;
+    }
+    CHECK(r.exit_code == 1);
+    CHECK(count_of(r.err, "noisy") == 1);
+    CHECK(contains(r.err, "error: out/noisy_nearest_x2." + ext + ": cannot write: No space left on device\n"));
+    CHECK(r.out == "mounted\nleft:\nsmall_nearest_x2." + ext + "\n");  // the rest done, no partial or temporary file
+  }
+}
+
+TEST_CASE("a file size limit fails the output that does not fit, naming it and the reason, and leaves nothing of it") {
+  for (const std::string& ext : kFullDiskFormats) {
+    CAPTURE(ext);
+    ScratchFolder dir;
+    fs::create_directories(dir / "in");
+    write_noise_bmp(dir / "in/noisy.bmp", 300);
+    write_noise_bmp(dir / "in/small.bmp", 8);
+    // At most 64 KiB per file (ulimit -f counts 512- or 1024-byte blocks, by shell). With
+    // SIGXFSZ ignored a write past the limit fails with EFBIG, as one on a full disk does.
+    const std::string script = "trap '' XFSZ; ulimit -f 64 && exec \"$0\" \"$@\"";
+    const auto r = run_cli({}, dir.path(), {}, {"/bin/sh", "-c", script, UPSAMPLE_BINARY, "in", "-s", "2", "-m",
+                                                "nearest", "-f", ext, "-o", "out"});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(count_of(r.err, "noisy") == 1);
+    CHECK(contains(r.err, "error: out/noisy_nearest_x2." + ext + ": cannot write: File too large\n"));
+    CHECK(contains(r.err, "1 written, 0 skipped, 1 failed"));
+    CHECK(files_below(dir / "out") == std::vector<std::string>{"small_nearest_x2." + ext});
+  }
+}
+
+}  // TEST_SUITE
