@@ -25,6 +25,9 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);
+  cmd.add_flag("--accept-damaged", o.accept_damaged,
+               "Process inputs that are cut short (a JPEG or PNG from a broken download or copy) with a warning "
+               "instead of failing them; their missing part comes out as filler");
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written, write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
@@ -103,6 +106,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.quality = o.quality;
   run.format = o.format;
   run.existing = batch.existing;
+  run.accept_damaged = o.accept_damaged;
   run.after_save = after_save;
   BatchReport report(plan.tasks.size(), o.quiet);
   pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) { report.on_done(t); });

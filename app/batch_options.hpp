@@ -21,6 +21,7 @@ struct BatchCliOptions {
   std::optional<int> quality;
   bool overwrite = false;
   bool skip_existing = false;
+  bool accept_damaged = false;
   bool dry_run = false;
   bool json = false;
   int jobs = 1;

@@ -87,6 +87,54 @@ std::optional<int> png_orientation(std::span<const std::byte> bytes) {
   return std::nullopt;
 }
 
+// True if the JPEG's markers run to its end-of-image marker (FFD9). Segments are skipped
+// by their lengths (an EXIF thumbnail holds a whole JPEG, FFD9 included) and entropy-coded
+// data up to the next marker that is not a stuffed FF00 or a restart; bytes after the EOI
+// (camera trailers, a second picture) are allowed.
+bool jpeg_reaches_its_end(std::span<const std::byte> bytes) {
+  const auto at = [&](size_t i) { return static_cast<uint8_t>(bytes[i]); };
+  size_t pos = 2;  // after SOI
+  while (true) {
+    while (pos < bytes.size() && at(pos) != 0xFF) ++pos;  // stray bytes before a marker: libjpeg skips them too
+    while (pos + 1 < bytes.size() && at(pos + 1) == 0xFF) ++pos;  // fill bytes
+    if (pos + 1 >= bytes.size()) return false;
+    const uint8_t marker = at(pos + 1);
+    if (marker == 0xD9) return true;
+    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x00) {
+      pos += 2;
+      continue;
+    }
+    if (pos + 4 > bytes.size()) return false;
+    const size_t length = read_u16(bytes.data() + pos + 2, false);
+    if (length < 2 || pos + 2 + length > bytes.size()) return false;
+    pos += 2 + length;
+    if (marker != 0xDA) continue;
+    // Scan data: it ends at the first FF that starts a marker (not FF00, not RSTn).
+    while (true) {
+      const void* ff = std::memchr(bytes.data() + pos, 0xFF, bytes.size() - pos);
+      if (ff == nullptr) return false;
+      pos = static_cast<size_t>(static_cast<const std::byte*>(ff) - bytes.data());
+      if (pos + 1 >= bytes.size()) return false;
+      const uint8_t next = at(pos + 1);
+      if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) pos += 2;
+      else if (next == 0xFF) pos += 1;
+      else break;
+    }
+  }
+}
+
+// True if the PNG's chunks, walked by their lengths, reach IEND.
+bool png_reaches_its_end(std::span<const std::byte> bytes) {
+  size_t pos = 8;  // after the signature
+  while (pos + 12 <= bytes.size()) {
+    const uint32_t length = read_u32(bytes.data() + pos, false);
+    if (length > bytes.size() - pos - 12) return false;
+    if (std::memcmp(bytes.data() + pos + 4, "IEND", 4) == 0) return true;
+    pos += 12 + length;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string extension_of(const std::filesystem::path& path) {
@@ -142,9 +190,23 @@ cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation) {
   return out;
 }
 
-cv::Mat load_image(const std::filesystem::path& path) {
+std::string damage_in(std::span<const std::byte> bytes) {
+  if (bytes.size() >= 2 && bytes[0] == std::byte{0xFF} && bytes[1] == std::byte{0xD8} && !jpeg_reaches_its_end(bytes))
+    return "truncated: the JPEG data ends before its end-of-image marker";
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0 && !png_reaches_its_end(bytes))
+    return "truncated: the PNG data ends before its IEND chunk";
+  return "";
+}
+
+cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options, std::string* damage) {
   const std::vector<std::byte> bytes = read_file_bytes(path);
   if (bytes.empty()) throw Error(path.string() + ": the file is empty");
+  // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
+  // and fills the missing rows, so the result would pass for a whole picture.
+  if (std::string found = damage_in(bytes); !found.empty()) {
+    if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + found);
+    if (damage) *damage = std::move(found);
+  }
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
   cv::Mat image;
   try {

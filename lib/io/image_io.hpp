@@ -11,6 +11,7 @@
 #include <opencv2/core.hpp>
 
 #include "io/atomic_file.hpp"
+#include "tensor/error.hpp"
 
 namespace upsample::io {
 
@@ -33,8 +34,24 @@ std::optional<int> exif_orientation(std::span<const std::byte> file_bytes);
 // Rotates/flips `image` so that EXIF orientation `orientation` becomes 1.
 cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation);
 
-// Loads an image; throws upsample::Error("<path>: <reason>") when it cannot.
-cv::Mat load_image(const std::filesystem::path& path);
+// What is wrong with an image file's structure, or "" if nothing is seen: "truncated: ..."
+// for a JPEG without its end-of-image marker or a PNG without its IEND chunk.
+std::string damage_in(std::span<const std::byte> file_bytes);
+
+// A file that load_image refuses for its damage_in (a decoder would fill the gap silently).
+class DamagedImageError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct LoadOptions {
+  bool accept_damaged = false;  // decode a damaged file anyway: what is missing comes out as filler
+};
+
+// Loads an image; throws upsample::Error("<path>: <reason>") when it cannot, and
+// DamagedImageError for a damaged file unless options.accept_damaged, which instead
+// puts what is wrong into `damage` (if given).
+cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options = {}, std::string* damage = nullptr);
 
 struct SaveOptions {
   std::string format;              // extension to encode as; empty = from the path

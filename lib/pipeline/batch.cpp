@@ -259,7 +259,15 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   task.input_bytes = fs::file_size(task.input, ec);
-  const cv::Mat image = io::load_image(task.input);  // its errors name the input
+  std::string damage;
+  cv::Mat image;
+  try {
+    image = io::load_image(task.input, {options.accept_damaged}, &damage);  // its errors name the input
+  } catch (const io::DamagedImageError& e) {
+    throw Error(std::string(e.what()) + " (--accept-damaged processes it anyway)");
+  }
+  if (!damage.empty())
+    task.warnings.push_back(task.input.string() + ": " + damage + "; processed anyway (--accept-damaged), the missing part is filler");
   task.input_size = image.size();
   cv::Mat result;
   try {

@@ -69,6 +69,7 @@ struct RunOptions {
   std::optional<int> quality;    // JPEG/WebP quality
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
+  bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
   AfterSave after_save;          // optional
 };
 

@@ -1,6 +1,8 @@
 // End-to-end tests of faults on the way in and out (#26, "nothing lost, nothing hung"):
-// a full disk.
+// a full disk and truncated inputs.
 #include <doctest/doctest.h>
+
+#include <fstream>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -18,6 +20,11 @@ void write_noise_bmp(const fs::path& path, int edge) {
   cv::Mat noise(edge, edge, CV_8UC3);
   cv::randu(noise, 0, 256);
   REQUIRE(cv::imwrite(path.string(), noise));
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
 }
 
 size_t count_of(const std::string& text, const std::string& part) {
@@ -86,6 +93,41 @@ TEST_CASE("a file size limit fails the output that does not fit, naming it and t
     CHECK(contains(r.err, "1 written, 0 skipped, 1 failed"));
     CHECK(files_below(dir / "out") == std::vector<std::string>{"small_nearest_x2." + ext});
   }
+}
+
+TEST_CASE("a truncated JPEG or PNG fails naming the file, unless --accept-damaged, which warns") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "in");
+  std::vector<uchar> jpeg, png;
+  const cv::Mat scene = cv::imread(sample("scene.png").string(), cv::IMREAD_COLOR);
+  REQUIRE(cv::imencode(".jpg", scene, jpeg));
+  REQUIRE(cv::imencode(".png", scene, png));
+  const std::string whole_jpeg(jpeg.begin(), jpeg.end()), whole_png(png.begin(), png.end());
+  write_bytes(dir / "in/cut.jpg", whole_jpeg.substr(0, whole_jpeg.size() * 6 / 10));
+  write_bytes(dir / "in/no_iend.png", whole_png.substr(0, whole_png.size() - 12));
+  write_bytes(dir / "in/trailer.jpg", whole_jpeg + std::string("\0\0camera trailer", 16));  // after the EOI: fine
+  write_bytes(dir / "in/whole.png", whole_png);
+
+  auto r = run_cli({"-m", "nearest", "-s", "2", "in", "-o", "out"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(count_of(r.err, "cut.jpg") == 1);
+  CHECK(contains(r.err, "error: in/cut.jpg: truncated: the JPEG data ends before its end-of-image marker"));
+  CHECK(count_of(r.err, "no_iend.png") == 1);
+  CHECK(contains(r.err, "error: in/no_iend.png: truncated: the PNG data ends before its IEND chunk"));
+  CHECK(contains(r.err, "2 written, 0 skipped, 2 failed"));
+  CHECK(files_below(dir / "out") == std::vector<std::string>{"trailer_nearest_x2.jpg", "whole_nearest_x2.png"});
+
+  r = run_cli({"-m", "nearest", "-s", "2", "in/cut.jpg", "-o", "accepted.png", "--accept-damaged"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "warning: in/cut.jpg: truncated: the JPEG data ends before its end-of-image marker"));
+  const cv::Mat accepted = cv::imread((dir / "accepted.png").string(), cv::IMREAD_UNCHANGED);
+  CHECK(accepted.cols == 2 * scene.cols);
+  CHECK(accepted.rows == 2 * scene.rows);
+
+  const auto help = run_cli({"--help"}, dir.path());
+  CHECK(contains(help.out, "--accept-damaged"));
 }
 
 }  // TEST_SUITE

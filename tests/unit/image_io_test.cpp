@@ -7,6 +7,7 @@
 #include "cli_runner.hpp"
 #include "io/image_io.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
 using namespace upsample;
@@ -107,6 +108,55 @@ TEST_CASE("load errors name the file and the reason") {
   CHECK_THROWS_WITH_AS(io::load_image(dir.path()), doctest::Contains("is a folder"), Error);
   io::write_file_atomically(dir / "text.png", std::as_bytes(std::span("hello", 5)));
   CHECK_THROWS_WITH_AS(io::load_image(dir / "text.png"), doctest::Contains("text.png: not a readable image"), Error);
+}
+
+TEST_CASE("damage_in: every cut of a JPEG or PNG is truncated, the whole file with trailing bytes is not") {
+  const cv::Mat image = testing::smooth_random_image(24, 40, CV_8UC3, 7);
+  std::vector<std::pair<std::string, std::vector<std::byte>>> files;
+  auto encode = [&](const std::string& name, const std::string& ext, const std::vector<int>& params) {
+    std::vector<uchar> bytes;
+    REQUIRE(cv::imencode(ext, image, bytes, params));
+    files.emplace_back(name, std::vector<std::byte>(reinterpret_cast<const std::byte*>(bytes.data()),
+                                                    reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size()));
+  };
+  encode("baseline", ".jpg", {});
+  encode("progressive", ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  encode("restart markers", ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 1});
+  encode("png", ".png", {});
+  files.emplace_back("exif", jpeg_with_orientation(image, 6, false));
+  for (const auto& [name, whole] : files) {
+    CAPTURE(name);
+    CHECK(io::damage_in(whole).empty());
+    auto trailed = whole;
+    trailed.insert(trailed.end(), 7, std::byte{0});
+    CHECK(io::damage_in(trailed).empty());
+    size_t flagged = 0;
+    for (size_t cut = 8; cut < whole.size(); ++cut)
+      flagged += io::damage_in(std::span(whole).first(cut)).rfind("truncated: ", 0) == 0;
+    CHECK(flagged == whole.size() - 8);
+  }
+}
+
+TEST_CASE("damage_in: an end-of-image marker inside a segment (an EXIF thumbnail) does not end the JPEG") {
+  std::vector<uchar> jpeg;
+  REQUIRE(cv::imencode(".jpg", testing::smooth_random_image(16, 16, CV_8UC1, 3), jpeg));
+  const std::vector<uchar> app1 = {0xFF, 0xE1, 0, 10, 'E', 'x', 'i', 'f', 0, 0, 0xFF, 0xD9};  // a thumbnail's EOI
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
+  jpeg.resize(jpeg.size() - 20);
+  CHECK(io::damage_in(std::as_bytes(std::span(jpeg))) == "truncated: the JPEG data ends before its end-of-image marker");
+}
+
+TEST_CASE("a truncated JPEG is refused by load_image, or loaded with the damage said when accepted") {
+  testing::ScratchFolder dir;
+  std::vector<uchar> jpeg;
+  REQUIRE(cv::imencode(".jpg", testing::smooth_random_image(32, 48, CV_8UC3, 5), jpeg));
+  jpeg.resize(jpeg.size() / 2);
+  io::write_file_atomically(dir / "cut.jpg", std::as_bytes(std::span(jpeg)));
+  CHECK_THROWS_WITH_AS(io::load_image(dir / "cut.jpg"), doctest::Contains("cut.jpg: truncated: "), io::DamagedImageError);
+  std::string damage;
+  const cv::Mat loaded = io::load_image(dir / "cut.jpg", {.accept_damaged = true}, &damage);
+  CHECK(loaded.size() == cv::Size(48, 32));
+  CHECK(damage.rfind("truncated: ", 0) == 0);
 }
 
 }  // TEST_SUITE
