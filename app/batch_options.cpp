@@ -89,6 +89,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
                                      : pipeline::ExistingOutput::Refuse;
   pipeline::BatchPlan plan = pipeline::plan_batch(batch);
   for (const auto& note : plan.notes) spdlog::info("{}", note);
+  for (const auto& note : plan.verbose_notes) spdlog::debug("{}", note);
 
   if (o.dry_run) {
     if (o.json) {

@@ -76,11 +76,28 @@ bool first_visit_of_folder(const fs::path& folder, std::set<FolderIdentity>& wal
   return walked.insert({info.st_dev, info.st_ino}).second;
 }
 
+std::optional<FolderIdentity> folder_identity(const fs::path& folder) {
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return std::nullopt;
+  return FolderIdentity{info.st_dev, info.st_ino};
+}
+
+// What a folder walk needs besides the options: the folders walked so far, and the
+// output folder, whose images are this run's outputs and never its inputs (an -o inside
+// the input tree would otherwise take the last run's outputs in again, out/out/...).
+struct Walk {
+  std::set<FolderIdentity> walked;
+  std::optional<FolderIdentity> output_folder;
+  std::vector<std::string>* notes;
+  std::vector<std::string>* verbose_notes;
+};
+
 // Walks `folder` (below the input folder `root`), in name order so plans are repeatable.
-// Each folder is walked once (`walked`), so symlink loops neither repeat images nor recurse
-// without end.
+// Each folder is walked once (`walk.walked`), so symlink loops neither repeat images nor
+// recurse without end.
 void collect_folder(const fs::path& root, const fs::path& folder, const BatchOptions& o,
-                    std::vector<Candidate>& out, std::vector<std::string>& notes, std::set<FolderIdentity>& walked) {
+                    std::vector<Candidate>& out, Walk& walk) {
+  std::vector<std::string>& notes = *walk.notes;
   std::vector<fs::path> files, folders, special_files;
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
@@ -114,10 +131,12 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
   }
   for (const auto& d : folders) {
     std::error_code link_ec;
-    if (!o.recursive) {
+    if (walk.output_folder && folder_identity(d) == walk.output_folder) {
+      walk.verbose_notes->push_back(d.string() + ": skipped, the output folder (its images are outputs of this run)");
+    } else if (!o.recursive) {
       notes.push_back(d.string() + ": skipped folder (use -r to include sub-folders)");
-    } else if (first_visit_of_folder(d, walked)) {
-      collect_folder(root, d, o, out, notes, walked);
+    } else if (first_visit_of_folder(d, walk.walked)) {
+      collect_folder(root, d, o, out, walk);
     } else if (fs::is_symlink(d, link_ec)) {
       notes.push_back(d.string() + ": skipped, a symlink to " + fs::read_symlink(d, link_ec).string() +
                       ", a folder already walked");
@@ -179,10 +198,10 @@ BatchPlan plan_batch(const BatchOptions& o) {
       if (single_file_output)
         throw UsageError("-o " + o.output->string() + " names a file, but " + input.string() +
                          " is a folder: give a folder for -o");
-      std::set<FolderIdentity> walked;
-      first_visit_of_folder(input, walked);
+      Walk walk{{}, o.output ? folder_identity(*o.output) : std::nullopt, &plan.notes, &plan.verbose_notes};
+      first_visit_of_folder(input, walk.walked);
       const size_t before = candidates.size();
-      collect_folder(input, input, o, candidates, plan.notes, walked);
+      collect_folder(input, input, o, candidates, walk);
       if (candidates.size() == before) {
         bool has_folders = false;
         std::error_code list_ec;

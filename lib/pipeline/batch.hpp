@@ -47,6 +47,7 @@ struct FileTask {
 struct BatchPlan {
   std::vector<FileTask> tasks;
   std::vector<std::string> notes;  // files passed over in folders, each naming the file and why
+  std::vector<std::string> verbose_notes;  // the same, for what is only said with -v (the output folder)
 };
 
 // Expands folders, names outputs and refuses what must not happen (an output that

@@ -1,9 +1,10 @@
 // End-to-end tests of faults on the way in and out (#26, "nothing lost, nothing hung"):
-// a full disk and truncated inputs.
+// a full disk, truncated inputs, and an output folder inside the input tree.
 #include <doctest/doctest.h>
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -128,6 +129,38 @@ TEST_CASE("a truncated JPEG or PNG fails naming the file, unless --accept-damage
 
   const auto help = run_cli({"--help"}, dir.path());
   CHECK(contains(help.out, "--accept-damaged"));
+}
+
+TEST_CASE("an output folder inside a recursive input folder is never walked: a re-run takes the same inputs") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "in/sub");
+  fs::copy_file(sample("scene.png"), dir / "in/a.png");
+  fs::copy_file(sample("text_chart.png"), dir / "in/sub/b.png");
+  const std::vector<std::string> run = {"-m", "nearest", "-s", "2", "in", "-r", "-o", "in/out", "--json"};
+  const std::vector<std::string> outputs = {"a_nearest_x2.png", "sub/b_nearest_x2.png"};
+  auto r = run_cli(run, dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(files_below(dir / "in/out") == outputs);
+
+  auto again = run;
+  again.insert(again.end(), {"--overwrite", "-v"});
+  r = run_cli(again, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["summary"]["written"] == 2);
+  CHECK(doc["files"].size() == 2);
+  CHECK(count_of(r.err, "in/out: skipped, the output folder") == 1);
+  CHECK(files_below(dir / "in/out") == outputs);
+  CHECK_FALSE(fs::exists(dir / "in/out/out"));
+
+  // Without -r the output folder is not offered as a sub-folder to walk either.
+  r = run_cli({"-m", "nearest", "-s", "2", "in", "-o", "in/out", "--overwrite"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(contains(r.err, "in/out: skipped folder"));
+  CHECK(contains(r.err, "in/sub: skipped folder (use -r"));
 }
 
 }  // TEST_SUITE
