@@ -149,7 +149,7 @@ PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
   // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass.
   if (tail.shuffle == 1 && tail.layers < next.size() && ops::ConvPairPlan::first_suits(weight_.value.shape(), params_)) {
     const auto* second = dynamic_cast<const Conv2d*>(next[tail.layers].get());
-    if (second != nullptr && ops::winograd_suits(second->weight_.value.shape(), second->params_, 1) &&
+    if (second != nullptr && ops::winograd_suits(second->weight_.value.shape(), second->params_) &&
         second->weight_.value.shape()[1] == weight_.value.shape()[0]) {
       const FusedTail second_tail = fused_tail(next.subspan(tail.layers + 1), false);
       ops::ConvPairPlan pair(weight_.value, bias_.value, params_, tail.epilogue, second->weight_.value,

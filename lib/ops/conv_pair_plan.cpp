@@ -18,13 +18,13 @@ bool ConvPairPlan::first_suits(const Shape& weight, const Conv2dParams& p) {
   const int64_t kh = weight[2], kw = weight[3];
   return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && kh % 2 == 1 &&
          kw % 2 == 1 && p.pad_top == kh / 2 && p.pad_bottom == kh / 2 && p.pad_left == kw / 2 &&
-         p.pad_right == kw / 2 && !winograd_suits(weight, p, 1);
+         p.pad_right == kw / 2 && !winograd_suits(weight, p);
 }
 
 ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias, const Conv2dParams& first_params,
                            const ConvEpilogue& first_epilogue, const Tensor& second_weight, const Tensor& second_bias,
                            const Conv2dParams& second_params, const ConvEpilogue& second_epilogue) {
-  if (!first_suits(first_weight.shape(), first_params) || !winograd_suits(second_weight.shape(), second_params, 1) ||
+  if (!first_suits(first_weight.shape(), first_params) || !winograd_suits(second_weight.shape(), second_params) ||
       first_weight.shape()[0] != second_weight.shape()[1])
     throw Error("conv pair plan: " + first_weight.shape().str() + " then " + second_weight.shape().str() +
                 " is not a same conv into a Winograd conv");

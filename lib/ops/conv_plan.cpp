@@ -49,8 +49,8 @@ constexpr int64_t kWinogradMinOutChannels = 8;
 
 }  // namespace
 
-bool winograd_suits(const Shape& weight, const Conv2dParams& p, int shuffle) {
-  return shuffle == 1 && weight[2] == 3 && weight[3] == 3 && p.stride_h == 1 && p.stride_w == 1 &&
+bool winograd_suits(const Shape& weight, const Conv2dParams& p) {
+  return weight[2] == 3 && weight[3] == 3 && p.stride_h == 1 && p.stride_w == 1 &&
          p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.pad_top == 1 && p.pad_bottom == 1 &&
          p.pad_left == 1 && p.pad_right == 1 && weight[1] >= kWinogradMinInChannels &&
          weight[0] >= kWinogradMinOutChannels;
@@ -89,8 +89,8 @@ struct ConvPlan::State {
       bias = copy_of(b);
       epilogue = {e.activation, copy_of(e.prelu_weight)};
     } else if constexpr (std::is_same_v<Params, Conv2dParams>) {
-      if (winograd_suits(w.shape(), p, shuffle))
-        winograd = x86::pack_winograd(w, b, fast_epilogue(e, out_channels), isa);
+      if (winograd_suits(w.shape(), p))
+        winograd = x86::pack_winograd(w, b, fast_epilogue(e, out_channels), isa, shuffle);
       else
         packed = x86::pack_conv(w, b, geometry(p), fast_epilogue(e, out_channels), isa);
     } else {

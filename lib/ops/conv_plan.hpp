@@ -21,9 +21,9 @@ struct ConvEpilogue {
   Tensor prelu_weight;  // PRelu: [Cout] or [1] slopes
 };
 
-// Whether a conv (weight [Cout, Cin, kH, kW], writing through pixel shuffle `shuffle`) is
-// computed by Winograd F(4×4, 3×3): 3×3, stride 1, padding 1, one group, 16+ channels in.
-bool winograd_suits(const Shape& weight, const Conv2dParams& params, int shuffle);
+// Whether a conv (weight [Cout, Cin, kH, kW]) is computed by Winograd F(4×4, 3×3): 3×3,
+// stride 1, padding 1, one group, 16+ channels in and 8+ out (pixel shuffle or not).
+bool winograd_suits(const Shape& weight, const Conv2dParams& params);
 
 class ConvPlan {
  public:

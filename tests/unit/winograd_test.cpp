@@ -13,6 +13,7 @@
 #include "ops/conv_plan.hpp"
 #include "ops/ref/activations_ref.hpp"
 #include "ops/ref/conv2d_ref.hpp"
+#include "ops/ref/pixel_shuffle_ref.hpp"
 #include "ops/ref/prelu_ref.hpp"
 #include "ops/x86/winograd.hpp"
 #include "ops/x86/winograd_conv.hpp"
@@ -94,6 +95,26 @@ TEST_CASE("conv plans take winograd for 3x3 same convs with 16+ input channels, 
     CHECK_FALSE(ops::ConvPlan(random_tensor(Shape{32, 32, 3, 3}, rng, 0.1f), {}, strided).uses_winograd());
     ops::Conv2dParams valid;
     CHECK_FALSE(ops::ConvPlan(random_tensor(Shape{32, 32, 3, 3}, rng, 0.1f), {}, valid).uses_winograd());
+  });
+}
+
+TEST_CASE("winograd writes through a pixel shuffle as the reference conv and shuffle do (ESPCN's last layer)") {
+  std::mt19937 rng(17);
+  const int sizes[][2] = {{1, 1}, {5, 7}, {9, 97}, {6, 193}};
+  each_isa([&](ops::x86::Isa isa) {
+    for (const int r : {2, 3, 4})
+      for (const auto& size : sizes) {
+        const int cout = r == 2 ? 8 : r * r;  // ×2 keeps 8 channels: the Winograd minimum
+        const Tensor x = random_tensor(Shape{2, 32, size[0], size[1]}, rng, 1.0f);
+        const Tensor wt = random_tensor(Shape{cout, 32, 3, 3}, rng, 1.0f / std::sqrt(9.0f * 32.0f));
+        const Tensor b = random_tensor(Shape{cout}, rng, 0.1f);
+        const ops::ConvPlan plan(wt, b, same_3x3(), {}, r);
+        REQUIRE(plan.uses_winograd());
+        std::ostringstream what;
+        what << ops::x86::isa_name(isa) << " shuffle " << r << " " << size[0] << "×" << size[1];
+        check_close(plan.forward(x), ops::ref::pixel_shuffle_forward(reference(x, wt, b, {}), r), what.str(),
+                    fast_test::kWinogradScaleTolerance);
+      }
   });
 }
 

@@ -20,13 +20,16 @@ struct WinogradRun {
   int64_t in_image_stride = 0, in_plane_stride = 0, in_row_stride = 0;
   float* output = nullptr;
   int64_t out_image_stride = 0, out_plane_stride = 0, out_row_stride = 0;
-  int32_t height = 0, width = 0;  // of the input and the output alike
+  int32_t height = 0, width = 0;  // of the input, and of the output before any shuffle
   int32_t in_channels = 0, out_channels = 0;
   // [36][⌈Cout / slots⌉][Cin][slots], zero for the padding outputs of the last block.
   const float* weights = nullptr;
   const float* bias = nullptr;    // [Cout]
   const float* slopes = nullptr;  // [Cout], for PReLU
   Activation act = Activation::None;
+  // > 1: the output is written pixel-shuffled, [N, Cout/shuffle², H·shuffle, W·shuffle],
+  // and the output strides are those of that tensor.
+  int32_t shuffle = 1;
 };
 
 // Per instruction set: the entry points of winograd_<isa>.cpp.

@@ -44,7 +44,8 @@ constexpr std::array<std::array<double, 3>, 6> kG = {{{1.0 / 4, 0, 0},
 
 }  // namespace
 
-PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epilogue& epilogue, Isa isa) {
+PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epilogue& epilogue, Isa isa,
+                             int shuffle) {
   const Shape& ws = weight.shape();
   if (ws.rank() != 4 || ws[2] != 3 || ws[3] != 3)
     throw Error("winograd conv: weight must be [Cout, Cin, 3, 3], got " + ws.str());
@@ -53,6 +54,10 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
   p.isa = isa;
   p.out_channels = ws[0];
   p.in_channels = ws[1];
+  if (shuffle < 1 || p.out_channels % (int64_t{shuffle} * shuffle) != 0)
+    throw Error("winograd conv: a pixel shuffle by " + std::to_string(shuffle) + " needs a multiple of " +
+                std::to_string(shuffle * shuffle) + " output channels, got " + std::to_string(p.out_channels));
+  p.shuffle = shuffle;
   const int64_t slots = k.slots(), blocks = (p.out_channels + slots - 1) / slots;
   p.weights.assign(static_cast<size_t>(kWinogradPositions * blocks * p.in_channels * slots), 0.0f);
   for (int64_t co = 0; co < p.out_channels; ++co) {
@@ -85,7 +90,9 @@ namespace {
 
 // The run of `packed` from input [N, Cin, H, W] (data unused when staged) into `output`.
 WinogradRun winograd_run(const PackedWinograd& packed, const Shape& s, const float* input, Tensor& output) {
-  check_shape(output.shape(), Shape{s.n(), packed.out_channels, s.h(), s.w()}, "winograd conv: output");
+  const int64_t r = packed.shuffle;
+  check_shape(output.shape(), Shape{s.n(), packed.out_channels / (r * r), s.h() * r, s.w() * r},
+              "winograd conv: output");
   WinogradRun run;
   run.input = input;
   run.in_image_stride = s.c() * s.h() * s.w();
@@ -93,8 +100,9 @@ WinogradRun winograd_run(const PackedWinograd& packed, const Shape& s, const flo
   run.in_row_stride = s.w();
   run.output = output.data();
   run.out_image_stride = packed.out_channels * s.h() * s.w();
-  run.out_plane_stride = s.h() * s.w();
-  run.out_row_stride = s.w();
+  run.out_plane_stride = s.h() * s.w() * r * r;
+  run.out_row_stride = s.w() * r;
+  run.shuffle = static_cast<int32_t>(r);
   run.height = static_cast<int32_t>(s.h());
   run.width = static_cast<int32_t>(s.w());
   run.in_channels = static_cast<int32_t>(packed.in_channels);

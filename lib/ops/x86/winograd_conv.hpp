@@ -16,13 +16,17 @@ struct PackedWinograd {
   std::vector<float> bias;     // [Cout], zeros when none
   std::vector<float> slopes;   // [Cout] for PReLU, else empty
   Activation act = Activation::None;
+  int shuffle = 1;  // the output written through a pixel shuffle of this factor
 };
 
 // weight [Cout, Cin, 3, 3]; bias [Cout] or empty. For a stride-1 conv with padding 1 on
-// every side, no dilation, one group.
-PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epilogue& epilogue, Isa isa);
+// every side, no dilation, one group; with shuffle r > 1 (r² dividing Cout) the output is
+// pixel-shuffled.
+PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epilogue& epilogue, Isa isa,
+                             int shuffle = 1);
 
-// input [N, Cin, H, W] → output [N, Cout, H, W] (allocated by the caller).
+// input [N, Cin, H, W] → output [N, Cout, H, W], or [N, Cout/r², H·r, W·r] when shuffled
+// (allocated by the caller).
 void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output);
 
 // A stride-1 "same" conv (packed without padding, `pad_h`/`pad_w` its padding) whose output

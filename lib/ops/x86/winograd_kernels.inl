@@ -17,6 +17,11 @@ int64_t padded_out_channels(int out_channels) {
   return (out_channels + kWinogradSlots - 1) / kWinogradSlots * kWinogradSlots;
 }
 
+// Floats from one position's U (or M) to the next: the channels' tiles and one cache line
+// more. Without it the stride is often a multiple of 4 KB, and the 36 stores of one
+// transform all fall in one L1 set, evicting each other.
+int64_t position_stride(int channels) { return int64_t{channels} * kBlockTiles + 16; }
+
 // x ← Bᵀ x on a 6-vector of tiles.
 inline void input_transform(const V (&d)[6], V (&t)[6]) {
   const V four = Vec::set1(4.0f), minus_four = Vec::set1(-4.0f), minus_five = Vec::set1(-5.0f);
@@ -72,7 +77,8 @@ void transform_channel(const float* rows, int c, int cin, float* u) {
       const V column[6] = {t[0][l], t[1][l], t[2][l], t[3][l], t[4][l], t[5][l]};
       V k6[6];
       input_transform(column, k6);
-      for (int k = 0; k < 6; ++k) Vec::store(u + ((int64_t{k} * 6 + l) * cin + c) * kBlockTiles + v * L, k6[k]);
+      for (int k = 0; k < 6; ++k)
+        Vec::store(u + (int64_t{k} * 6 + l) * position_stride(cin) + int64_t{c} * kBlockTiles + v * L, k6[k]);
     }
   }
 }
@@ -92,7 +98,7 @@ void multiply(const float* u, const float* weights, float* m, int cin, int64_t c
   constexpr int R = kWinogradSlots, NV = kWinogradVectors;
   const int64_t blocks = cout_padded / R;
   for (int pos = 0; pos < kWinogradPositions; ++pos) {
-    const float* up = u + int64_t{pos} * cin * kBlockTiles;
+    const float* up = u + pos * position_stride(cin);
     for (int64_t cb = 0; cb < blocks; ++cb) {
       const float* w = weights + (pos * blocks + cb) * cin * R;
       V acc[R][NV];
@@ -109,27 +115,32 @@ void multiply(const float* u, const float* weights, float* m, int cin, int64_t c
           for (int v = 0; v < NV; ++v) acc[r][v] = Vec::fma(wr, in[v], acc[r][v]);
         }
       }
-      float* mp = m + (int64_t{pos} * cout_padded + cb * R) * kBlockTiles;
+      float* mp = m + pos * position_stride(static_cast<int>(cout_padded)) + cb * R * kBlockTiles;
       for (int r = 0; r < R; ++r)
         for (int v = 0; v < NV; ++v) Vec::store(mp + int64_t{r} * kBlockTiles + v * L, acc[r][v]);
     }
   }
 }
 
-// Step 3: the block's 4×4 tiles of every output channel, written through the epilogue.
+// Step 3: the block's 4×4 tiles of every output channel, written through the epilogue
+// (and the pixel shuffle).
 void transform_outputs(const WinogradRun& run, const float* m, float* out_image, int tile_row, int first_tile,
                        int64_t cout_padded) {
+  const int shuffle = run.shuffle;
   for (int co = 0; co < run.out_channels; ++co) {
     const V bias = Vec::set1(run.bias[co]);
     const V slope = Vec::set1(run.slopes != nullptr ? run.slopes[co] : 0.0f);
-    float* plane = out_image + co * run.out_plane_stride;
+    const int phase = co % (shuffle * shuffle), phase_y = phase / shuffle, phase_x = phase % shuffle;
+    float* plane = out_image + co / (shuffle * shuffle) * run.out_plane_stride;
     for (int v = 0; v < kWinogradVectors; ++v) {
       const int x0 = 4 * (first_tile + v * L);
       if (x0 >= run.width) break;
       V t[6][4];  // Aᵀ along each row of M: t[k][j]
       for (int k = 0; k < 6; ++k) {
         V row[6];
-        for (int l = 0; l < 6; ++l) row[l] = Vec::load(m + ((int64_t{k} * 6 + l) * cout_padded + co) * kBlockTiles + v * L);
+        for (int l = 0; l < 6; ++l)
+          row[l] = Vec::load(m + (int64_t{k} * 6 + l) * position_stride(static_cast<int>(cout_padded)) +
+                             int64_t{co} * kBlockTiles + v * L);
         output_transform(row, t[k]);
       }
       V o[4][4];  // o[i][j]: output row i, column phase j
@@ -144,12 +155,22 @@ void transform_outputs(const WinogradRun& run, const float* m, float* out_image,
         if (y >= run.height) break;
         V xs[4];
         Vec::interleave4(o[i], xs);
-        float* dst = plane + int64_t{y} * run.out_row_stride;
-        for (int k = 0; k < 4; ++k) {
-          const int x = x0 + k * L;
-          if (x >= run.width) break;
-          if (x + L <= run.width) Vec::store(dst + x, xs[k]);
-          else Vec::store_masked(dst + x, xs[k], Vec::range(x, 0, run.width));
+        if (shuffle == 1) {
+          float* dst = plane + int64_t{y} * run.out_row_stride;
+          for (int k = 0; k < 4; ++k) {
+            const int x = x0 + k * L;
+            if (x >= run.width) break;
+            if (x + L <= run.width) Vec::store(dst + x, xs[k]);
+            else Vec::store_masked(dst + x, xs[k], Vec::range(x, 0, run.width));
+          }
+        } else {
+          // Pixel shuffle: this channel's outputs land every `shuffle` columns of row
+          // y·shuffle + phase_y: one scalar store each, against 36·Cin multiplies.
+          alignas(64) float staged[4 * L];
+          for (int k = 0; k < 4; ++k) Vec::store(staged + k * L, xs[k]);
+          const int count = run.width - x0 < 4 * L ? run.width - x0 : 4 * L;
+          float* dst = plane + (int64_t{y} * shuffle + phase_y) * run.out_row_stride + phase_x;
+          for (int e = 0; e < count; ++e) dst[int64_t{x0 + e} * shuffle] = staged[e];
         }
       }
     }
@@ -165,14 +186,15 @@ int winograd_block_tiles() { return kBlockTiles; }
 int winograd_row_length() { return kRowLength; }
 
 int64_t winograd_scratch_floats(int in_channels, int out_channels) {
-  return 6 * kRowLength + int64_t{kWinogradPositions} * (in_channels + padded_out_channels(out_channels)) * kBlockTiles;
+  return 6 * kRowLength +
+         kWinogradPositions * (position_stride(in_channels) + position_stride(static_cast<int>(padded_out_channels(out_channels))));
 }
 
 void winograd_staged(const WinogradRun& run, const float* staged, int64_t image, int tile_row, int first_tile,
                      float* scratch) {
   const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* u = scratch + 6 * kRowLength;
-  float* m = u + int64_t{kWinogradPositions} * run.in_channels * kBlockTiles;
+  float* m = u + kWinogradPositions * position_stride(run.in_channels);
   for (int c = 0; c < run.in_channels; ++c) transform_channel(staged + int64_t{c} * 6 * kRowLength, c, run.in_channels, u);
   multiply(u, run.weights, m, run.in_channels, cout_padded);
   transform_outputs(run, m, run.output + image * run.out_image_stride, tile_row, first_tile, cout_padded);
@@ -185,7 +207,7 @@ void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* s
   const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* rows = scratch;
   float* u = rows + 6 * kRowLength;
-  float* m = u + int64_t{kWinogradPositions} * run.in_channels * kBlockTiles;
+  float* m = u + kWinogradPositions * position_stride(run.in_channels);
   for (int64_t item = first; item < last; ++item) {
     const int64_t n = item / (int64_t{tile_rows} * blocks);
     const int tile_row = static_cast<int>(item / blocks % tile_rows);
