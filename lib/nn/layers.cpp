@@ -144,6 +144,12 @@ Tensor Conv2d::forward(const Tensor& input) const {
   return ops::ConvPlan(weight_.value, bias_.value, params_).forward(input);
 }
 
+int Conv2d::context() const {
+  return ops::winograd_suits(weight_.value.shape(), params_) ? ops::kWinogradTile : params_.pad_top;
+}
+
+int Conv2d::alignment() const { return ops::winograd_suits(weight_.value.shape(), params_) ? ops::kWinogradTile : 1; }
+
 PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
   const FusedTail tail = fused_tail(next, true);
   // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass.

@@ -22,7 +22,11 @@ class Conv2d final : public Layer {
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
-  int context() const override { return params_.pad_top; }
+  // A Winograd conv (ops::winograd_suits) rounds each 4×4 output tile from its whole 6×6
+  // input patch: its outputs depend, in the last bits, on inputs up to 4 pixels away, and
+  // tiles of an image give exactly the whole image's result only on its 4-pixel grid.
+  int context() const override;
+  int alignment() const override;
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override;
   // One packed pass that also applies the activation after it and writes its output

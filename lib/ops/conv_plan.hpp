@@ -24,6 +24,8 @@ struct ConvEpilogue {
 // Whether a conv (weight [Cout, Cin, kH, kW]) is computed by Winograd F(4×4, 3×3): 3×3,
 // stride 1, padding 1, one group, 16+ channels in and 8+ out (pixel shuffle or not).
 bool winograd_suits(const Shape& weight, const Conv2dParams& params);
+// The output tile edge of the Winograd form.
+inline constexpr int kWinogradTile = 4;
 
 class ConvPlan {
  public:

@@ -9,6 +9,10 @@
 #include <string>
 
 #include "fast_test_util.hpp"
+#include "models/model.hpp"
+#include "pipeline/tiling.hpp"
+#include "test_models.hpp"
+#include "test_values.hpp"
 #include "ops/conv_pair_plan.hpp"
 #include "ops/conv_plan.hpp"
 #include "ops/ref/activations_ref.hpp"
@@ -116,6 +120,21 @@ TEST_CASE("winograd writes through a pixel shuffle as the reference conv and shu
                     fast_test::kWinogradScaleTolerance);
       }
   });
+}
+
+TEST_CASE("with winograd layers, tiles start on the 4-pixel grid and tiled inference equals the whole image exactly") {
+  for (const int scale : {2, 3, 4}) {
+    CAPTURE(scale);
+    const auto model = models::build_model({{"arch", "espcn"}, {"scale", std::to_string(scale)}}, 3);
+    testing::randomise(*model, 4);
+    CHECK(pipeline::tile_alignment(model->net()) == 4);
+    const cv::Mat image = testing::smooth_random_image(37, 29, CV_32F, 1);
+    const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+    for (int tile : {8, 13, 16}) {
+      CAPTURE(tile);
+      CHECK(cv::norm(whole, pipeline::run_network_tiled(model->net(), image, tile), cv::NORM_INF) == 0);
+    }
+  }
 }
 
 TEST_CASE("a same conv into a winograd conv, as one pass, gives the two reference convs' result") {
