@@ -9,8 +9,8 @@
 namespace {
 
 constexpr int kBlockTiles = L * kWinogradVectors;
-// Staged input row: 4 columns per tile, one each side of the block for the padding, and
-// the last tile's patch reaches 2 past its 4.
+// Staged input row, from the column left of the block's first tile: 4 columns per tile,
+// and 4 more, which the deinterleave of each patch's columns 4 and 5 reads.
 constexpr int kRowLength = 4 * kBlockTiles + 4;
 
 int64_t padded_out_channels(int out_channels) {
