@@ -14,6 +14,7 @@
 
 #include "bench/bench.hpp"
 #include "commands.hpp"
+#include "ops/conv_plan.hpp"
 #include "ops/x86/isa.hpp"
 
 namespace upsample::app {
@@ -109,6 +110,10 @@ Examples:
     const std::string isa = ops::x86::isa_name(ops::x86::active_isa());
     if (!o->json) {
       std::printf("kernels: %s; median of %d runs after %d warm-up\n", isa.c_str(), o->bench.runs, o->bench.warmup);
+      if (ops::x86::active_isa() != ops::x86::Isa::Ref)
+        std::printf("3x3 same convs with %lld+ channels in and %lld+ out: Winograd F(4x4, 3x3); the rest: direct\n",
+                    static_cast<long long>(ops::kWinogradMinInChannels),
+                    static_cast<long long>(ops::kWinogradMinOutChannels));
       std::printf("%-30s %2s %10s %9s %9s %12s %9s", "case", "th", "ms", "GFLOP/s", "per-core", "opencv ms", "speedup");
       if (with_onnxruntime) std::printf(" %9s %8s", "ort ms", "vs ort");
       std::printf("  %s\n", "note");

@@ -42,11 +42,6 @@ Tensor apply_reference(const ConvEpilogue& e, const Tensor& x) {
 
 Tensor copy_of(const Tensor& t) { return t.empty() ? Tensor{} : t.clone(); }
 
-// Winograd F(4×4, 3×3) pays for its transforms once a tile's products span enough
-// channels; ESPCN's 64→32 layer and the U-Net's are well past it, FSRCNN's 12→12 are not.
-constexpr int64_t kWinogradMinInChannels = 16;
-constexpr int64_t kWinogradMinOutChannels = 8;
-
 }  // namespace
 
 bool winograd_suits(const Shape& weight, const Conv2dParams& p) {

@@ -26,6 +26,10 @@ struct ConvEpilogue {
 bool winograd_suits(const Shape& weight, const Conv2dParams& params);
 // The output tile edge of the Winograd form.
 inline constexpr int kWinogradTile = 4;
+// Winograd pays for its transforms once a tile's products span enough channels: ESPCN's
+// 64→32 layer and the U-Net's are well past it; FSRCNN's 12→12 ones measured slower.
+inline constexpr int64_t kWinogradMinInChannels = 16;
+inline constexpr int64_t kWinogradMinOutChannels = 8;
 
 class ConvPlan {
  public:
