@@ -1,6 +1,7 @@
 // `upsample eval`: the standard SR evaluation of methods on folders of HR images.
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -90,11 +91,17 @@ void evaluate_upscaling(const EvalOptions& o, const std::string& folder, std::ve
   const std::string data = std::filesystem::path(folder).filename().string();
   const pipeline::UpscalerOptions options{0, pipeline::parse_denoise(o.denoise)};
   const std::vector<std::string> conditions = o.degrade.empty() ? std::vector<std::string>{"clean"} : o.degrade;
+  std::set<std::string> warned;  // one warning per image and scale, not one per condition
   for (int scale : o.scales)
     for (const auto& condition : conditions) {
       const bool clean = condition == "clean";
       const imaging::DamageSpec damage = clean ? imaging::DamageSpec{} : imaging::parse_damage_specs({condition});
-      const auto set = analysis::load_eval_set(folder, scale, clean ? nullptr : &damage);
+      std::vector<analysis::SkippedImage> skipped;
+      const auto set = analysis::load_eval_set(folder, scale, clean ? nullptr : &damage, &skipped);
+      for (const auto& s : skipped) {
+        const std::string line = s.file.string() + ": " + s.reason + ", skipped";
+        if (warned.insert(line).second) spdlog::warn("{}", line);
+      }
       const std::string label = clean ? data : data + " " + damage.text();
       for (const auto& [method, upscaler] : create_methods(o.methods, scale, options)) {
         spdlog::info("{} ×{}: {} on {} images", label, scale, method, set.size());

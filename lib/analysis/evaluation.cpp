@@ -13,7 +13,23 @@ namespace upsample::analysis {
 
 namespace fs = std::filesystem;
 
-std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const imaging::DamageSpec* damage) {
+namespace {
+
+// Why `hr` is too small for the protocol at `scale`, or "": cropped to a multiple of the
+// scale and shaved by `scale` pixels on every side, it must still hold the 11×11 SSIM window.
+std::string too_small_for_protocol(const cv::Mat& hr, int scale) {
+  constexpr int kSsimWindow = 11;
+  const int needed = (kSsimWindow + 2 * scale + scale - 1) / scale * scale;
+  const int cols = hr.cols - hr.cols % scale, rows = hr.rows - hr.rows % scale;
+  if (cols >= needed && rows >= needed) return {};
+  return "too small for ×" + std::to_string(scale) + ": " + std::to_string(hr.cols) + "×" + std::to_string(hr.rows) +
+         " (the protocol needs at least " + std::to_string(needed) + "×" + std::to_string(needed) + ")";
+}
+
+}  // namespace
+
+std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const imaging::DamageSpec* damage,
+                                     std::vector<SkippedImage>* skipped) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
   const std::vector<fs::path> files = io::image_files_in(folder);
@@ -22,6 +38,11 @@ std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const im
   for (const auto& f : files) {
     cv::Mat hr = io::load_image(f);
     if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
+    if (std::string why = too_small_for_protocol(hr, scale); !why.empty()) {
+      if (!skipped) throw Error(f.string() + ": " + why);
+      skipped->push_back({f, std::move(why)});
+      continue;
+    }
     EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}, {}, {}};
     if (damage) {
       DamagedInput damaged = damaged_input(hr, scale, *damage);
@@ -31,6 +52,9 @@ std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const im
     else imaging::matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
     set.push_back(std::move(image));
   }
+  if (set.empty())
+    throw Error(folder.string() + ": no image large enough to evaluate at ×" + std::to_string(scale) + " (" +
+                std::to_string(files.size()) + " too small)");
   return set;
 }
 

@@ -26,11 +26,20 @@ struct EvalImage {
   pipeline::ImageFacts facts;
 };
 
+// An image left out of the evaluation, and why (e.g. "too small for ×2: 1×1 (...)").
+struct SkippedImage {
+  std::filesystem::path file;
+  std::string reason;
+};
+
 // Every image in `folder` (sorted by name), prepared for `scale`: by the clean protocol,
 // or with `damage` the colour HR shrunk and damaged as it says (imaging::damaged_lr).
-// Throws Error naming the folder if it has no images.
+// An image too small for the protocol at `scale` (cropped and shaved, smaller than the
+// SSIM window) is listed in `skipped` and left out; without `skipped` it throws Error
+// naming the file. Throws Error naming the folder if it has no images, or none is left.
 std::vector<EvalImage> load_eval_set(const std::filesystem::path& folder, int scale,
-                                     const imaging::DamageSpec* damage = nullptr);
+                                     const imaging::DamageSpec* damage = nullptr,
+                                     std::vector<SkippedImage>* skipped = nullptr);
 
 struct ImageScore {
   std::string name;
