@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/display_name.hpp"
+
 namespace upsample::app {
 
 using pipeline::FileStatus;
@@ -41,20 +43,23 @@ void BatchReport::draw_bar() const {
 void BatchReport::on_done(const FileTask& task) {
   ++done_;
   clear_bar();
+  // One line each, names with control characters quoted and escaped (io::display_line).
+  const std::vector<std::filesystem::path> names = {task.input, task.output};
   switch (task.status) {
     case FileStatus::Written: ++written_; break;
     case FileStatus::Skipped:
       ++skipped_;
-      spdlog::info("{}", task.error);
+      spdlog::info("{}", io::display_line(task.error, names));
       break;
     case FileStatus::Failed:
       ++failed_;
-      spdlog::error("{}", task.error);
+      spdlog::error("{}", io::display_line(task.error, names));
       break;
     case FileStatus::Pending: break;
   }
-  for (const auto& w : task.warnings) spdlog::warn("{}", w);
-  if (task.status == FileStatus::Written) spdlog::debug("{} -> {} ({:.2f} s)", task.input.string(), task.output.string(), task.seconds);
+  for (const auto& w : task.warnings) spdlog::warn("{}", io::display_line(w, names));
+  if (task.status == FileStatus::Written)
+    spdlog::debug("{} -> {} ({:.2f} s)", io::display_name(task.input), io::display_name(task.output), task.seconds);
   draw_bar();
 }
 
@@ -91,8 +96,11 @@ nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::js
 
 void print_plan(const std::vector<FileTask>& tasks) {
   for (const auto& t : tasks) {
-    if (t.status == FileStatus::Pending) std::printf("%s -> %s\n", t.input.string().c_str(), t.output.string().c_str());
-    else std::printf("%s: %s (%s)\n", t.input.string().c_str(), pipeline::to_string(t.status), t.error.c_str());
+    if (t.status == FileStatus::Pending)
+      std::printf("%s -> %s\n", io::display_name(t.input).c_str(), io::display_name(t.output).c_str());
+    else
+      std::printf("%s: %s (%s)\n", io::display_name(t.input).c_str(), pipeline::to_string(t.status),
+                  io::display_line(t.error, {t.input, t.output}).c_str());
   }
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "io/atomic_file.hpp"
+#include "io/display_name.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -335,7 +336,7 @@ void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOpt
         run_one(task, step, options);
       } catch (const std::exception& e) {
         task.status = FileStatus::Failed;
-        task.error = e.what();
+        task.error = io::without_trailing_space(e.what());  // OpenCV's texts end in a newline
         task.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
       report(task);

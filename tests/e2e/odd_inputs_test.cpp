@@ -64,4 +64,20 @@ TEST_CASE("eval fails naming the folder when every image is too small for the sc
   CHECK_FALSE(contains(r.out, "average"));
 }
 
+TEST_CASE("a file name with a newline and an ESC byte is shown escaped and quoted in one error line") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "in");
+  {
+    std::ofstream out(dir / "in/bad\nna\x1bme.png", std::ios::binary);
+    out << "not an image";
+  }
+  const auto r = run_cli({"in", "-s", "2", "-m", "nearest", "-o", "out"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(lines_containing(r.err, "bad") == 1);
+  CHECK(lines_containing(r.err, "error: \"in/bad\\nna\\x1bme.png\": ") == 1);
+  CHECK_FALSE(contains(r.err, "\x1b"));
+  CHECK_FALSE(contains(r.err, "\n\n"));
+}
+
 }  // TEST_SUITE
