@@ -8,9 +8,10 @@ namespace upsample::ops {
 
 struct ConvPairPlan::State {
   x86::Isa isa = x86::Isa::Ref;
-  ConvPlan first, second;  // the reference path, and the shapes
-  x86::PackedConv first_valid;
-  int pad_h = 0, pad_w = 0;
+  Shape first_weight, second_weight;
+  Conv2dParams first_params, second_params;
+  ConvPlan first, second;  // the reference path only
+  x86::PackedConv first_valid;  // packed without padding: run on windows that hold it
   x86::PackedWinograd winograd;
 };
 
@@ -30,35 +31,39 @@ ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias,
                 " is not a same conv into a Winograd conv");
   auto s = std::make_shared<State>();
   s->isa = x86::active_isa();
-  s->first = ConvPlan(first_weight, first_bias, first_params, first_epilogue);
-  s->second = ConvPlan(second_weight, second_bias, second_params, second_epilogue);
-  if (s->isa != x86::Isa::Ref) {
+  s->first_weight = first_weight.shape();
+  s->second_weight = second_weight.shape();
+  s->first_params = first_params;
+  s->second_params = second_params;
+  if (s->isa == x86::Isa::Ref) {
+    s->first = ConvPlan(first_weight, first_bias, first_params, first_epilogue);
+    s->second = ConvPlan(second_weight, second_bias, second_params, second_epilogue);
+  } else {
     x86::ConvGeometry valid;
     valid.groups = first_params.groups;
-    x86::Epilogue e1{first_epilogue.activation, {}}, e2{second_epilogue.activation, {}};
-    if (first_epilogue.activation == Activation::PRelu)
-      e1.slopes.assign(first_epilogue.prelu_weight.data(),
-                       first_epilogue.prelu_weight.data() + first_epilogue.prelu_weight.numel());
-    if (second_epilogue.activation == Activation::PRelu)
-      e2.slopes.assign(second_epilogue.prelu_weight.data(),
-                       second_epilogue.prelu_weight.data() + second_epilogue.prelu_weight.numel());
-    s->first_valid = x86::pack_conv(first_weight, first_bias, valid, e1, s->isa);
-    s->pad_h = first_params.pad_top;
-    s->pad_w = first_params.pad_left;
-    s->winograd = x86::pack_winograd(second_weight, second_bias, e2, s->isa);
+    const int64_t mid = first_weight.shape()[0], out = second_weight.shape()[0];
+    s->first_valid = x86::pack_conv(
+        first_weight, first_bias, valid,
+        x86::make_epilogue(first_epilogue.activation, first_epilogue.prelu_weight, mid), s->isa);
+    s->winograd = x86::pack_winograd(
+        second_weight, second_bias, x86::make_epilogue(second_epilogue.activation, second_epilogue.prelu_weight, out),
+        s->isa);
   }
   state_ = std::move(s);
 }
 
 Shape ConvPairPlan::output_shape(const Shape& input) const {
-  return state_->second.output_shape(state_->first.output_shape(input));
+  const State& s = *state_;
+  return conv2d_output_shape(conv2d_output_shape(input, s.first_weight, s.first_params), s.second_weight,
+                             s.second_params);
 }
 
 Tensor ConvPairPlan::forward(const Tensor& input) const {
   const State& s = *state_;
   if (s.isa == x86::Isa::Ref) return s.second.forward(s.first.forward(input));
   Tensor output = Tensor::uninitialized(output_shape(input.shape()));
-  x86::run_conv_into_winograd(s.first_valid, s.pad_h, s.pad_w, s.winograd, input, output);
+  x86::run_conv_into_winograd(s.first_valid, s.first_params.pad_top, s.first_params.pad_left, s.winograd, input,
+                              output);
   return output;
 }
 

@@ -20,13 +20,7 @@ namespace upsample::ops {
 namespace {
 
 x86::Epilogue fast_epilogue(const ConvEpilogue& e, int64_t out_channels) {
-  x86::Epilogue out;
-  out.act = e.activation;
-  if (e.activation == Activation::PRelu) {
-    prelu_output_shape(Shape{1, out_channels, 1, 1}, e.prelu_weight.shape());
-    out.slopes.assign(e.prelu_weight.data(), e.prelu_weight.data() + e.prelu_weight.numel());
-  }
-  return out;
+  return x86::make_epilogue(e.activation, e.prelu_weight, out_channels);
 }
 
 Tensor apply_reference(const ConvEpilogue& e, const Tensor& x) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <tuple>
 
+#include "ops/prelu.hpp"
 #include "ops/x86/parallel.hpp"
 #include "tensor/error.hpp"
 
@@ -315,6 +316,16 @@ std::vector<GradBlock> weight_grad_blocks(const ConvGeometry& g, int64_t in_per_
 }
 
 }  // namespace
+
+Epilogue make_epilogue(Activation act, const Tensor& prelu_weight, int64_t out_channels) {
+  Epilogue out;
+  out.act = act;
+  if (act == Activation::PRelu) {
+    prelu_output_shape(Shape{1, out_channels, 1, 1}, prelu_weight.shape());
+    out.slopes.assign(prelu_weight.data(), prelu_weight.data() + prelu_weight.numel());
+  }
+  return out;
+}
 
 // ---- Public ---------------------------------------------------------------------------
 

@@ -32,6 +32,10 @@ struct Epilogue {
   std::vector<float> slopes;  // PReLU: one per output channel, or one shared
 };
 
+// The epilogue of `act` for a conv with `out_channels` outputs; for PReLU its slopes
+// (prelu_weight [Cout] or [1], checked against out_channels).
+Epilogue make_epilogue(Activation act, const Tensor& prelu_weight, int64_t out_channels);
+
 // Identifies a slot: output channel and (transposed conv) column phase; channel −1 = padding.
 struct SlotKey {
   int channel = -1, column_phase = 0;
