@@ -130,9 +130,7 @@ std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed) {
   return std::make_unique<Model>(std::move(metadata), std::move(net));
 }
 
-std::unique_ptr<Model> load_model(const std::filesystem::path& path) {
-  const io::SafetensorsContent file = io::read_safetensors(path);
-  const std::string source = path.string();
+std::unique_ptr<Model> model_from_file(const io::SafetensorsContent& file, const std::string& source) {
   std::unique_ptr<Model> model;
   try {
     model = build_model(file.metadata);
@@ -151,14 +149,19 @@ std::unique_ptr<Model> load_model(const std::filesystem::path& path) {
     ++used;
   }
   if (used != file.tensors.size()) {
-    for (const auto& [name, tensor] : file.tensors) {
-      const auto params = model->net().parameters();
+    const auto params = model->net().parameters();
+    for (const auto& entry : file.tensors) {
+      const std::string& name = entry.first;
       const bool known = std::any_of(params.begin(), params.end(), [&](const nn::Parameter* p) { return p->name == name; });
       if (!known) throw Error(source + ": unexpected tensor '" + name + "' for a " + model->arch() + " model");
     }
   }
   model->net().weights_changed();
   return model;
+}
+
+std::unique_ptr<Model> load_model(const std::filesystem::path& path) {
+  return model_from_file(io::read_safetensors(path), path.string());
 }
 
 void save_model(const Model& model, const std::filesystem::path& path) {

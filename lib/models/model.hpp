@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "io/safetensors.hpp"
 #include "nn/sequential.hpp"
 
 namespace upsample::models {
@@ -83,6 +84,8 @@ std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed = 1);
 // Loads a model file: builds the architecture its metadata names and takes every weight,
 // refusing missing, unexpected or mis-shaped tensors with a message naming the file.
 std::unique_ptr<Model> load_model(const std::filesystem::path& path);
+// The same, from a file's parsed content; `source` names it in messages.
+std::unique_ptr<Model> model_from_file(const io::SafetensorsContent& file, const std::string& source);
 
 // Saves weights and metadata (atomically, replacing an existing file).
 void save_model(const Model& model, const std::filesystem::path& path);
