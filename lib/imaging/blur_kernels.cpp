@@ -129,7 +129,9 @@ cv::Mat kernel_from_blur_code(const BlurCode& code) {
 cv::Mat gaussian_kernel(double sigma, int size) {
   if (!(sigma > 0) || sigma > 50) throw Error("gaussian blur: sigma must be in (0, 50], not " + std::to_string(sigma));
   if (size == 0) size = 2 * static_cast<int>(std::ceil(3.0 * sigma)) + 1;
-  if (size < 1 || size % 2 == 0) throw Error("gaussian blur: the kernel size must be odd, not " + std::to_string(size));
+  // σ ≤ 50 gives at most 301 by default; a larger size asked for would only add zeros.
+  if (size < 1 || size % 2 == 0 || size > 301)
+    throw Error("gaussian blur: the kernel size must be odd, 1..301, not " + std::to_string(size));
   const int r = size / 2;
   cv::Mat k(size, size, CV_32F);
   for (int y = -r; y <= r; ++y)
@@ -173,6 +175,7 @@ cv::Mat parse_blur_kernel(const std::string& spec) {
   const std::vector<double> v = parse_numbers(spec, spec.substr(colon + 1));
   auto whole = [&](double x) {
     if (x != std::floor(x)) throw Error("blur kernel '" + spec + "': the size must be a whole number");
+    if (std::abs(x) > 1e6) throw Error("blur kernel '" + spec + "': the size is far too large");
     return static_cast<int>(x);
   };
   try {

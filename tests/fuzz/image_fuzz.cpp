@@ -6,7 +6,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -17,13 +16,6 @@
 
 namespace {
 const std::array<const char*, 9> kExtensions = {"png", "jpg", "bmp", "webp", "tif", "ppm", "pgm", "pnm", "jpeg"};
-}
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // A header may declare any size; the decoders' own cap keeps one input from asking for
-  // more memory than the fuzzer allows. The tool's cap is its --max-memory.
-  setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "4194304", 1);
-  return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

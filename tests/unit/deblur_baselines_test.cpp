@@ -92,6 +92,11 @@ TEST_CASE("blur kernels: sizes, unit sum, centred, specs parsed and refused by n
   CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("motion:9"), doctest::Contains("motion:LENGTH,ANGLE"), Error);
   CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("box:4"), doctest::Contains("odd"), Error);
   CHECK_THROWS(imaging::parse_blur_kernel("gaussian:-1"));
+  // Found by tests/fuzz/spec_fuzz.cpp: a 100001² kernel (40 GB) was allocated, and a size
+  // beyond int was converted to one (undefined).
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("gaussian:1,100001"), doctest::Contains("1..301"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("gaussian:1,1e20"), doctest::Contains("too large"), Error);
+  CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("box:-1e20"), doctest::Contains("too large"), Error);
 }
 
 TEST_CASE("blur_image convolves (a motion PSF smears a point along itself), mirrored borders keep the mean") {
