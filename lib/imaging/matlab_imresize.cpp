@@ -1,9 +1,12 @@
 #include "imaging/matlab_imresize.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include <opencv2/core/utility.hpp>
 
 #include "tensor/error.hpp"
 
@@ -165,6 +168,40 @@ cv::Mat matlab_imresize(const cv::Mat& image, double scale) {
   const int rows = scaled_length(image.rows, scale, "matlab_imresize");
   const int cols = scaled_length(image.cols, scale, "matlab_imresize");
   return resize_both(to_double(image), rows, cols, scale, scale, false);
+}
+
+cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth) {
+  require_nonempty(image, "matlab_upscale");
+  if (scale < 1) throw Error("matlab_upscale: scale must be at least 1, got " + std::to_string(scale));
+  const int rows = scaled_length(image.rows, scale, "matlab_upscale");
+  const int cols = scaled_length(image.cols, scale, "matlab_upscale");
+  const int channels = image.channels();
+  // Equal scales: MATLAB resizes the height first, then the width; so does each band.
+  const Contributions down = compute_contributions(image.rows, rows, scale);
+  cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, channels));
+  constexpr int kBandRows = 32;
+  const int bands = (rows + kBandRows - 1) / kBandRows;
+  cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
+    cv::Mat source_row;
+    for (int band = range.start; band < range.end; ++band) {
+      const int first = band * kBandRows, last = std::min(rows, first + kBandRows);
+      cv::Mat heights(last - first, image.cols, CV_MAKETYPE(CV_64F, channels));
+      const int row_length = image.cols * channels;
+      for (int y = first; y < last; ++y) {
+        double* dst = heights.ptr<double>(y - first);
+        std::fill(dst, dst + row_length, 0.0);
+        const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(down.taps);
+        for (int k = 0; k < down.taps; ++k) {
+          image.row(down.indices[base + static_cast<std::size_t>(k)]).convertTo(source_row, CV_64F);
+          const double w = down.weights[base + static_cast<std::size_t>(k)];
+          const double* src = source_row.ptr<double>();
+          for (int i = 0; i < row_length; ++i) dst[i] += w * src[i];
+        }
+      }
+      resize_width(heights, cols, scale, false).convertTo(out.rowRange(first, last), out.type());
+    }
+  });
+  return out;
 }
 
 cv::Mat matlab_imresize_to(const cv::Mat& image, int rows, int cols) {

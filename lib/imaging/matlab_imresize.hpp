@@ -22,6 +22,12 @@ namespace upsample::imaging {
 // channels, computed in double. Returns CV_64F with the input's channel count.
 cv::Mat matlab_imresize(const cv::Mat& image, double scale);
 
+// imresize(image, scale, 'bicubic') for an enlargement (scale ≥ 1) of an image of any
+// depth and channel count, converted to `out_depth` (rounded and saturated) — the same
+// values as matlab_imresize, computed in bands of output rows so that only a few rows
+// are ever in double: the memory is the input's and the output's.
+cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth);
+
 // imresize(image, [rows cols], 'bicubic'): the scale of each dimension is out/in, as in
 // MATLAB. Same types as above.
 cv::Mat matlab_imresize_to(const cv::Mat& image, int rows, int cols);

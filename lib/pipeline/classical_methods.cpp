@@ -30,17 +30,8 @@ class InterpolationUpscaler final : public Upscaler {
 class MatlabBicubicUpscaler final : public Upscaler {
  public:
   explicit MatlabBicubicUpscaler(int scale) : scale_(scale) {}
-  cv::Mat upscale(const cv::Mat& image) const override {
-    cv::Mat as_double, out;
-    image.convertTo(as_double, CV_64F);
-    imaging::matlab_imresize(as_double, scale_).convertTo(out, image.depth());  // rounds and saturates
-    return out;
-  }
-  cv::Mat upscale_y(const cv::Mat& y) const override {
-    cv::Mat out;
-    imaging::matlab_imresize(y, scale_).convertTo(out, CV_32F);
-    return out;
-  }
+  cv::Mat upscale(const cv::Mat& image) const override { return imaging::matlab_upscale(image, scale_, image.depth()); }
+  cv::Mat upscale_y(const cv::Mat& y) const override { return imaging::matlab_upscale(y, scale_, CV_32F); }
   int scale() const override { return scale_; }
 
  private:

@@ -114,6 +114,30 @@ TEST_SUITE("metrics") {
     CHECK(out.at<unsigned char>(8, 6) == 0);  // 221·k(1.25) = -15.5: clamped, not wrapped to 240
   }
 
+  TEST_CASE("the banded bicubic upscale equals imresize exactly, for every depth, channel count and scale") {
+    struct Case {
+      int rows, cols, type, out_depth;
+    };
+    // 41 rows give three bands of output rows at ×2 and the last band short.
+    for (const Case c : {Case{41, 23, CV_8UC3, CV_8U}, Case{17, 30, CV_16UC1, CV_16U}, Case{9, 5, CV_32FC4, CV_32F},
+                         Case{1, 1, CV_8UC1, CV_8U}, Case{33, 7, CV_32FC1, CV_32F}}) {
+      cv::Mat image(c.rows, c.cols, c.type);
+      cv::randu(image, 0, c.type == CV_16UC1 ? 65536 : 256);
+      for (const int scale : {1, 2, 3, 4}) {
+        CAPTURE(c.rows);
+        CAPTURE(c.type);
+        CAPTURE(scale);
+        cv::Mat as_double, expected;
+        image.convertTo(as_double, CV_64F);
+        imaging::matlab_imresize(as_double, scale).convertTo(expected, c.out_depth);
+        const cv::Mat banded = imaging::matlab_upscale(image, scale, c.out_depth);
+        REQUIRE(banded.type() == expected.type());
+        REQUIRE(banded.size() == expected.size());
+        CHECK(cv::norm(banded, expected, cv::NORM_INF) == 0);
+      }
+    }
+  }
+
   TEST_CASE("bicubic downscale crops HR to a multiple of the scale, top-left") {
     const cv::Mat hr = texture_u8(10, 11, 3, 7);
     const cv::Mat lr = imaging::matlab_bicubic_downscale_u8(hr, 3);
