@@ -144,7 +144,11 @@ class HeaderReader {
     std::optional<std::string> duplicate_key;
     std::string duplicate_owner;
     std::size_t duplicate_level = 0;
-    const Json::parser_callback_t track_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    const Json::parser_callback_t track_keys = [&](int depth, Json::parse_event_t event, Json& parsed) {
+      const bool opens = event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+      if (opens && depth >= kMaxSafetensorsHeaderNesting)
+        fail("header is nested deeper than " + std::to_string(kMaxSafetensorsHeaderNesting) +
+             " levels; is it a safetensors file?");
       if (event == Json::parse_event_t::object_start) {
         open_objects.emplace_back();
       } else if (event == Json::parse_event_t::object_end) {

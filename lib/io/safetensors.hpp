@@ -31,8 +31,12 @@ struct SafetensorsContent {
   std::string source;  // file path or name used in messages
 };
 
-// The header may not be longer than this, as in the Python package.
-inline constexpr std::size_t kMaxSafetensorsHeaderBytes = 100'000'000;
+// The header may not be longer than this. The Python package allows 100 MB, but a model
+// of ours lists a few dozen tensors in a few KB, and a 100 MB header parsed costs
+// gigabytes before anything can be refused.
+inline constexpr std::size_t kMaxSafetensorsHeaderBytes = 1'000'000;
+// Nor nested deeper than this: the format itself needs 3 levels (header, tensor, shape).
+inline constexpr int kMaxSafetensorsHeaderNesting = 8;
 
 // Reads and validates a whole file; throws upsample::Error naming the file and the problem.
 SafetensorsContent read_safetensors(const std::filesystem::path& path);

@@ -374,13 +374,22 @@ TEST_CASE("refused: header length larger than the file") {
   check_refused(bytes, {"header length 54", "larger than the rest of the file (22 bytes)"});
 }
 
-TEST_CASE("refused: header length over the 100 MB limit") {
+TEST_CASE("refused: header length over the 1 MB limit") {
   auto bytes = zero_bytes(16);
-  const std::uint64_t length = 100'000'001;
+  const std::uint64_t length = 1'000'001;
   for (int i = 0; i < 8; ++i) bytes[static_cast<size_t>(i)] = static_cast<std::byte>((length >> (8 * i)) & 0xff);
-  check_refused(bytes, {"header length 100000001", "limit of 100000000 bytes"});
+  check_refused(bytes, {"header length 1000001", "limit of 1000000 bytes"});
   bytes[7] = std::byte{0xff};  // absurd lengths near 2^64 must not overflow anything
   check_refused(bytes, {"over the limit"});
+}
+
+TEST_CASE("refused: a header nested deeper than the format needs, before it is parsed whole") {
+  // 400 000 levels of arrays cost gigabytes as a parsed document.
+  const std::string deep = R"({"__metadata__":{"arch":"fsrcnn"},"x":)" + std::string(400'000, '[') +
+                           std::string(400'000, ']') + "}";
+  check_refused(file_bytes(deep), {"nested deeper than 8 levels"});
+  check_refused(file_bytes(R"({"a":{"dtype":"F32","shape":[[[[[[[[1]]]]]]]],"data_offsets":[0,4]}})", f32_data({1.0f})),
+                {"nested deeper"});
 }
 
 TEST_CASE("refused: header that is not JSON") {
