@@ -28,6 +28,18 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_flag("--accept-damaged", o.accept_damaged,
                "Process inputs that are cut short (a JPEG or PNG from a broken download or copy) with a warning "
                "instead of failing them; their missing part comes out as filler");
+  cmd.add_option("--max-memory", o.max_memory,
+                 "Fail an image whose upscale would need more memory than this (estimated from its header, before "
+                 "it is decoded), e.g. 8G or 500M; 0 = no limit. Default: 3/4 of this machine's memory, per image")
+      ->type_name("SIZE")
+      ->check([](const std::string& text) {
+        try {
+          pipeline::parse_byte_size(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      });
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written, write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
@@ -74,8 +86,26 @@ void apply_verbosity(bool quiet, int verbose) {
   else spdlog::set_level(spdlog::level::info);
 }
 
-int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
-                      const nlohmann::json& extra, const pipeline::AfterSave& after_save) {
+// --max-memory as a check of each input's size: refuses an image whose estimated peak is
+// over the limit, naming both.
+std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_memory, int scale, pipeline::MethodKind kind) {
+  const std::uint64_t limit =
+      max_memory.empty() ? pipeline::physical_memory_bytes() / 4 * 3 : pipeline::parse_byte_size(max_memory);
+  if (limit == 0) return {};
+  const std::string source = max_memory.empty() ? "3/4 of this machine's memory; --max-memory sets it" : "--max-memory";
+  return [limit, scale, kind, source](const io::ImageHeader& header) {
+    const std::uint64_t need = pipeline::estimated_peak_bytes(header, scale, kind);
+    const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+    if (need > limit)
+      throw Error("needs about " + pipeline::describe_bytes(need) + " of memory for " + size + " x" +
+                  std::to_string(scale) + ", over the limit of " + pipeline::describe_bytes(limit) + " (" + source + ")");
+    spdlog::debug("{} x{}: about {} of memory at its peak", size, scale, pipeline::describe_bytes(need));
+  };
+}
+
+int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
+                      const pipeline::ImageStep& step, const nlohmann::json& extra,
+                      const pipeline::AfterSave& after_save) {
   pipeline::BatchOptions batch;
   for (const auto& in : o.inputs) batch.inputs.emplace_back(in);
   batch.recursive = o.recursive;
@@ -108,6 +138,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.format = o.format;
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;
+  run.check_size = memory_check(o.max_memory, scale, kind);
   run.after_save = after_save;
   BatchReport report(plan.tasks.size(), o.quiet);
   pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) { report.on_done(t); });

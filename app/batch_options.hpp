@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/batch.hpp"
+#include "pipeline/memory_estimate.hpp"
 
 namespace upsample::app {
 
@@ -22,6 +23,7 @@ struct BatchCliOptions {
   bool overwrite = false;
   bool skip_existing = false;
   bool accept_damaged = false;
+  std::string max_memory;  // empty: kDefaultMemoryShare of the machine's
   bool dry_run = false;
   bool json = false;
   int jobs = 1;
@@ -33,10 +35,11 @@ struct BatchCliOptions {
 void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& default_name);
 
 // Plans and runs the batch: `step` turns one loaded image into its result. `label` and
-// `scale` fill the name template; `extra` goes into the --json document; `after_save`
+// `scale` fill the name template; `kind` and `scale` estimate each image's memory; `extra` goes into the --json document; `after_save`
 // runs after each output is written.
-int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, const pipeline::ImageStep& step,
-                      const nlohmann::json& extra, const pipeline::AfterSave& after_save = {});
+int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
+                      const pipeline::ImageStep& step, const nlohmann::json& extra,
+                      const pipeline::AfterSave& after_save = {});
 
 // --denoise as the main job, compare and eval take it (checked when parsed).
 void add_denoise_option(CLI::App& cmd, std::string& denoise);

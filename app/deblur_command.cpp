@@ -65,7 +65,7 @@ Examples:
             if (o->method == "richardson-lucy") extra["iterations"] = o->deblur.iterations;
             const std::string label =
                 o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
-            return run_batch_command(o->batch, label, 1,
+            return run_batch_command(o->batch, label, 1, pipeline::MethodKind::learned,
                                      [&restore](const cv::Mat& image, pipeline::FileTask&) { return pipeline::upscale_image(image, restore); },
                                      extra);
           }};

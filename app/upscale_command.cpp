@@ -102,7 +102,9 @@ Command add_upscale_command(CLI::App& app) {
                                   {"denoise", o->denoise}, {"deblur", o->deblur}};
     // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
     const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
-    return run_batch_command(o->batch, label, o->scale,
+    const pipeline::MethodInfo* method = pipeline::MethodRegistry::builtin().find(o->method);
+    const auto kind = method && !method->learned && !o->deblur ? pipeline::MethodKind::classical : pipeline::MethodKind::learned;
+    return run_batch_command(o->batch, label, o->scale, kind,
                              [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
                                return upscale_file_image(image, up, deblurrer.get(), task);
                              },

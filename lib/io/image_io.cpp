@@ -207,6 +207,16 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
     if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + found);
     if (damage) *damage = std::move(found);
   }
+  const auto check_size = [&](const ImageHeader& header) {
+    if (!options.check_size) return;
+    try {
+      options.check_size(header);
+    } catch (const Error& e) {
+      throw Error(path.string() + ": " + e.what());
+    }
+  };
+  const std::optional<ImageHeader> header = read_image_header(bytes);
+  if (header) check_size(*header);
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
   cv::Mat image;
   try {
@@ -222,6 +232,7 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
     cv::split(image, planes);
     cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, image);
   }
+  if (!header) check_size({image.cols, image.rows, image.channels(), static_cast<int>(image.elemSize1())});
   if (const auto orientation = exif_orientation(bytes); orientation && *orientation != 1)
     image = apply_exif_orientation(image, *orientation);
   return image;

@@ -4,6 +4,7 @@
 // in; EXIF orientation (JPEG, PNG) is applied so the picture stands as the camera meant.
 // Paths may hold any UTF-8: bytes go through std::filesystem and imdecode/imencode.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "io/atomic_file.hpp"
+#include "io/image_header.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::io {
@@ -46,6 +48,9 @@ class DamagedImageError : public Error {
 
 struct LoadOptions {
   bool accept_damaged = false;  // decode a damaged file anyway: what is missing comes out as filler
+  // Told the image's size before it is decoded (from its header; for a format whose
+  // header is not read, right after decoding); may refuse it by throwing Error.
+  std::function<void(const ImageHeader&)> check_size;
 };
 
 // Loads an image; throws upsample::Error("<path>: <reason>") when it cannot, and

@@ -282,7 +282,7 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   std::string damage;
   cv::Mat image;
   try {
-    image = io::load_image(task.input, {options.accept_damaged}, &damage);  // its errors name the input
+    image = io::load_image(task.input, {options.accept_damaged, options.check_size}, &damage);  // its errors name the input
   } catch (const io::DamagedImageError& e) {
     throw Error(std::string(e.what()) + " (--accept-damaged processes it anyway)");
   }

@@ -71,6 +71,7 @@ struct RunOptions {
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
+  std::function<void(const io::ImageHeader&)> check_size;  // optional: may refuse an input before it is decoded
   AfterSave after_save;          // optional
 };
 

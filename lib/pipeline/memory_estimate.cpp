@@ -1,0 +1,68 @@
+#include "pipeline/memory_estimate.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "tensor/error.hpp"
+
+namespace upsample::pipeline {
+
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind) {
+  const double in = static_cast<double>(input.decoded_bytes());
+  const double out = in * scale * scale;
+  // Held at once: the process itself; the decoded input and one converted copy; the
+  // result and the encoded file. A learned method adds float planes of the result (its Y,
+  // the chroma and alpha upscaled beside it) and the tiles its threads work on.
+  const double process = 64e6;
+  const double tiles = kind == MethodKind::learned ? 64e6 : 0.0;
+  const double out_copies = kind == MethodKind::learned ? 2.5 : 2.0;
+  return static_cast<std::uint64_t>(process + tiles + 2.0 * in + out_copies * out);
+}
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
+}
+
+std::string describe_bytes(std::uint64_t bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1000 && unit < 4) {
+    value /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : value < 10 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  return text;
+}
+
+std::uint64_t parse_byte_size(const std::string& text) {
+  const auto bad = [&] {
+    return Error("'" + text + "' is not a size: give a number with an optional unit K, M, G or T (e.g. 8G, 500M)");
+  };
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  std::string unit = text.substr(used);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() == 2 && unit[1] == 'B') unit.pop_back();
+  double factor = 1;
+  if (unit == "K") factor = 1e3;
+  else if (unit == "M") factor = 1e6;
+  else if (unit == "G") factor = 1e9;
+  else if (unit == "T") factor = 1e12;
+  else if (!unit.empty() && unit != "B") throw bad();
+  const double bytes = value * factor;
+  if (!std::isfinite(bytes) || bytes < 0 || bytes > 1e18) throw bad();
+  return static_cast<std::uint64_t>(bytes);
+}
+
+}  // namespace upsample::pipeline

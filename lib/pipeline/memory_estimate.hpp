@@ -1,0 +1,30 @@
+#pragma once
+// How much memory upscaling one image takes at its peak, told before it is decoded, so
+// that a job the machine cannot hold is refused with the number instead of swapping or
+// being killed. An estimate from the sizes of what is held at once (the decoded input,
+// the result, the method's copies of it and its working tiles), meant to be above the
+// real peak; `upsample ... -v` prints it per file.
+#include <cstdint>
+#include <string>
+
+#include "io/image_header.hpp"
+
+namespace upsample::pipeline {
+
+enum class MethodKind { classical, learned };
+
+// Peak bytes to upscale an image of `input`'s size by `scale` with a method of `kind`
+// (scale 1: a learned image-to-image step such as deblurring).
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind);
+
+// The machine's physical memory in bytes (0 if it cannot be read).
+std::uint64_t physical_memory_bytes();
+
+// "1.5 GB", "640 MB", "12 KB": decimal units, as sizes are typed (--max-memory 8G).
+std::string describe_bytes(std::uint64_t bytes);
+
+// A size as users type it: a number with an optional unit K, M, G or T (powers of 1000,
+// also KB, MB, GB, TB; case ignored). Throws Error naming the text.
+std::uint64_t parse_byte_size(const std::string& text);
+
+}  // namespace upsample::pipeline
