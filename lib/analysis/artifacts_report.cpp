@@ -9,6 +9,7 @@
 
 #include "imaging/colour.hpp"
 #include "io/image_io.hpp"
+#include "io/json_path.hpp"
 #include "models/model.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/method_registry.hpp"
@@ -117,11 +118,12 @@ std::string image_table_row(const ImageCheckerboard& s) {
 std::string images_json(const std::vector<ImageCheckerboard>& scores, const ImageScoreOptions& options) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& s : scores) {
-    nlohmann::json row = {{"input", s.input.string()}};
+    nlohmann::json row = nlohmann::json::object();
+    io::put_path(row, "input", s.input);
     if (!s.error.empty()) {
       row["error"] = s.error;
     } else {
-      row["heatmap"] = s.heatmap.string();
+      io::put_path(row, "heatmap", s.heatmap);
       row["mean"] = s.score.mean;
       row["p99"] = s.score.p99;
       row["spectral_ratio"] = s.score.spectral_ratio;
@@ -134,7 +136,7 @@ std::string images_json(const std::vector<ImageCheckerboard>& scores, const Imag
                               {"window_shape", window_shape_name(options.checkerboard.shape)},
                               {"max_level", options.style.max_level},
                               {"images", rows}};
-  return doc.dump(2);
+  return io::json_text(doc);
 }
 
 // ---- methods ------------------------------------------------------------------------------------
@@ -308,7 +310,7 @@ std::string diagnoses_json(const std::vector<DiagnosedMethod>& methods, int scal
       row["amplitude"] = d.pattern.amplitude;
       row["phase_offsets"] = d.pattern.offsets;
       row["last_layer"] = d.last_layer;
-      row["pattern"] = m.picture.string();
+      io::put_path(row, "pattern", m.picture);
       if (d.pattern.scale != d.scale) {  // a scale-1 model: say so, and which period was measured
         row["scale"] = d.scale;
         row["period"] = d.pattern.scale;
@@ -325,7 +327,7 @@ std::string diagnoses_json(const std::vector<DiagnosedMethod>& methods, int scal
     rows.push_back(std::move(row));
   }
   const nlohmann::json doc = {{"command", "artifacts"}, {"scale", scale}, {"level", level}, {"methods", rows}};
-  return doc.dump(2);
+  return io::json_text(doc);
 }
 
 }  // namespace upsample::analysis

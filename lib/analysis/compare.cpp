@@ -15,6 +15,7 @@
 #include "imaging/matlab_imresize.hpp"
 #include "io/atomic_file.hpp"
 #include "io/image_io.hpp"
+#include "io/json_path.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
 
@@ -165,9 +166,6 @@ nlohmann::json finite_or_null(double value) {
   return value;
 }
 
-nlohmann::json path_or_null(const fs::path& path) {
-  return path.empty() ? nlohmann::json(nullptr) : nlohmann::json(path.string());
-}
 
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
@@ -432,10 +430,11 @@ std::string json_report(const std::vector<InputResult>& inputs, const std::vecto
                         {"methods", methods}};
   nlohmann::json list = nlohmann::json::array();
   for (const auto& input : inputs) {
-    nlohmann::json entry = {{"input", input.input.string()},
-                            {"reference", path_or_null(input.reference)},
-                            {"montage", path_or_null(input.montage)},
-                            {"error", input.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(input.error)}};
+    nlohmann::json entry = nlohmann::json::object();
+    io::put_path(entry, "input", input.input);
+    io::put_path(entry, "reference", input.reference);
+    io::put_path(entry, "montage", input.montage);
+    entry["error"] = input.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(input.error);
     nlohmann::json results = nlohmann::json::array();
     std::map<int, std::string> by_checkerboard, by_psnr;
     for (const auto& r : input.results) {
@@ -443,10 +442,8 @@ std::string json_report(const std::vector<InputResult>& inputs, const std::vecto
         results.push_back({{"method", r.method}, {"error", r.error}});
         continue;
       }
-      results.push_back(
-          {{"method", r.method},
-           {"output", r.output.string()},
-           {"heatmap", r.heatmap.string()},
+      nlohmann::json result = {
+          {"method", r.method},
            {"seconds", r.seconds},
            {"checkerboard", {{"mean", r.score.mean}, {"p99", r.score.p99}, {"spectral_ratio", r.score.spectral_ratio}}},
            {"psnr", r.quality ? finite_or_null(r.quality->psnr) : nlohmann::json(nullptr)},
@@ -454,7 +451,10 @@ std::string json_report(const std::vector<InputResult>& inputs, const std::vecto
            {"rank",
             {{"checkerboard", r.checkerboard_rank},
              {"psnr", r.psnr_rank > 0 ? nlohmann::json(r.psnr_rank) : nlohmann::json(nullptr)}}},
-           {"error", nullptr}});
+           {"error", nullptr}};
+      io::put_path(result, "output", r.output);
+      io::put_path(result, "heatmap", r.heatmap);
+      results.push_back(std::move(result));
       by_checkerboard[r.checkerboard_rank] = r.method;
       if (r.psnr_rank > 0) by_psnr[r.psnr_rank] = r.method;
     }
@@ -466,7 +466,7 @@ std::string json_report(const std::vector<InputResult>& inputs, const std::vecto
     list.push_back(std::move(entry));
   }
   doc["inputs"] = std::move(list);
-  return doc.dump(2);
+  return io::json_text(doc);
 }
 
 std::string csv_report(const std::vector<InputResult>& inputs, const CompareOptions& o) {
