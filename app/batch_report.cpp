@@ -48,8 +48,9 @@ void BatchReport::on_done(const FileTask& task) {
   switch (task.status) {
     case FileStatus::Written: ++written_; break;
     case FileStatus::Skipped:
+      // A resume skips most of a batch: one line for all of them, at the end.
       ++skipped_;
-      spdlog::info("{}", io::display_line(task.error, names));
+      spdlog::debug("{}", io::display_line(task.error, names));
       break;
     case FileStatus::Failed:
       ++failed_;
@@ -66,8 +67,20 @@ void BatchReport::on_done(const FileTask& task) {
 void BatchReport::print_summary() const {
   clear_bar();
   if (quiet_) return;
+  if (skipped_ > 0)
+    spdlog::info("{} skipped: outputs that exist, or that other workers are writing{}", skipped_,
+                 spdlog::get_level() <= spdlog::level::debug ? "" : " (-v lists them)");
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::fprintf(stderr, "%zu written, %zu skipped, %zu failed in %.1f s\n", written_, skipped_, failed_, elapsed);
+}
+
+void BatchReport::print_interrupted(const std::string& resume) const {
+  clear_bar();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::fprintf(stderr, "\ninterrupted: %zu written, %zu skipped, %zu failed in %.1f s; %zu not finished\n", written_,
+               skipped_, failed_, elapsed, total_ - done_);
+  std::fprintf(stderr, "resume with: %s\n", resume.c_str());
+  std::fflush(stderr);
 }
 
 nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::json& extra) {
