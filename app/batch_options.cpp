@@ -55,7 +55,9 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "Process shard I of N (I/N, counted from 1): every N-th file of the sorted list. Default: from "
                  "a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, "
                  "with --shards); --shard 1/1 processes everything");
-  cmd.add_option("--shards", o.shards, "The number of shards, for a scheduler's task index (Kubernetes Indexed Job)");
+  cmd.add_option("--shards", o.shards,
+                 "The number of shards, when the scheduler's 0-based task index is the shard: JOB_COMPLETION_INDEX "
+                 "(needed), or SLURM_ARRAY_TASK_ID (so a resubmitted --array=1 redoes shard 2/N)");
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written (this shard's files), write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("--report", o.report,

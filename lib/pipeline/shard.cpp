@@ -52,16 +52,22 @@ std::optional<Shard> resolve_shard(const std::optional<std::string>& shard_text,
   }
   if (const char* id_text = environment("SLURM_ARRAY_TASK_ID")) {
     const long long id = environment_number(environment, "SLURM_ARRAY_TASK_ID", true);
+    if (shards) {
+      // The task id itself is the 0-based shard: resubmitting --array=1 redoes shard 2 of N.
+      const std::string source = std::string("SLURM_ARRAY_TASK_ID=") + id_text + ", --shards " + std::to_string(*shards);
+      if (id >= *shards) throw UsageError(source + ": the task id must be below --shards (ids count from 0)");
+      return Shard{static_cast<int>(id + 1), *shards, source};
+    }
+    // The array's own size and offset: --array=0-3, 1-4 or 0-6:2 are four shards.
     const long long min = environment_number(environment, "SLURM_ARRAY_TASK_MIN", true);
     const long long step_or_none = environment_number(environment, "SLURM_ARRAY_TASK_STEP", false);
     const long long step = step_or_none > 0 ? step_or_none : 1;
-    const long long count = shards ? *shards : environment_number(environment, "SLURM_ARRAY_TASK_COUNT", true);
-    std::string source = std::string("SLURM_ARRAY_TASK_ID=") + id_text + ", SLURM_ARRAY_TASK_MIN=" + std::to_string(min);
-    source += shards ? ", --shards " + std::to_string(count) : ", SLURM_ARRAY_TASK_COUNT=" + std::to_string(count);
+    const long long count = environment_number(environment, "SLURM_ARRAY_TASK_COUNT", true);
+    const std::string source = std::string("SLURM_ARRAY_TASK_ID=") + id_text + ", SLURM_ARRAY_TASK_MIN=" +
+                               std::to_string(min) + ", SLURM_ARRAY_TASK_COUNT=" + std::to_string(count);
     if (id < min || (id - min) % step != 0 || (id - min) / step >= count)
       throw UsageError(source + ": the task is not one of " + std::to_string(count) +
-                       " evenly spaced array tasks (submit --array=0-" + std::to_string(count - 1) +
-                       ", or give --shard I/N or --shards N)");
+                       " evenly spaced array tasks (give --shards N to use the task id as the shard)");
     return Shard{static_cast<int>((id - min) / step + 1), static_cast<int>(count), source};
   }
   if (const char* index_text = environment("JOB_COMPLETION_INDEX")) {

@@ -25,9 +25,11 @@ Shard parse_shard(const std::string& text, const std::string& option = "--shard"
 using EnvironmentLookup = std::function<const char*(const char*)>;
 
 // The shard of this worker: `shard_text` (--shard I/N) when given; else a Slurm array
-// task (SLURM_ARRAY_TASK_ID, _MIN, _STEP, _COUNT; `shards` overrides the count); else a
-// Kubernetes Indexed Job (JOB_COMPLETION_INDEX, 0-based, which needs `shards`). None when
-// nothing asks for sharding. Throws UsageError for values that cannot be right.
+// task: with `shards`, SLURM_ARRAY_TASK_ID is the 0-based shard (a resubmitted
+// --array=1 redoes shard 2), without it the task's place in its array (_ID, _MIN, _STEP,
+// _COUNT); else a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, 0-based, which needs
+// `shards`). None when nothing asks for sharding. Throws UsageError for values that
+// cannot be right.
 std::optional<Shard> resolve_shard(const std::optional<std::string>& shard_text, std::optional<int> shards,
                                    const EnvironmentLookup& environment);
 

@@ -44,6 +44,14 @@ TEST_CASE("the shard comes from --shard, else a Slurm array task, else a Kuberne
   CHECK(doctest::String(shard->source.c_str()) == doctest::Contains("SLURM_ARRAY_TASK_ID=12"));
   shard = pipeline::resolve_shard(std::string("1/2"), std::nullopt, slurm);  // the option wins
   CHECK(pipeline::to_string(*shard) == "1/2");
+  // With --shards the task id is the shard, so a resubmitted --array=1 (MIN=1, COUNT=1) redoes shard 2.
+  const auto resubmitted = environment_of(
+      {{"SLURM_ARRAY_TASK_ID", "1"}, {"SLURM_ARRAY_TASK_MIN", "1"}, {"SLURM_ARRAY_TASK_COUNT", "1"}});
+  CHECK(pipeline::to_string(*pipeline::resolve_shard(std::nullopt, 4, resubmitted)) == "2/4");
+  CHECK(pipeline::to_string(*pipeline::resolve_shard(std::nullopt, std::nullopt, resubmitted)) == "1/1");
+  CHECK_THROWS_AS(pipeline::resolve_shard(std::nullopt, 1, resubmitted), UsageError);
+  shard = pipeline::resolve_shard(std::string("1/2"), std::nullopt, slurm);
+  CHECK(pipeline::to_string(*shard) == "1/2");
   // A stepped array (--array=0-6:2) is four tasks.
   shard = pipeline::resolve_shard(std::nullopt, std::nullopt,
                                   environment_of({{"SLURM_ARRAY_TASK_ID", "6"}, {"SLURM_ARRAY_TASK_MIN", "0"},
