@@ -159,4 +159,18 @@ TEST_CASE("shards: --files-from keeps a flat list's tree under -o with {dir} or 
   CHECK(files_below(dir / "walked") == std::vector<std::string>{"2023/a.png", "2024/a.png"});
 }
 
+TEST_CASE("shards: --help teaches the options of batches across workers, and report has its own help") {
+  ScratchFolder dir;
+  const auto help = run_cli({"--help"}, dir.path());
+  CHECK(help.exit_code == 0);
+  for (const char* option : {"--shard ", "--shards ", "--files-from", "-0,--null", "--report", "--claim-timeout", "{relpath}",
+                             "upsample report r*.jsonl"})
+    CHECK_MESSAGE(contains(help.out, option), option);
+  const auto report = run_cli({"report", "--help"}, dir.path());
+  CHECK(report.exit_code == 0);
+  CHECK(contains(report.out, "counted once"));
+  const auto deblur = run_cli({"deblur", "--help"}, dir.path());
+  CHECK(contains(deblur.out, "--shard "));
+}
+
 }  // TEST_SUITE
