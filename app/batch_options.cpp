@@ -28,7 +28,8 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("inputs", o.inputs, "Image files and/or folders (folders: every image inside)");
   cmd.add_option("--files-from", o.files_from,
                  "Also take the inputs listed in FILE, one per line ('-' = stdin); the work list is always sorted "
-                 "byte-wise, so every worker sees the same one");
+                 "byte-wise, so every worker sees the same one")
+      ->type_name("FILE");
   cmd.add_flag("-0,--null", o.null_separated, "The --files-from list is NUL-separated (find -print0)");
   cmd.add_option("-o,--output", o.output,
                  "Output file (one input) or folder (created if missing); default: beside each input");
@@ -47,6 +48,7 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "With --skip-existing, workers sharing a folder claim each output (a hidden .NAME.upsample-claim "
                  "file beside it); a claim left by a dead process of this host is taken over at once, one of "
                  "another host only once older than this many seconds (set it well above the slowest image)")
+      ->type_name("SECONDS")
       ->check(CLI::PositiveNumber);
   cmd.add_flag("--accept-damaged", o.accept_damaged,
                "Process inputs that are cut short (a JPEG or PNG from a broken download or copy) with a warning "
@@ -54,15 +56,18 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("--shard", o.shard,
                  "Process shard I of N (I/N, counted from 1): every N-th file of the sorted list. Default: from "
                  "a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, "
-                 "with --shards); --shard 1/1 processes everything");
+                 "with --shards); --shard 1/1 processes everything")
+      ->type_name("I/N");
   cmd.add_option("--shards", o.shards,
                  "The number of shards, when the scheduler's 0-based task index is the shard: JOB_COMPLETION_INDEX "
-                 "(needed), or SLURM_ARRAY_TASK_ID (so a resubmitted --array=1 redoes shard 2/N)");
+                 "(needed), or SLURM_ARRAY_TASK_ID (so a resubmitted --array=1 redoes shard 2/N)")
+      ->type_name("N");
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written (this shard's files), write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("--report", o.report,
                  "Append one JSON line per finished file to FILE as it finishes (survives a killed run; several "
-                 "local workers may share one file); 'upsample report FILE...' merges them");
+                 "local workers may share one file); 'upsample report FILE...' merges them")
+      ->type_name("FILE");
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
   cmd.add_flag("-q,--quiet", o.quiet, "Only print errors");
   cmd.add_flag("-v,--verbose", o.verbose, "Print more (repeat for debug output)");

@@ -398,7 +398,6 @@ void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOpt
         std::optional<Claim> claim;
         if (options.claim_outputs) {
           std::error_code ec;
-          if (task.output.has_parent_path()) fs::create_directories(task.output.parent_path(), ec);
           ClaimAttempt attempt = try_claim(task.output, options.claim_timeout_seconds);
           if (!attempt.claim) {
             skip_as_done_elsewhere(task, "being written by " + attempt.held_by);

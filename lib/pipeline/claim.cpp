@@ -80,6 +80,11 @@ const std::string& this_host() {
   return host;
 }
 
+long this_process_id() {
+  static const long pid = static_cast<long>(::getpid());
+  return pid;
+}
+
 fs::path claim_path_for(const fs::path& output) {
   // Kept within NAME_MAX: a long name is cut and a hash of the whole keeps it unique.
   constexpr size_t kNameMax = 255;
@@ -119,7 +124,7 @@ Claim::~Claim() {
 
 ClaimAttempt try_claim(const fs::path& output, std::optional<double> stale_after_seconds) {
   const fs::path path = claim_path_for(output);
-  const std::string owner_line = this_host() + " " + std::to_string(::getpid()) + "\n";
+  const std::string owner_line = this_host() + " " + std::to_string(this_process_id()) + "\n";
   ClaimAttempt attempt;
   // The lock on a stale claim being taken over is held until our own claim exists, so two
   // workers recovering the same stale claim never remove each other's new one.
@@ -143,6 +148,11 @@ ClaimAttempt try_claim(const fs::path& output, std::optional<double> stale_after
     }
     const int create_error = errno;
     io::forget_on_interrupt(handle);
+    if (create_error == ENOENT && round == 0 && output.has_parent_path()) {  // the output's folder is not made yet
+      std::error_code ec;
+      fs::create_directories(output.parent_path(), ec);
+      continue;
+    }
     if (create_error != EEXIST)
       throw Error(output.string() + ": cannot create its claim " + path.string() + ": " + std::strerror(create_error));
     if (recovering.fd >= 0) {  // someone claimed it between our removal of the stale claim and our create

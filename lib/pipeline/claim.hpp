@@ -39,11 +39,12 @@ struct ClaimAttempt {
   std::string recovered_from;  // a stale claim taken over: whose it was, and why stale
 };
 
-// Claims `output` (its folder must exist). `stale_after_seconds`: a claim older than that
+// Claims `output`, making its folder if need be. `stale_after_seconds`: a claim older than that
 // is stale whoever holds it. Throws upsample::Error when the claim file cannot be made.
 ClaimAttempt try_claim(const std::filesystem::path& output, std::optional<double> stale_after_seconds);
 
-// This machine's host name, as written in claims and reports.
+// This machine's host name and this process's id, as written in claims and reports.
 const std::string& this_host();
+long this_process_id();
 
 }  // namespace upsample::pipeline

@@ -28,7 +28,7 @@ nlohmann::json report_line(const FileTask& task, const ReportContext& context) {
           {"scale", context.scale},
           {"shard", context.shard ? nlohmann::json(to_string(*context.shard)) : nlohmann::json(nullptr)},
           {"host", this_host()},
-          {"pid", static_cast<long>(::getpid())},
+          {"pid", this_process_id()},
           {"finished", now}};
 }
 
