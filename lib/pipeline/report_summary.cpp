@@ -24,6 +24,15 @@ double number_of(const nlohmann::json& line, const char* key) {
   return it != line.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
+// Whether `seen` decides the image's status over `known`: the later line, but a skip
+// never over a write, whichever came first (a worker may log its skip of an image before
+// the worker that wrote it logs the write).
+bool decides_over(const ReportedImage& seen, const ReportedImage& known) {
+  if (seen.status == "skipped" && known.status == "written") return false;
+  if (seen.status == "written" && known.status == "skipped") return true;
+  return seen.finished >= known.finished;
+}
+
 bool line_computed(const nlohmann::json& line) {
   const auto it = line.find("computed");
   if (it != line.end() && it->is_boolean()) return it->get<bool>();
@@ -76,8 +85,7 @@ ReportSummary summarize_reports(const std::vector<std::filesystem::path>& files,
       if (!fresh) {
         ReportedImage& known = it->second;
         const int computed = known.computed + seen.computed;
-        const bool hides_a_write = seen.status == "skipped" && known.status == "written";
-        if (seen.finished >= known.finished && !hides_a_write) known = seen;
+        if (decides_over(seen, known)) known = seen;
         known.computed = computed;
       }
       if (status == "written") {
