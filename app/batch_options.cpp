@@ -1,11 +1,23 @@
 #include "batch_options.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
 #include "batch_report.hpp"
+#include "interrupt_watch.hpp"
+#include "io/json_path.hpp"
 #include "pipeline/method_registry.hpp"
+#include "pipeline/path_list.hpp"
+#include "pipeline/report_log.hpp"
+#include "pipeline/shard.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -15,16 +27,30 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   // Not ->required(): CLI11 would then demand inputs even for `upsample bench`; the batch
   // planner reports a missing input as a usage error instead.
   cmd.add_option("inputs", o.inputs, "Image files and/or folders (folders: every image inside)");
+  cmd.add_option("--files-from", o.files_from,
+                 "Also take the inputs listed in FILE, one per line ('-' = stdin); the work list is always sorted "
+                 "byte-wise, so every worker sees the same one")
+      ->type_name("FILE");
+  cmd.add_flag("-0,--null", o.null_separated, "The --files-from list is NUL-separated (find -print0)");
   cmd.add_option("-o,--output", o.output,
                  "Output file (one input) or folder (created if missing); default: beside each input");
   cmd.add_flag("-r,--recursive", o.recursive, "Also take images in sub-folders (mirrored under -o)");
-  cmd.add_option("--name", o.name_template, "Output file name template; fields {stem} {method} {scale} {ext}")
+  cmd.add_option("--name", o.name_template,
+                 "Output file name template; fields {stem} {method} {scale} {ext}, and {dir} {relpath} (the "
+                 "input's folder / path without extension, below the folder given or the current one) to keep a "
+                 "tree under -o, e.g. --name '{dir}/{stem}_x2.{ext}'")
       ->capture_default_str();
   cmd.add_option("-f,--format", o.format, "Output format (png, jpg, tif, webp, ...); default: the input's");
   cmd.add_option("--quality", o.quality, "JPEG/WebP quality, 1-100")->check(CLI::Range(1, 100));
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);
+  cmd.add_option("--claim-timeout", o.claim_timeout,
+                 "With --skip-existing, workers sharing a folder claim each output (a hidden .NAME.upsample-claim "
+                 "file beside it); a claim left by a dead process of this host is taken over at once, one of "
+                 "another host only once older than this many seconds (set it well above the slowest image)")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber);
   cmd.add_flag("--accept-damaged", o.accept_damaged,
                "Process inputs that are cut short (a JPEG or PNG from a broken download or copy) with a warning "
                "instead of failing them; their missing part comes out as filler");
@@ -40,8 +66,21 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
           return std::string(e.what());
         }
       });
-  cmd.add_flag("--dry-run", o.dry_run, "Print what would be written, write nothing");
+  cmd.add_option("--shard", o.shard,
+                 "Process shard I of N (I/N, counted from 1): every N-th file of the sorted list. Default: from "
+                 "a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, "
+                 "with --shards); --shard 1/1 processes everything")
+      ->type_name("I/N");
+  cmd.add_option("--shards", o.shards,
+                 "The number of shards, when the scheduler's 0-based task index is the shard: JOB_COMPLETION_INDEX "
+                 "(needed), or SLURM_ARRAY_TASK_ID (so a resubmitted --array=1 redoes shard 2/N)")
+      ->type_name("N");
+  cmd.add_flag("--dry-run", o.dry_run, "Print what would be written (this shard's files), write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
+  cmd.add_option("--report", o.report,
+                 "Append one JSON line per finished file to FILE as it finishes (survives a killed run; several "
+                 "local workers may share one file); 'upsample report FILE...' merges them")
+      ->type_name("FILE");
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
   cmd.add_flag("-q,--quiet", o.quiet, "Only print errors");
   cmd.add_flag("-v,--verbose", o.verbose, "Print more (repeat for debug output)");
@@ -86,6 +125,18 @@ void apply_verbosity(bool quiet, int verbose) {
   else spdlog::set_level(spdlog::level::info);
 }
 
+namespace {
+
+std::vector<std::filesystem::path> listed_inputs(const BatchCliOptions& o) {
+  const char separator = o.null_separated ? '\0' : '\n';
+  if (o.files_from == "-") return pipeline::read_path_list(std::cin, separator);
+  std::ifstream list(o.files_from, std::ios::binary);
+  if (!list) throw UsageError("--files-from " + o.files_from + ": cannot open the list");
+  auto paths = pipeline::read_path_list(list, separator);
+  if (list.bad()) throw UsageError("--files-from " + o.files_from + ": cannot read the list");
+  return paths;
+}
+
 // --max-memory as a check of each input's size: refuses an image whose estimated peak is
 // over the limit, naming both.
 std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_memory, int scale, pipeline::MethodKind kind) {
@@ -103,11 +154,21 @@ std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_
   };
 }
 
+}  // namespace
+
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
                       const pipeline::AfterSave& after_save) {
+  if (o.null_separated && o.files_from.empty()) throw UsageError("-0 is for the list of --files-from");
+  if (o.claim_timeout && !o.skip_existing) throw UsageError("--claim-timeout is for workers sharing a folder: add --skip-existing");
+  const auto shard = pipeline::resolve_shard(o.shard, o.shards, [](const char* name) { return std::getenv(name); });
   pipeline::BatchOptions batch;
   for (const auto& in : o.inputs) batch.inputs.emplace_back(in);
+  if (!o.files_from.empty()) {
+    const auto listed = listed_inputs(o);
+    if (listed.empty() && o.inputs.empty()) throw UsageError("--files-from " + o.files_from + ": the list is empty");
+    batch.inputs.insert(batch.inputs.end(), listed.begin(), listed.end());
+  }
   batch.recursive = o.recursive;
   if (!o.output.empty()) batch.output = std::filesystem::path(o.output);
   batch.name_template = o.name_template;
@@ -120,18 +181,24 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   pipeline::BatchPlan plan = pipeline::plan_batch(batch);
   for (const auto& note : plan.notes) spdlog::info("{}", note);
   for (const auto& note : plan.verbose_notes) spdlog::debug("{}", note);
+  if (shard) {
+    const size_t all = plan.tasks.size();
+    plan.tasks = pipeline::select_shard(std::move(plan.tasks), *shard);
+    spdlog::info("shard {} (from {}): {} of {} files", pipeline::to_string(*shard), shard->source, plan.tasks.size(), all);
+  }
 
   if (o.dry_run) {
     if (o.json) {
       nlohmann::json doc = batch_json(plan.tasks, extra);
       doc["dry_run"] = true;
-      std::printf("%s\n", doc.dump(2).c_str());
+      std::printf("%s\n", io::json_text(doc).c_str());
     } else {
       print_plan(plan.tasks);
     }
     return batch_exit_status(plan.tasks);
   }
 
+  bool report_failed = false;
   pipeline::RunOptions run;
   run.jobs = o.jobs;
   run.quality = o.quality;
@@ -140,13 +207,37 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.accept_damaged = o.accept_damaged;
   run.check_size = memory_check(o.max_memory, scale, kind);
   run.after_save = after_save;
+  run.claim_outputs = o.skip_existing;
+  run.claim_timeout_seconds = o.claim_timeout;
+  std::unique_ptr<pipeline::ReportLog> report_log;
+  if (!o.report.empty()) report_log = std::make_unique<pipeline::ReportLog>(o.report);
+  const pipeline::ReportContext context{label, scale, shard};
   BatchReport report(plan.tasks.size(), o.quiet);
-  pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) { report.on_done(t); });
+  std::mutex report_mutex;  // run_batch calls on_done one at a time; the interrupt watch reads the report too
+  InterruptWatch watch([&] {
+    std::unique_lock lock(report_mutex, std::defer_lock);
+    for (int i = 0; i < 100 && !lock.try_lock(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    report.print_interrupted(resume_command(o.command_line));
+  });
+  run.stop_requested = [&watch] { return watch.interrupted(); };
+  pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) {
+    std::lock_guard lock(report_mutex);
+    report.on_done(t);
+    if (report_log) {
+      try {
+        report_log->append(pipeline::report_line(t, context));
+      } catch (const Error& e) {
+        spdlog::error("{}", e.what());
+        report_log.reset();  // said once; the batch goes on
+        report_failed = true;
+      }
+    }
+  });
   report.print_summary();
-  if (o.json) std::printf("%s\n", batch_json(plan.tasks, extra).dump(2).c_str());
+  if (o.json) std::printf("%s\n", io::json_text(batch_json(plan.tasks, extra)).c_str());
   else if (!o.quiet && plan.tasks.size() == 1 && plan.tasks[0].status == pipeline::FileStatus::Written)
     std::printf("%s\n", plan.tasks[0].output.string().c_str());
-  return batch_exit_status(plan.tasks);
+  return report_failed ? 1 : batch_exit_status(plan.tasks);
 }
 
 }  // namespace upsample::app

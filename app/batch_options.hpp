@@ -15,6 +15,13 @@ namespace upsample::app {
 
 struct BatchCliOptions {
   std::vector<std::string> inputs;
+  std::string files_from;                 // a list of inputs, "-" = stdin
+  bool null_separated = false;            // -0: the list is NUL-separated
+  std::optional<std::string> shard;       // --shard I/N
+  std::optional<int> shards;              // --shards N, with a scheduler's index
+  std::optional<double> claim_timeout;    // seconds after which any claim is stale
+  std::string report;                     // --report FILE: JSON lines, appended
+  std::vector<std::string> command_line;  // argv, for the command that resumes
   std::string output;
   bool recursive = false;
   std::string name_template = "{stem}_{method}_x{scale}.{ext}";

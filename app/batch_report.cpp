@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/display_name.hpp"
+#include "io/json_path.hpp"
 
 namespace upsample::app {
 
@@ -48,8 +49,9 @@ void BatchReport::on_done(const FileTask& task) {
   switch (task.status) {
     case FileStatus::Written: ++written_; break;
     case FileStatus::Skipped:
+      // A resume skips most of a batch: one line for all of them, at the end.
       ++skipped_;
-      spdlog::info("{}", io::display_line(task.error, names));
+      spdlog::debug("{}", io::display_line(task.error, names));
       break;
     case FileStatus::Failed:
       ++failed_;
@@ -66,8 +68,20 @@ void BatchReport::on_done(const FileTask& task) {
 void BatchReport::print_summary() const {
   clear_bar();
   if (quiet_) return;
+  if (skipped_ > 0)
+    spdlog::info("{} skipped: outputs that exist, or that other workers are writing{}", skipped_,
+                 spdlog::get_level() <= spdlog::level::debug ? "" : " (-v lists them)");
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::fprintf(stderr, "%zu written, %zu skipped, %zu failed in %.1f s\n", written_, skipped_, failed_, elapsed);
+}
+
+void BatchReport::print_interrupted(const std::string& resume) const {
+  clear_bar();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::fprintf(stderr, "\ninterrupted: %zu written, %zu skipped, %zu failed in %.1f s; %zu not finished\n", written_,
+               skipped_, failed_, elapsed, total_ - done_);
+  std::fprintf(stderr, "resume with: %s\n", resume.c_str());
+  std::fflush(stderr);
 }
 
 nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::json& extra) {
@@ -75,9 +89,7 @@ nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::js
   size_t counts[4] = {0, 0, 0, 0};
   for (const auto& t : tasks) {
     ++counts[static_cast<int>(t.status)];
-    nlohmann::json f = {{"input", t.input.string()},
-                        {"output", t.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.output.string())},
-                        {"status", pipeline::to_string(t.status)},
+    nlohmann::json f = {{"status", pipeline::to_string(t.status)},
                         {"error", t.status == FileStatus::Failed ? nlohmann::json(t.error) : nlohmann::json(nullptr)},
                         {"seconds", t.seconds},
                         {"input_bytes", t.input_bytes},
@@ -85,6 +97,8 @@ nlohmann::json batch_json(const std::vector<FileTask>& tasks, const nlohmann::js
                         {"input_size", {t.input_size.width, t.input_size.height}},
                         {"output_size", {t.output_size.width, t.output_size.height}},
                         {"warnings", t.warnings}};
+    io::put_path(f, "input", t.input);
+    io::put_path(f, "output", t.output);
     if (t.extra.is_object()) f.update(t.extra);
     files.push_back(std::move(f));
   }

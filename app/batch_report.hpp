@@ -16,8 +16,12 @@ class BatchReport {
   BatchReport(size_t total, bool quiet);
   // Called once per finished task (from pipeline::run_batch, never concurrently).
   void on_done(const pipeline::FileTask& task);
-  // Final line on stderr: "3 written, 1 skipped, 1 failed in 2.4 s".
+  // Final lines on stderr: one for all skipped files (-v lists them as they come), then
+  // "3 written, 1 skipped, 1 failed in 2.4 s".
   void print_summary() const;
+  // After a signal: what was done so far, what was not started, and `resume`, the command
+  // that finishes the batch.
+  void print_interrupted(const std::string& resume) const;
   size_t failed() const { return failed_; }
 
  private:

@@ -16,9 +16,11 @@ struct Command {
 };
 
 // The main job: `upsample INPUT... -s N -m METHOD -o OUT` (options on the root app).
-Command add_upscale_command(CLI::App& app);
+// argc/argv give the command that resumes an interrupted batch.
+Command add_upscale_command(CLI::App& app, int argc, char** argv);
 Command add_eval_command(CLI::App& app);
-Command add_deblur_command(CLI::App& app);
+Command add_deblur_command(CLI::App& app, int argc, char** argv);
+Command add_report_command(CLI::App& app);
 Command add_estimate_blur_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_artifacts_command(CLI::App& app);

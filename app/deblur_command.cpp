@@ -18,7 +18,7 @@ struct DeblurCliOptions {
 };
 }  // namespace
 
-Command add_deblur_command(CLI::App& app) {
+Command add_deblur_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<DeblurCliOptions>();
   CLI::App* cmd = app.add_subcommand("deblur", "Remove blur from images (our network, Wiener, Richardson-Lucy)");
   cmd->add_option("-m,--method", o->method, "Method: " + deblur::deblur_method_names())->capture_default_str();
@@ -31,6 +31,7 @@ Command add_deblur_command(CLI::App& app) {
   cmd->add_option("--iterations", o->deblur.iterations, "Richardson-Lucy iterations")->capture_default_str();
   add_tile_option(*cmd, o->deblur.tile, "Tile size in pixels for the network");
   add_batch_options(*cmd, o->batch, "{stem}_{method}.{ext}");
+  o->batch.command_line.assign(argv, argv + argc);
   cmd->footer(R"(
 Our network needs no --psf: the blur estimator reads the blur off the image (`upsample
 estimate-blur` prints what it reads), Wiener deconvolution with that blur comes first,

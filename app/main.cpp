@@ -27,6 +27,10 @@ Examples:
   upsample a.png b.png -s 4 --name '{stem}@4x.{ext}' name the outputs yourself
   upsample shots/ -s 2 -o big/ --skip-existing -j 2 resume a batch, two images at once
   upsample shots/ -s 2 -o big/ --dry-run            see what would be written
+  upsample shots/ -r -s 2 -o big/ --shard 2/4 --skip-existing --report r2.jsonl
+                                                    one of four workers (Slurm and Kubernetes
+                                                    arrays are read by themselves; README)
+  upsample report r*.jsonl                          the workers' reports merged
   upsample photo.jpg -s 2 --json                    machine-readable summary on stdout
 
 Exit status: 0 everything done, 1 some inputs failed (the rest are done), 2 bad usage.
@@ -55,14 +59,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   // The main job first, then one subcommand per file in app/.
   const std::vector<upsample::app::Command> commands = {
-      upsample::app::add_upscale_command(app),
+      upsample::app::add_upscale_command(app, argc, argv),
       upsample::app::add_eval_command(app),
-      upsample::app::add_deblur_command(app),
+      upsample::app::add_deblur_command(app, argc, argv),
       upsample::app::add_estimate_blur_command(app),
       upsample::app::add_compare_command(app),
       upsample::app::add_artifacts_command(app),
       upsample::app::add_bench_command(app),
       upsample::app::add_models_command(app),
+      upsample::app::add_report_command(app),
       upsample::app::add_train_command(app, argc, argv),
   };
 

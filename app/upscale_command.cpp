@@ -70,7 +70,7 @@ cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, c
 
 }  // namespace
 
-Command add_upscale_command(CLI::App& app) {
+Command add_upscale_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<UpscaleOptions>();
   app.add_option("-s,--scale", o->scale, "Upscaling factor (whole number)")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("-m,--method", o->method,
@@ -85,6 +85,7 @@ Command add_upscale_command(CLI::App& app) {
   add_denoise_option(app, o->denoise);
   app.add_flag("--deblur", o->deblur, "Deblur each image with our network before upscaling (see 'upsample deblur')");
   add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
+  o->batch.command_line.assign(argv, argv + argc);
   return {&app, [o]() {
     apply_verbosity(o->batch.quiet, o->batch.verbose);
     if (o->heatmap && o->scale < 2) throw UsageError("--heatmap needs a scale of 2 or more (-s)");

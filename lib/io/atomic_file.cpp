@@ -27,7 +27,8 @@ namespace {
 
 // Temporary files of writes in progress, kept where a signal handler can reach them
 // without allocating: fixed slots, claimed and released with atomics.
-constexpr size_t kSlots = 64;
+// Two per image in flight (its temporary file and its claim), for up to -j 256.
+constexpr size_t kSlots = 512;
 constexpr size_t kPathMax = 4096;
 struct PendingSlot {
   std::atomic<bool> used{false};
@@ -55,9 +56,13 @@ void unregister_pending(int slot) {
   g_pending[static_cast<size_t>(slot)].used.store(false);
 }
 
-extern "C" void remove_pending_and_reraise(int signo) {
+void remove_pending_files() {
   for (auto& slot : g_pending)
     if (slot.ready.load()) ::unlink(slot.path);
+}
+
+extern "C" void remove_pending_and_reraise(int signo) {
+  remove_pending_files();
   std::signal(signo, SIG_DFL);
   std::raise(signo);
 }
@@ -241,6 +246,10 @@ void install_interrupt_cleanup() {
   std::signal(SIGTERM, remove_pending_and_reraise);
   std::signal(SIGHUP, remove_pending_and_reraise);
 }
+
+int remove_on_interrupt(const std::string& path) { return register_pending(path); }
+void forget_on_interrupt(int handle) { unregister_pending(handle); }
+void remove_interrupted_files() { remove_pending_files(); }
 
 bool is_temporary_name(const std::filesystem::path& path) {
   const std::string name = path.filename().string();

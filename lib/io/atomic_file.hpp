@@ -32,6 +32,17 @@ std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
 // progress and then let the signal end the process as usual. Call once from main.
 void install_interrupt_cleanup();
 
+// Files that must not outlive an interrupted run besides the temporary files of writes
+// (e.g. the claim a worker holds on an output): registered, they are removed on
+// SIGINT/SIGTERM/SIGHUP too. Returns a handle for forget_on_interrupt (-1 when all slots
+// are taken: still correct, just not cleaned on Ctrl-C).
+int remove_on_interrupt(const std::string& path);
+void forget_on_interrupt(int handle);
+
+// Removes every registered file now; for a caller that handles the signals itself.
+// Only calls what a signal handler may call.
+void remove_interrupted_files();
+
 // True for the name of a temporary file of write_file_atomically (".NAME.tmp-XXXXXXXX…"),
 // which a killed process can leave behind: never an input.
 bool is_temporary_name(const std::filesystem::path& path);

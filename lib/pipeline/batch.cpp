@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "io/atomic_file.hpp"
+#include "pipeline/claim.hpp"
 #include "io/display_name.hpp"
 #include "tensor/error.hpp"
 
@@ -54,7 +55,19 @@ struct Candidate {
   fs::path input;
   fs::path output_folder;  // where its output goes
   std::string problem;     // non-empty: fails at once
+  fs::path relative;       // the input below its root ({dir}, {relpath}); empty when it is not below one
 };
+
+// A file named directly (argument or list) is below the current folder when its path is.
+fs::path relative_to_current_folder(const fs::path& input) {
+  fs::path rel = input.lexically_normal();
+  if (rel.is_absolute()) {
+    std::error_code ec;
+    rel = rel.lexically_relative(fs::current_path(ec));
+  }
+  if (rel.empty() || *rel.begin() == "..") return {};
+  return rel;
+}
 
 bool output_names_a_file(const BatchOptions& o) {
   if (!o.output) return false;
@@ -108,7 +121,7 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
     else if (!type_ec && it->exists(type_ec)) special_files.push_back(it->path());
   }
   if (ec) {
-    out.push_back({folder, {}, folder.string() + ": cannot list the folder: " + ec.message()});
+    out.push_back({folder, {}, folder.string() + ": cannot list the folder: " + ec.message(), {}});
     return;
   }
   std::sort(files.begin(), files.end());
@@ -119,6 +132,10 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
     notes.push_back(f.string() + ": skipped, not a regular file (" + special_entry_kind(fs::status(f, status_ec)) + ")");
   }
   for (const auto& f : files) {
+    if (is_claim_name(f)) {
+      walk.verbose_notes->push_back(f.string() + ": skipped, a worker's claim on an output");
+      continue;
+    }
     if (io::is_temporary_name(f)) {
       notes.push_back(f.string() + ": skipped, the temporary file of a write that never finished");
       continue;
@@ -128,7 +145,7 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
       continue;
     }
     const fs::path target = o.output ? (*o.output / folder.lexically_relative(root)).lexically_normal() : folder;
-    out.push_back({f, target, {}});
+    out.push_back({f, target, {}, f.lexically_relative(root)});
   }
   for (const auto& d : folders) {
     std::error_code link_ec;
@@ -149,13 +166,18 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
 
 }  // namespace
 
-std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
-                                 int scale, const std::string& ext) {
+bool template_mirrors_folders(const std::string& name_template) {
+  return name_template.find("{dir}") != std::string::npos || name_template.find("{relpath}") != std::string::npos;
+}
+
+std::string expand_name_template(const std::string& name_template, const NameFields& fields) {
+  const bool mirrors = template_mirrors_folders(name_template);
   std::string out;
   for (size_t i = 0; i < name_template.size(); ++i) {
     const char ch = name_template[i];
-    if (ch == '/' || ch == '\\')
-      throw UsageError("--name '" + name_template + "': a name template cannot contain folder separators");
+    if (ch == '\\' || (ch == '/' && !mirrors))
+      throw UsageError("--name '" + name_template +
+                       "': a name template cannot contain folder separators (except with {dir} or {relpath})");
     if (ch != '{') {
       out += ch;
       continue;
@@ -163,18 +185,33 @@ std::string expand_name_template(const std::string& name_template, const std::st
     const size_t close = name_template.find('}', i);
     if (close == std::string::npos) throw UsageError("--name '" + name_template + "': '{' without a closing '}'");
     const std::string field = name_template.substr(i + 1, close - i - 1);
-    if (field == "stem") out += stem;
-    else if (field == "method") out += method;
-    else if (field == "scale") out += std::to_string(scale);
-    else if (field == "ext") out += ext;
+    if (field == "stem") out += fields.stem;
+    else if (field == "method") out += fields.method;
+    else if (field == "scale") out += std::to_string(fields.scale);
+    else if (field == "ext") out += fields.ext;
+    else if (field == "dir") out += fields.dir;
+    else if (field == "relpath") out += fields.relpath;
     else
       throw UsageError("--name '" + name_template + "': unknown field {" + field +
-                       "} (known: {stem}, {method}, {scale}, {ext})");
+                       "} (known: {stem}, {method}, {scale}, {ext}, {dir}, {relpath})");
     i = close;
+  }
+  if (mirrors) {
+    // "./a.png" and "sub//a.png" name the same place; the result stays below -o.
+    const fs::path normal = fs::path(out).lexically_normal();
+    if (normal.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
+      throw UsageError("--name '" + name_template + "' gives " + out + ", outside the output folder");
+    out = normal.string();
+    if (!out.empty() && out.back() == '/') out.clear();
   }
   if (out.empty() || out == "." || out == "..")
     throw UsageError("--name '" + name_template + "' gives an empty file name");
   return out;
+}
+
+std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
+                                 int scale, const std::string& ext) {
+  return expand_name_template(name_template, NameFields{stem, method, scale, ext, ".", stem});
 }
 
 BatchPlan plan_batch(const BatchOptions& o) {
@@ -183,6 +220,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
     throw UsageError("-f " + o.format + ": unknown image format (use png, jpg, tif, webp, bmp, ...)");
   // Validate the template once, up front, so a typo is a usage error rather than N failures.
   expand_name_template(o.name_template, "x", o.method_label, o.scale, "png");
+  const bool mirrors = template_mirrors_folders(o.name_template);
+  if (mirrors && !o.output)
+    throw UsageError("--name '" + o.name_template + "': {dir} and {relpath} place outputs under -o: give -o FOLDER");
 
   BatchPlan plan;
   std::vector<Candidate> candidates;
@@ -191,10 +231,10 @@ BatchPlan plan_batch(const BatchOptions& o) {
     std::error_code ec;
     const auto status = fs::status(input, ec);
     if (ec || !fs::exists(status)) {
-      candidates.push_back({input, {}, input.string() + ": no such file or folder"});
+      candidates.push_back({input, {}, input.string() + ": no such file or folder", {}});
     } else if (!fs::is_directory(status) && !fs::is_regular_file(status)) {
       // Reading a FIFO or a device could block forever; the rest of the batch still runs.
-      candidates.push_back({input, {}, input.string() + ": not a regular file (" + special_entry_kind(status) + ")"});
+      candidates.push_back({input, {}, input.string() + ": not a regular file (" + special_entry_kind(status) + ")", {}});
     } else if (fs::is_directory(status)) {
       if (single_file_output)
         throw UsageError("-o " + o.output->string() + " names a file, but " + input.string() +
@@ -212,9 +252,13 @@ BatchPlan plan_batch(const BatchOptions& o) {
                              (has_folders && !o.recursive ? " (its sub-folders are walked with -r)" : ""));
       }
     } else {
-      candidates.push_back({input, o.output && !single_file_output ? *o.output : input.parent_path(), {}});
+      candidates.push_back({input, o.output && !single_file_output ? *o.output : input.parent_path(), {},
+                            relative_to_current_folder(input)});
     }
   }
+  // The inputs' own order (a shell glob's follows the locale) must not change the list.
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.input.native() < b.input.native(); });
   // An empty or mistyped folder would otherwise end as "0 written" and success.
   if (candidates.empty()) {
     std::string why;
@@ -240,11 +284,22 @@ BatchPlan plan_batch(const BatchOptions& o) {
     }
     if (single_file_output) {
       task.output = *o.output;
+    } else if (mirrors && c.relative.empty()) {
+      task.status = FileStatus::Failed;
+      task.error = c.input.string() +
+                   ": not below the current folder, so {dir} and {relpath} cannot place it under -o (name it by a "
+                   "path below the current folder, or by its folder)";
+      plan.tasks.push_back(std::move(task));
+      continue;
     } else {
       const std::string input_ext = c.input.extension().string().empty() ? "png" : c.input.extension().string().substr(1);
-      const std::string ext = o.format.empty() ? input_ext : o.format;
-      task.output = c.output_folder / expand_name_template(o.name_template, c.input.stem().string(), o.method_label,
-                                                           o.scale, ext);
+      NameFields fields{c.input.stem().string(), o.method_label, o.scale, o.format.empty() ? input_ext : o.format, ".", ""};
+      if (mirrors) {
+        fields.dir = c.relative.has_parent_path() ? c.relative.parent_path().string() : ".";
+        fields.relpath = (c.relative.parent_path() / c.relative.stem()).string();
+      }
+      const std::string name = expand_name_template(o.name_template, fields);
+      task.output = mirrors ? (*o.output / name).lexically_normal() : c.output_folder / name;
     }
     const fs::path id = identity_of(task.output);
     std::error_code ec;
@@ -328,15 +383,47 @@ void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOpt
     else report(tasks[i]);
   }
   std::atomic<size_t> next{0};
+  const bool skip_existing = options.existing == ExistingOutput::Skip;
+  auto skip_as_done_elsewhere = [](FileTask& task, const std::string& why) {
+    task.status = FileStatus::Skipped;
+    task.error = task.output.string() + ": " + why + ", skipped";
+    task.warnings.clear();
+  };
   auto worker = [&] {
     for (size_t k = next++; k < pending.size(); k = next++) {
+      if (options.stop_requested && options.stop_requested()) return;
       FileTask& task = tasks[pending[k]];
       const auto start = std::chrono::steady_clock::now();
       try {
+        std::optional<Claim> claim;
+        if (options.claim_outputs) {
+          std::error_code ec;
+          ClaimAttempt attempt = try_claim(task.output, options.claim_timeout_seconds);
+          if (!attempt.claim) {
+            skip_as_done_elsewhere(task, "being written by " + attempt.held_by);
+            report(task);
+            continue;
+          }
+          if (!attempt.recovered_from.empty())
+            task.warnings.push_back(task.output.string() + ": took over the stale claim of " + attempt.recovered_from);
+          claim.emplace(std::move(*attempt.claim));
+          // Planned before another worker finished it: nothing left to do.
+          if (skip_existing && fs::exists(task.output, ec)) {
+            skip_as_done_elsewhere(task, "written by another worker while this run went on");
+            report(task);
+            continue;
+          }
+        }
         run_one(task, step, options);
       } catch (const std::exception& e) {
-        task.status = FileStatus::Failed;
-        task.error = io::without_trailing_space(e.what());  // OpenCV's texts end in a newline
+        std::error_code ec;
+        if (skip_existing && task.output_bytes == 0 && fs::exists(task.output, ec)) {
+          // Lost the race to another worker that does not claim: its output stands.
+          skip_as_done_elsewhere(task, "written by another worker while this run went on");
+        } else {
+          task.status = FileStatus::Failed;
+          task.error = io::without_trailing_space(e.what());  // OpenCV's texts end in a newline
+        }
         task.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
       report(task);

@@ -22,7 +22,7 @@ struct BatchOptions {
   std::vector<std::filesystem::path> inputs;   // files and folders, mixed
   bool recursive = false;                      // descend into sub-folders (mirrored in the output)
   std::optional<std::filesystem::path> output; // a file for one input file, else a folder; none = beside each input
-  std::string name_template = "{stem}_{method}_x{scale}.{ext}";
+  std::string name_template = "{stem}_{method}_x{scale}.{ext}";  // {dir} / {relpath} place outputs under -o
   std::string method_label;                    // fills {method}
   int scale = 2;                               // fills {scale}
   std::string format;                          // output extension; empty = from -o or the input
@@ -52,12 +52,28 @@ struct BatchPlan {
 
 // Expands folders, names outputs and refuses what must not happen (an output that
 // another input also maps to, an output that is an input, an existing output without
-// Overwrite). Throws UsageError when the options contradict each other.
+// Overwrite). Throws UsageError when the options contradict each other. The tasks are
+// sorted by the bytes of their input paths (LC_ALL=C sort order), whatever the order of
+// the inputs given, so every worker of a shared batch sees the same list.
 BatchPlan plan_batch(const BatchOptions& options);
 
-// Expands a name template; throws UsageError for unknown {fields} or path separators.
+// What a name template's {fields} stand for, for one input.
+struct NameFields {
+  std::string stem, method;
+  int scale = 2;
+  std::string ext;
+  std::string dir = ".";  // the input's folder relative to its root (the folder given, or the current one)
+  std::string relpath;    // the input's path relative to its root, without its extension
+};
+
+// Expands a name template; throws UsageError for unknown {fields}, or for folder
+// separators in a template without {dir} or {relpath}.
+std::string expand_name_template(const std::string& name_template, const NameFields& fields);
 std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
                                  int scale, const std::string& ext);
+
+// True when the template places outputs by the input's own folders ({dir} or {relpath}).
+bool template_mirrors_folders(const std::string& name_template);
 
 // It may add warnings and --json fields to the task.
 using ImageStep = std::function<cv::Mat(const cv::Mat& image, FileTask& task)>;
@@ -73,10 +89,19 @@ struct RunOptions {
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
   std::function<void(const io::ImageHeader&)> check_size;  // optional: may refuse an input before it is decoded
   AfterSave after_save;          // optional
+  // Claim each output before computing it (pipeline/claim.hpp), so workers sharing the
+  // output folder never compute an image twice; an output claimed by another worker is
+  // Skipped. Meant for ExistingOutput::Skip.
+  bool claim_outputs = false;
+  std::optional<double> claim_timeout_seconds;  // claims older than this are stale, whoever holds them
+  // Polled between images: once it returns true, no new image is started.
+  std::function<bool()> stop_requested;
 };
 
 // Runs every Pending task: load, `step`, save atomically. `on_done` is called once per
-// task (Pending ones after they finish), never concurrently.
+// task (Pending ones after they finish), never concurrently. Under ExistingOutput::Skip
+// an output that appears while the batch runs (another worker wrote it) is Skipped,
+// never Failed. Tasks not started because of `stop_requested` stay Pending.
 void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOptions& options,
                const std::function<void(const FileTask&)>& on_done);
 

@@ -34,3 +34,23 @@ TEST_CASE("compare and artifacts write their JSON for a Latin-1 file name, with 
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("non-UTF-8 names") {
+
+TEST_CASE("the main job's --json and --report keep a Latin-1 file name readable and exact") {
+  ScratchFolder dir;
+  fs::copy_file(sample("scene.png"), dir / kLatin1Name);
+  const CliResult r = run_cli({kLatin1Name, "-m", "nearest", "-s", "2", "-o", "out", "--json", "--report", "r.jsonl"}, dir.path());
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["files"][0]["input_bytes_hex"] == kLatin1Hex);
+  CHECK(doc["files"][0]["status"] == "written");
+  CHECK(doc["files"][0]["output_bytes_hex"].get<std::string>().find("e9") != std::string::npos);
+  const auto line = nlohmann::json::parse(read_file(dir / "r.jsonl"));
+  CHECK(line["input_bytes_hex"] == kLatin1Hex);
+  const CliResult merged = run_cli({"report", "r.jsonl", "--json"}, dir.path());
+  CHECK(merged.exit_code == 0);
+  CHECK(nlohmann::json::accept(merged.out));
+}
+
+}  // TEST_SUITE

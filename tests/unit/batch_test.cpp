@@ -17,6 +17,20 @@ using pipeline::FileStatus;
 
 TEST_SUITE("batch") {
 
+TEST_CASE("name templates: {dir} and {relpath} may place outputs in folders, never outside -o") {
+  pipeline::NameFields fields{"cat", "m", 2, "png", "pets/2024", "pets/2024/cat"};
+  CHECK(pipeline::expand_name_template("{dir}/{stem}_x{scale}.{ext}", fields) == "pets/2024/cat_x2.png");
+  CHECK(pipeline::expand_name_template("{relpath}.{ext}", fields) == "pets/2024/cat.png");
+  CHECK(pipeline::expand_name_template("big/{relpath}.{ext}", fields) == "big/pets/2024/cat.png");
+  fields.dir = ".";
+  CHECK(pipeline::expand_name_template("{dir}/{stem}.{ext}", fields) == "cat.png");
+  CHECK_THROWS_AS(pipeline::expand_name_template("../{dir}/{stem}.{ext}", fields), UsageError);
+  CHECK_THROWS_AS(pipeline::expand_name_template("/{dir}/{stem}.{ext}", fields), UsageError);
+  CHECK_THROWS_AS(pipeline::expand_name_template("{dir}/", fields), UsageError);
+  CHECK(pipeline::template_mirrors_folders("{relpath}.png"));
+  CHECK_FALSE(pipeline::template_mirrors_folders("{stem}.png"));
+}
+
 TEST_CASE("name templates expand their fields and refuse unknown ones") {
   CHECK(pipeline::expand_name_template("{stem}_{method}_x{scale}.{ext}", "cat", "lanczos", 3, "png") == "cat_lanczos_x3.png");
   CHECK(pipeline::expand_name_template("{stem}@{scale}x.{ext}", "a b", "m", 2, "jpg") == "a b@2x.jpg");
@@ -40,18 +54,20 @@ TEST_CASE("plans name outputs, mirror folders, and refuse collisions and clobber
   o.scale = 2;
   auto plan = pipeline::plan_batch(o);
   REQUIRE(plan.tasks.size() == 4);
-  CHECK(plan.tasks[0].output == dir / "out/a_m_x2.png");
-  CHECK(plan.tasks[1].output == dir / "out/sub/b_m_x2.jpg");
-  CHECK(plan.tasks[2].status == FileStatus::Failed);  // exists, no --overwrite
+  // Sorted by the bytes of the input paths, not in the order given.
+  CHECK(plan.tasks[0].input == dir / "c.png");
+  CHECK(plan.tasks[0].status == FileStatus::Failed);  // exists, no --overwrite
+  CHECK(plan.tasks[1].output == dir / "out/a_m_x2.png");
+  CHECK(plan.tasks[2].output == dir / "out/sub/b_m_x2.jpg");
   CHECK(plan.tasks[3].status == FileStatus::Failed);
   CHECK(plan.tasks[3].error.find("no such file or folder") != std::string::npos);
   REQUIRE(plan.notes.size() == 1);
   CHECK(plan.notes[0].find("notes.txt: skipped") != std::string::npos);
 
   o.existing = pipeline::ExistingOutput::Skip;
-  CHECK(pipeline::plan_batch(o).tasks[2].status == FileStatus::Skipped);
+  CHECK(pipeline::plan_batch(o).tasks[0].status == FileStatus::Skipped);
   o.existing = pipeline::ExistingOutput::Overwrite;
-  CHECK(pipeline::plan_batch(o).tasks[2].status == FileStatus::Pending);
+  CHECK(pipeline::plan_batch(o).tasks[0].status == FileStatus::Pending);
 
   o.inputs = {dir / "c.png", dir / "c.png"};  // the same file twice maps to one output
   plan = pipeline::plan_batch(o);
