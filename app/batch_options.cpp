@@ -21,13 +21,16 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("--name", o.name_template, "Output file name template; fields {stem} {method} {scale} {ext}")
       ->capture_default_str();
   cmd.add_option("-f,--format", o.format, "Output format (png, jpg, tif, webp, ...); default: the input's");
-  cmd.add_option("--quality", o.quality, "JPEG/WebP quality, 1-100")->check(CLI::Range(1, 100));
+  cmd.add_option("--quality", o.quality, "Quality of lossy formats (JPEG, WebP, HEIC, AVIF, JPEG XL), 1-100")->check(CLI::Range(1, 100));
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);
   cmd.add_flag("--accept-damaged", o.accept_damaged,
                "Process inputs that are cut short (a JPEG or PNG from a broken download or copy) with a warning "
                "instead of failing them; their missing part comes out as filler");
+  cmd.add_flag("--strip", o.strip,
+               "Write outputs without the input's metadata (EXIF, XMP, IPTC) and colour profile; by default "
+               "they are kept, fitted to the new size");
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written, write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
@@ -87,6 +90,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   batch.existing = o.overwrite ? pipeline::ExistingOutput::Overwrite
                    : o.skip_existing ? pipeline::ExistingOutput::Skip
                                      : pipeline::ExistingOutput::Refuse;
+  if (o.output == "-" && o.json) throw UsageError("-o - writes the image to standard output: it cannot also take --json");
   pipeline::BatchPlan plan = pipeline::plan_batch(batch);
   for (const auto& note : plan.notes) spdlog::info("{}", note);
   for (const auto& note : plan.verbose_notes) spdlog::debug("{}", note);
@@ -108,12 +112,13 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.format = o.format;
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;
+  run.keep_metadata = !o.strip;
   run.after_save = after_save;
   BatchReport report(plan.tasks.size(), o.quiet);
   pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) { report.on_done(t); });
   report.print_summary();
   if (o.json) std::printf("%s\n", batch_json(plan.tasks, extra).dump(2).c_str());
-  else if (!o.quiet && plan.tasks.size() == 1 && plan.tasks[0].status == pipeline::FileStatus::Written)
+  else if (!o.quiet && plan.tasks.size() == 1 && plan.tasks[0].status == pipeline::FileStatus::Written && o.output != "-")
     std::printf("%s\n", plan.tasks[0].output.string().c_str());
   return batch_exit_status(plan.tasks);
 }

@@ -22,6 +22,7 @@ struct BatchCliOptions {
   bool overwrite = false;
   bool skip_existing = false;
   bool accept_damaged = false;
+  bool strip = false;
   bool dry_run = false;
   bool json = false;
   int jobs = 1;

@@ -71,6 +71,7 @@ struct RunOptions {
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
+  bool keep_metadata = true;     // EXIF, XMP, IPTC and the ICC profile go from each input to its output
   AfterSave after_save;          // optional
 };
 
