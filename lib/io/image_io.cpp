@@ -342,7 +342,7 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
     PhotoMetadata fitted;
     if (metadata) {
       fitted = {exif_for_output(metadata->exif, pixels.size()), xmp_for_output(metadata->xmp, pixels.size()), {},
-                metadata->icc};
+                metadata->icc, std::nullopt};
     }
     try {
       if (format->name == "JPEG XL")
@@ -365,9 +365,11 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
       try {
         if (format->name == "WebP")
           embed_webp_metadata(encoded, {exif_for_output(metadata->exif, pixels.size()),
-                                        xmp_for_output(metadata->xmp, pixels.size()), {}, metadata->icc});
+                                        xmp_for_output(metadata->xmp, pixels.size()), {}, metadata->icc,
+                                        std::nullopt});
         else
           embed_metadata(encoded, *format, *metadata, pixels.size());
+        if (format->name == "PNG") finish_png_chunks(encoded, metadata->density);
       } catch (const Error& e) {
         report.metadata_lost = {std::string("all metadata (") + e.what() + ")"};
       }

@@ -120,6 +120,7 @@ PhotoMetadata read_metadata(std::span<const std::byte> file_bytes) {
     }
     if (image->iccProfileDefined())
       m.icc = to_bytes(image->iccProfile()->pData_, static_cast<size_t>(image->iccProfile()->size_));
+    m.density = png_density(file_bytes);
   } catch (const std::exception&) {
     return {};
   }

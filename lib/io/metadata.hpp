@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include "io/formats.hpp"
+#include "io/png_chunks.hpp"
 
 namespace upsample::io {
 
@@ -21,7 +22,8 @@ struct PhotoMetadata {
   std::string xmp;              // XMP packet
   std::vector<std::byte> iptc;  // IPTC-IIM records
   std::vector<std::byte> icc;   // ICC profile
-  bool empty() const { return exif.empty() && xmp.empty() && iptc.empty() && icc.empty(); }
+  std::optional<PngDensity> density;  // a PNG's pHYs, for a PNG output
+  bool empty() const { return exif.empty() && xmp.empty() && iptc.empty() && icc.empty() && !density; }
 };
 
 // What exiv2 finds in a JPEG, PNG, TIFF or WebP file. A file it cannot parse gives an

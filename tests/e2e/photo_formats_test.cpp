@@ -118,7 +118,7 @@ TEST_CASE("photo formats: a GIF's first frame is read, and an animation says the
 TEST_CASE("photo formats: HEIC keeps EXIF, XMP and its ICC profile, its orientation boxes already applied") {
   ScratchFolder dir;
   const PhoneTagBlocks blocks = phone_tag_blocks(24, 16);
-  io::PhotoMetadata tags{blocks.exif, blocks.xmp, {}, display_p3_profile()};
+  io::PhotoMetadata tags{blocks.exif, blocks.xmp, {}, display_p3_profile(), std::nullopt};
   const std::vector<uchar> heic = io::encode_heif(small_photo(), io::HeifCodec::Hevc, 80, &tags);
   write_bytes_to(dir / "IMG_0001.HEIC", std::string(heic.begin(), heic.end()));
   for (const std::string ext : {"heic", "jpg", "jxl"}) {

@@ -89,6 +89,13 @@ TEST_CASE("photo metadata: EXIF, XMP, IPTC and a P3 profile survive -s 2 into JP
     const int depth = ext == "tif" ? CV_16U : CV_8U;
     const fs::path input = dir / ("phone." + ext);
     cv::imwrite(input.string(), phone_picture(depth));
+    const io::PngDensity dpi300{11811, 11811, true};  // pixels per metre
+    if (ext == "png") {
+      const std::string plain = read_file(input);
+      std::vector<unsigned char> with_density(plain.begin(), plain.end());
+      io::finish_png_chunks(with_density, dpi300);
+      io::write_file_atomically(input, std::as_bytes(std::span(with_density)), io::ExistingFile::Replace);
+    }
     write_phone_tags(input, 24, 16, p3);
     const auto r = run_cli({"-m", "bicubic", "-s", "2", input.string(), "-o", "big." + ext}, dir.path());
     INFO(r.err);
@@ -97,6 +104,11 @@ TEST_CASE("photo metadata: EXIF, XMP, IPTC and a P3 profile survive -s 2 into JP
     CHECK(out.size() == cv::Size(32, 48));  // orientation 6 applied: 16 wide, 24 high, times 2
     CHECK(out.depth() == depth);
     check_tags_kept(read_photo_tags(input), read_photo_tags(dir / ("big." + ext)), out.size(), true);
+    if (ext == "png") {
+      const std::string written = read_file(dir / "big.png");
+      CHECK(io::png_density(std::as_bytes(std::span(written.data(), written.size()))) == dpi300);
+      CHECK(contains(written, "iCCPICC profile"));  // a named profile: libpng drops one without a name
+    }
   }
 }
 
