@@ -82,8 +82,11 @@ Exiv2::ExifData fitted_exif(std::span<const std::byte> block, cv::Size size) {
     remove_key(exif, "Exif.Image.Orientation");
     exif["Exif.Image.Orientation"] = static_cast<uint16_t>(1);
   }
-  set_if_present(exif, "Exif.Photo.PixelXDimension", static_cast<uint32_t>(size.width));
-  set_if_present(exif, "Exif.Photo.PixelYDimension", static_cast<uint32_t>(size.height));
+  // EXIF requires these of a compressed image: set even where the input left them out.
+  remove_key(exif, "Exif.Photo.PixelXDimension");
+  remove_key(exif, "Exif.Photo.PixelYDimension");
+  exif["Exif.Photo.PixelXDimension"] = static_cast<uint32_t>(size.width);
+  exif["Exif.Photo.PixelYDimension"] = static_cast<uint32_t>(size.height);
   set_if_present(exif, "Exif.Image.ImageWidth", static_cast<uint32_t>(size.width));
   set_if_present(exif, "Exif.Image.ImageLength", static_cast<uint32_t>(size.height));
   return exif;

@@ -41,8 +41,8 @@ struct PrintResolution {
 };
 std::optional<PrintResolution> resolution_in_exif(std::span<const std::byte> exif);
 
-// `exif` made true for upright pixels of `size`: PixelX/YDimension (and ImageWidth/Length
-// where present) set, Orientation 1, thumbnail and the input file's own structure tags
+// `exif` made true for upright pixels of `size`: PixelX/YDimension set (ImageWidth/Length
+// where present), Orientation 1, thumbnail and the input file's own structure tags
 // (strips, tiles, sample layout) removed. Empty in, empty out.
 std::vector<std::byte> exif_for_output(std::span<const std::byte> exif, cv::Size size);
 // The same for an XMP packet's tiff:/exif: dimensions and orientation; a packet without
