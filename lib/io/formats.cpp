@@ -15,21 +15,22 @@ std::string lowercase(std::string s) {
 }  // namespace
 
 const std::vector<ImageFormat>& image_formats() {
-  //                                  name      extensions                      rd     wr     16bit  alpha  exif   xmp    iptc   icc
+  // name, extensions, read, write, 16-bit, alpha, deep bits, EXIF, XMP, IPTC, ICC, note
   static const std::vector<ImageFormat> formats = {
-      {"JPEG", {"jpg", "jpeg", "jpe", "jfif"}, true, true, false, false, true, true, true, true, ""},
-      {"PNG", {"png"}, true, true, true, true, true, true, true, true, ""},
-      {"TIFF", {"tif", "tiff"}, true, true, true, true, true, true, true, true, ""},
-      {"WebP", {"webp"}, true, true, false, true, true, true, false, true, ""},
-      {"HEIF", {"heic", "heif", "hif"}, true, true, false, true, true, true, false, true, "HEVC; 16-bit written as 8"},
-      {"AVIF", {"avif"}, true, true, false, true, true, true, false, true, "AV1; 16-bit written as 8"},
-      {"JPEG XL", {"jxl"}, true, true, true, true, true, true, false, true, ""},
-      {"GIF", {"gif"}, true, false, false, true, false, false, false, false, "first frame only; read only"},
-      {"BMP", {"bmp", "dib"}, true, true, false, false, false, false, false, false, ""},
-      {"PNM", {"ppm", "pgm", "pnm", "pbm"}, true, true, true, false, false, false, false, false, ""},
-      {"JPEG 2000", {"jp2"}, true, true, true, true, false, false, false, false, ""},
-      {"OpenEXR", {"exr"}, true, true, false, true, false, false, false, false, "read as 8/16-bit only"},
-      {"Radiance HDR", {"hdr"}, true, true, false, false, false, false, false, false, "read as 8/16-bit only"},
+      {"JPEG", {"jpg", "jpeg", "jpe", "jfif"}, true, true, false, false, 0, true, true, true, true, ""},
+      {"PNG", {"png"}, true, true, true, true, 0, true, true, true, true, ""},
+      {"TIFF", {"tif", "tiff"}, true, true, true, true, 0, true, true, true, true, ""},
+      {"WebP", {"webp"}, true, true, false, true, 0, true, true, false, true, ""},
+      {"HEIF", {"heic", "heif", "hif"}, true, true, false, true, 10, true, true, false, true, "HEVC; 16-bit written with 10"},
+      // 8 bits: aom (Debian's 3.6) aborts on the 10-bit RGB libheif 1.15 hands it.
+      {"AVIF", {"avif"}, true, true, false, true, 0, true, true, false, true, "AV1; 16-bit written with 8"},
+      {"JPEG XL", {"jxl"}, true, true, true, true, 0, true, true, false, true, ""},
+      {"GIF", {"gif"}, true, false, false, true, 0, false, false, false, false, "first frame only; read only"},
+      {"BMP", {"bmp", "dib"}, true, true, false, false, 0, false, false, false, false, ""},
+      {"PNM", {"ppm", "pgm", "pnm", "pbm"}, true, true, true, false, 0, false, false, false, false, ""},
+      {"JPEG 2000", {"jp2"}, true, true, true, true, 0, false, false, false, false, ""},
+      {"OpenEXR", {"exr"}, true, true, false, true, 0, false, false, false, false, "read as 8/16-bit only"},
+      {"Radiance HDR", {"hdr"}, true, true, false, false, 0, false, false, false, false, "read as 8/16-bit only"},
   };
   return formats;
 }

@@ -12,6 +12,7 @@ struct ImageFormat {
   std::vector<std::string_view> extensions;  // lower case, without the dot; the first is the usual one
   bool read = false, write = false;
   bool keeps_16bit = false, keeps_alpha = false;
+  int deep_bits = 0;  // bits per sample it writes 16-bit pixels with, where fewer than 16 but more than 8
   bool exif = false, xmp = false, iptc = false, icc = false;  // metadata it carries when written
   std::string_view note;                     // what a user should know ("first frame only")
 };

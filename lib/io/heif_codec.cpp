@@ -97,7 +97,7 @@ cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata) {
 
 std::vector<unsigned char> encode_heif(const cv::Mat& image, HeifCodec codec, std::optional<int> quality,
                                        const PhotoMetadata* metadata) {
-  CV_Assert(image.depth() == CV_8U);
+  CV_Assert(image.depth() == CV_8U || (image.depth() == CV_16U && codec == HeifCodec::Hevc));
   const heif_compression_format format = codec == HeifCodec::Av1 ? heif_compression_AV1 : heif_compression_HEVC;
   const char* name = codec == HeifCodec::Av1 ? "AV1" : "HEVC";
   if (!heif_have_encoder_for_format(format)) throw Error(std::string("this libheif has no ") + name + " encoder");
@@ -111,14 +111,17 @@ std::vector<unsigned char> encode_heif(const cv::Mat& image, HeifCodec codec, st
 
   cv::Mat rgb;
   const bool alpha = image.channels() == 4;
+  const bool deep = image.depth() == CV_16U;
   if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
   else cv::cvtColor(image, rgb, alpha ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGB);
+  if (deep) rgb.convertTo(rgb, CV_16U, double((1 << kDeepHeifBits) - 1) / 65535.0);  // little-endian samples, as x86 keeps them
+  const heif_chroma chroma = deep ? (alpha ? heif_chroma_interleaved_RRGGBBAA_LE : heif_chroma_interleaved_RRGGBB_LE)
+                                  : (alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB);
   heif_image* raw_image = nullptr;
-  check_heif(heif_image_create(rgb.cols, rgb.rows, heif_colorspace_RGB,
-                               alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, &raw_image),
-             "cannot make the image");
+  check_heif(heif_image_create(rgb.cols, rgb.rows, heif_colorspace_RGB, chroma, &raw_image), "cannot make the image");
   const HeifImage heif_pixels(raw_image, heif_image_release);
-  check_heif(heif_image_add_plane(heif_pixels.get(), heif_channel_interleaved, rgb.cols, rgb.rows, 8),
+  check_heif(heif_image_add_plane(heif_pixels.get(), heif_channel_interleaved, rgb.cols, rgb.rows,
+                                  deep ? kDeepHeifBits : 8),
              "cannot make the image");
   int stride = 0;
   uint8_t* plane = heif_image_get_plane(heif_pixels.get(), heif_channel_interleaved, &stride);

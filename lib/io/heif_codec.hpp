@@ -2,7 +2,7 @@
 // HEIF (.heic, HEVC-coded, as phones write them) and AVIF (AV1-coded) files, through
 // libheif. Reading applies the file's rotation and mirroring (HEIF stores them as boxes;
 // its EXIF orientation is only a note) and keeps alpha and up to 16-bit depth; writing
-// takes 8-bit pixels. The ICC profile, EXIF and XMP travel both ways; HEIF has no IPTC.
+// keeps alpha, and 10 of 16 bits in HEVC. The ICC profile, EXIF and XMP travel both ways; HEIF has no IPTC.
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -24,8 +24,12 @@ cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata);
 
 enum class HeifCodec { Hevc, Av1 };
 
-// Encodes 8-bit grey, BGR or BGRA pixels; `quality` 1..100 (default 90); `metadata`
-// (already fitted to the pixels) written with them. Throws upsample::Error.
+// Bits per sample that 16-bit pixels are written with (HEVC Main 10).
+constexpr int kDeepHeifBits = 10;
+
+// Encodes 8- or 16-bit (written with kDeepHeifBits; HEVC only) grey, BGR or BGRA pixels; `quality`
+// 1..100 (default 90); `metadata` (already fitted to the pixels) written with them.
+// Throws upsample::Error.
 std::vector<unsigned char> encode_heif(const cv::Mat& image, HeifCodec codec, std::optional<int> quality,
                                        const PhotoMetadata* metadata);
 

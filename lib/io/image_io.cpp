@@ -317,8 +317,13 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
     report.dropped_alpha = true;
   }
   if (pixels.depth() == CV_16U && !format->keeps_16bit) {
-    pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);
-    report.reduced_to_8bit = true;
+    if (format->deep_bits > 0) {  // its encoder takes the 16-bit pixels
+      report.reduced_to_bits = format->deep_bits;
+    } else {
+      pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);
+      report.reduced_to_8bit = true;
+      report.reduced_to_bits = 8;
+    }
   }
   std::vector<int> params;
   if (options.quality) {

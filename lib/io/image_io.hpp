@@ -73,6 +73,7 @@ struct SaveOptions {
 // What save_image had to change to fit the format, for the caller to report.
 struct SaveReport {
   bool reduced_to_8bit = false;
+  int reduced_to_bits = 0;  // 16-bit pixels written with fewer bits: how many (8, or 10 in HEIF/AVIF)
   bool dropped_alpha = false;
   std::vector<std::string> metadata_lost;  // "IPTC", "ICC profile": what the format could not carry
   size_t bytes_written = 0;

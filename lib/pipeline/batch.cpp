@@ -349,7 +349,9 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
     task.warnings.push_back(task.output.string() + ": the format cannot hold the input's " +
                             io::join_kinds(report.metadata_lost) + ", dropped");
   if (report.dropped_alpha) task.warnings.push_back(task.output.string() + ": the format has no alpha channel, alpha dropped");
-  if (report.reduced_to_8bit) task.warnings.push_back(task.output.string() + ": the format holds 8 bits, reduced from 16");
+  if (report.reduced_to_bits)
+    task.warnings.push_back(task.output.string() + ": the format holds " + std::to_string(report.reduced_to_bits) +
+                            " bits, reduced from 16");
   task.output_bytes = report.bytes_written;
   if (options.after_save) options.after_save(task, result);
   task.status = FileStatus::Written;

@@ -115,7 +115,7 @@ TEST_CASE("photo formats: a GIF's first frame is read, and an animation says the
   CHECK(contains(doc["files"][0]["warnings"].dump(), "anim.gif: an animated GIF of 3 frames; only the first is read"));
 }
 
-TEST_CASE("photo formats: HEIC keeps EXIF, XMP and its ICC profile, its orientation boxes already applied") {
+TEST_CASE("photo formats: HEIC keeps EXIF, XMP and its ICC profile, its EXIF orientation only a note") {
   ScratchFolder dir;
   const PhoneTagBlocks blocks = phone_tag_blocks(24, 16);
   io::PhotoMetadata tags{blocks.exif, blocks.xmp, {}, display_p3_profile(), std::nullopt};
@@ -147,7 +147,7 @@ TEST_CASE("photo formats: HEIC keeps EXIF, XMP and its ICC profile, its orientat
   }
 }
 
-TEST_CASE("photo formats: 16-bit and alpha survive a JPEG XL round trip, alpha an AVIF one") {
+TEST_CASE("photo formats: 16-bit and alpha survive a JPEG XL round trip, alpha an AVIF one, alpha and 10 bits a HEIC one") {
   ScratchFolder dir;
   cv::Mat rgba(12, 10, CV_16UC4);
   cv::randu(rgba, 0, 65535);
@@ -163,7 +163,20 @@ TEST_CASE("photo formats: 16-bit and alpha survive a JPEG XL round trip, alpha a
   r = run_cli({"deep.png", "-s", "2", "-m", "nearest", "-o", "deep.avif"}, dir.path());
   REQUIRE(r.exit_code == 0);
   CHECK(contains(r.err, "deep.avif: the format holds 8 bits, reduced from 16"));
-  CHECK(io::load_image(dir / "deep.avif").channels() == 4);
+  CHECK(io::load_image(dir / "deep.avif").type() == CV_8UC4);
+  {
+    r = run_cli({"deep.png", "-s", "2", "-m", "nearest", "-o", "deep.heic", "--quality", "100"}, dir.path());
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.err, "deep.heic: the format holds 10 bits, reduced from 16"));
+    const cv::Mat deep = io::load_image(dir / "deep.heic");
+    CHECK(deep.type() == CV_16UC4);
+    // Ten bits survive: the values come back off the grid of 8-bit ones (multiples of 257).
+    cv::Mat on_8bit_grid, off_8bit_grid;
+    deep.convertTo(on_8bit_grid, CV_8U, 1.0 / 257.0);
+    on_8bit_grid.convertTo(on_8bit_grid, CV_16U, 257.0);
+    cv::absdiff(deep, on_8bit_grid, off_8bit_grid);
+    CHECK(cv::countNonZero(off_8bit_grid.reshape(1)) > 0);
+  }
 }
 
 TEST_CASE("photo formats: -o with an unknown extension or a read-only format is bad usage before any work") {
