@@ -21,7 +21,8 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("--name", o.name_template, "Output file name template; fields {stem} {method} {scale} {ext}")
       ->capture_default_str();
   cmd.add_option("-f,--format", o.format, "Output format (png, jpg, tif, webp, ...); default: the input's");
-  cmd.add_option("--quality", o.quality, "Quality of lossy formats (JPEG, WebP, HEIC, AVIF, JPEG XL), 1-100")->check(CLI::Range(1, 100));
+  cmd.add_option("--quality", o.quality, "Quality of lossy formats (JPEG, WebP, HEIC, AVIF, JPEG XL), 1-100")
+      ->check(CLI::Range(1, 100));
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);

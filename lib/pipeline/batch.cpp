@@ -76,7 +76,8 @@ void refuse_output_of_unknown_format(const BatchOptions& o) {
   const std::string text = o.output->string();
   const std::string ext = io::extension_of(*o.output);
   std::error_code ec;
-  if (text.empty() || text.back() == '/' || ext.empty() || io::is_writable_extension(ext) || fs::is_directory(*o.output, ec))
+  if (text.empty() || text.back() == '/' || ext.empty() || io::is_writable_extension(ext) ||
+      fs::is_directory(*o.output, ec))
     return;
   const io::ImageFormat* format = io::format_of_extension(ext);
   throw UsageError("-o " + text + ": " +
@@ -320,6 +321,7 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   cv::Mat image;
   io::PhotoMetadata metadata;
   try {
+    // Its errors name the input.
     image = io::load_image(task.input, {options.accept_damaged}, &damage, options.keep_metadata ? &metadata : nullptr,
                            &task.warnings);
   } catch (const io::DamagedImageError& e) {
