@@ -41,7 +41,8 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "tree under -o, e.g. --name '{dir}/{stem}_x2.{ext}'")
       ->capture_default_str();
   cmd.add_option("-f,--format", o.format, "Output format (png, jpg, tif, webp, ...); default: the input's");
-  cmd.add_option("--quality", o.quality, "JPEG/WebP quality, 1-100")->check(CLI::Range(1, 100));
+  cmd.add_option("--quality", o.quality, "Quality of lossy formats (JPEG, WebP, HEIC, AVIF, JPEG XL), 1-100")
+      ->check(CLI::Range(1, 100));
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);
@@ -75,6 +76,9 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "The number of shards, when the scheduler's 0-based task index is the shard: JOB_COMPLETION_INDEX "
                  "(needed), or SLURM_ARRAY_TASK_ID (so a resubmitted --array=1 redoes shard 2/N)")
       ->type_name("N");
+  cmd.add_flag("--strip", o.strip,
+               "Write outputs without the input's metadata (EXIF, XMP, IPTC) and colour profile; by default "
+               "they are kept, fitted to the new size");
   cmd.add_flag("--dry-run", o.dry_run, "Print what would be written (this shard's files), write nothing");
   cmd.add_flag("--json", o.json, "Print a machine-readable summary on stdout");
   cmd.add_option("--report", o.report,
@@ -178,6 +182,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   batch.existing = o.overwrite ? pipeline::ExistingOutput::Overwrite
                    : o.skip_existing ? pipeline::ExistingOutput::Skip
                                      : pipeline::ExistingOutput::Refuse;
+  if (o.output == "-" && o.json) throw UsageError("-o - writes the image to standard output: it cannot also take --json");
   pipeline::BatchPlan plan = pipeline::plan_batch(batch);
   for (const auto& note : plan.notes) spdlog::info("{}", note);
   for (const auto& note : plan.verbose_notes) spdlog::debug("{}", note);
@@ -206,6 +211,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;
   run.check_size = memory_check(o.max_memory, scale, kind);
+  run.keep_metadata = !o.strip;
   run.after_save = after_save;
   run.claim_outputs = o.skip_existing;
   run.claim_timeout_seconds = o.claim_timeout;
@@ -235,7 +241,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   });
   report.print_summary();
   if (o.json) std::printf("%s\n", io::json_text(batch_json(plan.tasks, extra)).c_str());
-  else if (!o.quiet && plan.tasks.size() == 1 && plan.tasks[0].status == pipeline::FileStatus::Written)
+  else if (!o.quiet && plan.tasks.size() == 1 && plan.tasks[0].status == pipeline::FileStatus::Written && o.output != "-")
     std::printf("%s\n", plan.tasks[0].output.string().c_str());
   return report_failed ? 1 : batch_exit_status(plan.tasks);
 }

@@ -31,6 +31,7 @@ struct BatchCliOptions {
   bool skip_existing = false;
   bool accept_damaged = false;
   std::string max_memory;  // empty: kDefaultMemoryShare of the machine's
+  bool strip = false;
   bool dry_run = false;
   bool json = false;
   int jobs = 1;

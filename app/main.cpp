@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "format_list.hpp"
 #include "usage_hints.hpp"
 #include "version.hpp"
 #include "io/atomic_file.hpp"
@@ -32,6 +33,9 @@ Examples:
                                                     arrays are read by themselves; README)
   upsample report r*.jsonl                          the workers' reports merged
   upsample photo.jpg -s 2 --json                    machine-readable summary on stdout
+  upsample IMG_0001.HEIC -s 2 -o big.jpg            a phone photo; its EXIF, XMP and colour profile go along
+  cat in.png | upsample - -s 2 -o - > out.png       standard input to standard output
+  upsample --formats                                what is read and written, and what each format keeps
 
 Exit status: 0 everything done, 1 some inputs failed (the rest are done), 2 bad usage.
 Existing files are never replaced unless you pass --overwrite.)";
@@ -55,6 +59,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"upsample: upscale images with classical and learned upsamplers, and see their artifacts", "upsample"};
   app.set_version_flag("--version", upsample::app::version_text());
+  bool list_formats = false;
+  app.add_flag("--formats", list_formats, "List the image formats this build reads and writes, and what each keeps");
   app.footer(kExamples);
   app.require_subcommand(0, 1);
   // The main job first, then one subcommand per file in app/.
@@ -93,6 +99,10 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     std::fputs("Run 'upsample --help' for usage and examples.\n", stderr);
     return 2;
+  }
+  if (list_formats) {
+    std::fputs(upsample::app::format_table().c_str(), stdout);
+    return 0;
   }
   try {
     for (auto it = commands.rbegin(); it != commands.rend(); ++it)

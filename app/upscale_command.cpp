@@ -53,7 +53,9 @@ pipeline::AfterSave heatmap_writer(int scale, bool overwrite) {
 cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, const pipeline::Upscaler* deblurrer,
                            pipeline::FileTask& task) {
   pipeline::ImageFacts facts;
-  if (const auto quality = imaging::jpeg_quality_of_file(task.input)) facts.jpeg_quality = quality->quality;
+  // Standard input has been read: there is no file to look at again.
+  if (task.input != "-")
+    if (const auto quality = imaging::jpeg_quality_of_file(task.input)) facts.jpeg_quality = quality->quality;
   pipeline::UpscaleNotes notes;
   cv::Mat result = deblurrer ? deblur::deblur_then_upscale(image, *deblurrer, up, facts, &notes)
                              : pipeline::upscale_image(image, up, facts, &notes);
@@ -101,8 +103,9 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
     const std::unique_ptr<pipeline::Upscaler> deblurrer = o->deblur ? deblur::deblurring_network(o->tile) : nullptr;
     const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale},
                                   {"denoise", o->denoise}, {"deblur", o->deblur}};
-    // A model file is named in outputs by its stem: "my_model.safetensors" → "my_model".
-    const std::string label = o->method.ends_with(".safetensors") ? std::filesystem::path(o->method).stem().string() : o->method;
+    // A model file is named in outputs by its stem, never its path: "dir/my_model.safetensors"
+    // → "my_model", "opencv:dir/FSRCNN_x2.pb" → "opencv-FSRCNN_x2".
+    const std::string label = pipeline::method_label(o->method);
     const pipeline::MethodInfo* method = pipeline::MethodRegistry::builtin().find(o->method);
     const auto kind = method && !method->learned && !o->deblur ? pipeline::MethodKind::classical : pipeline::MethodKind::learned;
     return run_batch_command(o->batch, label, o->scale, kind,

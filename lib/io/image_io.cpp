@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "io/gif_decoder.hpp"
+#include "io/heif_codec.hpp"
+#include "io/jxl_codec.hpp"
+#include "io/webp_metadata.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::io {
@@ -144,20 +150,23 @@ std::string extension_of(const std::filesystem::path& path) {
 }
 
 bool is_image_extension(const std::string& ext) {
-  static const std::array<const char*, 16> known = {"png", "jpg",  "jpeg", "jpe", "tif", "tiff", "bmp", "dib",
-                                                    "webp", "ppm", "pgm",  "pnm", "pbm", "jp2", "exr", "hdr"};
-  const std::string e = lower(ext);
-  return std::any_of(known.begin(), known.end(), [&](const char* k) { return e == k; });
+  const ImageFormat* format = format_of_extension(ext);
+  return format != nullptr && format->read;
+}
+
+bool is_writable_extension(const std::string& ext) {
+  const ImageFormat* format = format_of_extension(ext);
+  return format != nullptr && format->write;
 }
 
 bool format_keeps_16bit(const std::string& ext) {
-  const std::string e = lower(ext);
-  return e == "png" || e == "tif" || e == "tiff" || e == "ppm" || e == "pgm" || e == "pnm" || e == "jp2";
+  const ImageFormat* format = format_of_extension(ext);
+  return format != nullptr && format->keeps_16bit;
 }
 
 bool format_keeps_alpha(const std::string& ext) {
-  const std::string e = lower(ext);
-  return e == "png" || e == "tif" || e == "tiff" || e == "webp" || e == "exr" || e == "jp2";
+  const ImageFormat* format = format_of_extension(ext);
+  return format != nullptr && format->keeps_alpha;
 }
 
 std::vector<std::filesystem::path> image_files_in(const std::filesystem::path& folder) {
@@ -198,9 +207,54 @@ std::string damage_in(std::span<const std::byte> bytes) {
   return "";
 }
 
-cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options, std::string* damage) {
-  const std::vector<std::byte> bytes = read_file_bytes(path);
-  if (bytes.empty()) throw Error(path.string() + ": the file is empty");
+namespace {
+
+constexpr const char* kStandardStream = "-";
+
+std::vector<std::byte> read_standard_input() {
+  std::vector<std::byte> bytes;
+  std::array<std::byte, 1 << 16> chunk;
+  while (true) {
+    const size_t got = std::fread(chunk.data(), 1, chunk.size(), stdin);
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    if (got < chunk.size()) break;
+  }
+  if (std::ferror(stdin)) throw Error(std::string("-: cannot read standard input: ") + std::strerror(errno));
+  return bytes;
+}
+
+void write_standard_output(std::span<const std::byte> bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+    throw Error(std::string("-: cannot write to standard output: ") + std::strerror(errno));
+}
+
+bool is_tiff(std::span<const std::byte> bytes) {
+  return bytes.size() >= 4 && (std::memcmp(bytes.data(), "II*\0", 4) == 0 || std::memcmp(bytes.data(), "MM\0*", 4) == 0);
+}
+
+bool is_jpeg(std::span<const std::byte> bytes) {
+  return bytes.size() >= 2 && bytes[0] == std::byte{0xFF} && bytes[1] == std::byte{0xD8};
+}
+
+cv::Mat decode_with_opencv(std::span<const std::byte> bytes, const std::string& name) {
+  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
+  cv::Mat image;
+  try {
+    image = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    throw Error(name + ": cannot decode the image: " + e.err);
+  }
+  if (image.empty()) throw Error(name + ": not a readable image (unknown format or corrupt data)");
+  return image;
+}
+
+}  // namespace
+
+cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options, std::string* damage,
+                   PhotoMetadata* metadata, std::vector<std::string>* notes) {
+  const bool from_stdin = path == kStandardStream;
+  const std::vector<std::byte> bytes = from_stdin ? read_standard_input() : read_file_bytes(path);
+  if (bytes.empty()) throw Error(path.string() + (from_stdin ? ": standard input is empty" : ": the file is empty"));
   // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
   // and fills the missing rows, so the result would pass for a whole picture.
   if (std::string found = damage_in(bytes); !found.empty()) {
@@ -217,14 +271,33 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   };
   const std::optional<ImageHeader> header = read_image_header(bytes);
   if (header) check_size(*header);
-  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
+  PhotoMetadata found;
   cv::Mat image;
-  try {
-    image = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    throw Error(path.string() + ": cannot decode the image: " + e.err);
+  // HEIF and JPEG XL turn their pixels as their headers say, which their libraries have
+  // done; an EXIF orientation in them is only a note.
+  const bool turned_by_decoder = looks_like_heif(bytes) || looks_like_jxl(bytes);
+  if (turned_by_decoder || looks_like_gif(bytes)) {
+    try {
+      if (looks_like_heif(bytes)) {
+        image = decode_heif(bytes, metadata ? &found : nullptr);
+      } else if (looks_like_jxl(bytes)) {
+        image = decode_jxl(bytes, metadata ? &found : nullptr);
+      } else {
+        int frames = 1;
+        image = decode_gif(bytes, &frames);
+        if (frames > 1 && notes)
+          notes->push_back(path.string() + ": an animated GIF of " + std::to_string(frames) +
+                           " frames; only the first is read");
+      }
+    } catch (const Error& e) {
+      throw Error(path.string() + ": " + e.what());
+    }
+  } else {
+    image = decode_with_opencv(bytes, path.string());
+    // The orientation may sit where only exiv2 looks: a WebP's EXIF, a PNG's "Raw profile
+    // type exif" text chunk.
+    if (metadata != nullptr || (!exif_orientation(bytes) && !is_jpeg(bytes))) found = read_metadata(bytes);
   }
-  if (image.empty()) throw Error(path.string() + ": not a readable image (unknown format or corrupt data)");
   if (image.depth() != CV_8U && image.depth() != CV_16U)
     throw Error(path.string() + ": unsupported sample type (only 8- and 16-bit images are supported)");
   if (image.channels() == 2) {  // grey + alpha is not something OpenCV writes back; widen it
@@ -233,45 +306,93 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
     cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, image);
   }
   if (!header) check_size({image.cols, image.rows, image.channels(), static_cast<int>(image.elemSize1())});
-  if (const auto orientation = exif_orientation(bytes); orientation && *orientation != 1)
-    image = apply_exif_orientation(image, *orientation);
+  // OpenCV's TIFF reader turns TIFF pixels itself, even with IMREAD_UNCHANGED.
+  std::optional<int> orientation = exif_orientation(bytes);  // JPEG, PNG: without exiv2
+  if (!orientation && !turned_by_decoder && !is_tiff(bytes)) orientation = orientation_in_exif(found.exif);
+  if (orientation && *orientation != 1) image = apply_exif_orientation(image, *orientation);
+  if (metadata) *metadata = std::move(found);
   return image;
 }
 
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options) {
-  const std::string ext = options.format.empty() ? extension_of(path) : lower(options.format);
-  if (!is_image_extension(ext))
-    throw Error(path.string() + ": unknown image format '" + ext + "' (use png, jpg, tif, webp, bmp, ...)");
+  const bool to_stdout = path == kStandardStream;
+  const std::string ext = !options.format.empty() ? lower(options.format) : to_stdout ? "png" : extension_of(path);
+  const ImageFormat* format = format_of_extension(ext);
+  if (format == nullptr)
+    throw Error(path.string() + ": unknown image format '" + ext + "' (use " + writable_extensions_text() + ")");
+  if (!format->write) throw Error(path.string() + ": " + std::string(format->name) + " is read, not written, here");
   SaveReport report;
   cv::Mat pixels = image;
-  if (pixels.channels() == 4 && !format_keeps_alpha(ext)) {
+  if (pixels.channels() == 4 && !format->keeps_alpha) {
     cv::cvtColor(pixels, pixels, cv::COLOR_BGRA2BGR);
     report.dropped_alpha = true;
   }
-  if (pixels.depth() == CV_16U && !format_keeps_16bit(ext)) {
-    pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);
-    report.reduced_to_8bit = true;
+  if (pixels.depth() == CV_16U && !format->keeps_16bit) {
+    if (format->deep_bits > 0) {  // its encoder takes the 16-bit pixels
+      report.reduced_to_bits = format->deep_bits;
+    } else {
+      pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);
+      report.reduced_to_8bit = true;
+      report.reduced_to_bits = 8;
+    }
   }
   std::vector<int> params;
   if (options.quality) {
     if (*options.quality < 1 || *options.quality > 100)
       throw Error(path.string() + ": quality must be between 1 and 100");
-    if (ext == "jpg" || ext == "jpeg" || ext == "jpe") params = {cv::IMWRITE_JPEG_QUALITY, *options.quality};
-    if (ext == "webp") params = {cv::IMWRITE_WEBP_QUALITY, *options.quality};
+    if (format->name == "JPEG") params = {cv::IMWRITE_JPEG_QUALITY, *options.quality};
+    if (format->name == "WebP") params = {cv::IMWRITE_WEBP_QUALITY, *options.quality};
   }
   // Encoded in memory and written by write_file_atomically, which checks every write and
   // the flush: OpenCV's BMP, PPM/PGM and WebP encoders ignore failed fwrite()s, so writing
   // through imwrite left truncated files on a full disk and called them written. The cost
   // is the encoded copy in memory while it is written.
+  const PhotoMetadata* metadata = options.metadata != nullptr && !options.metadata->empty() ? options.metadata : nullptr;
+  if (metadata && format->name == "TIFF")
+    if (const auto resolution = resolution_in_exif(metadata->exif))
+      params.insert(params.end(), {cv::IMWRITE_TIFF_RESUNIT, resolution->unit, cv::IMWRITE_TIFF_XDPI, resolution->x,
+                                   cv::IMWRITE_TIFF_YDPI, resolution->y});
+  if (metadata) report.metadata_lost = metadata_the_format_loses(*metadata, *format);
   std::vector<uchar> encoded;
-  bool ok = false;
-  try {
-    ok = cv::imencode("." + ext, pixels, encoded, params);
-  } catch (const cv::Exception& e) {
-    throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
+  if (format->name == "HEIF" || format->name == "AVIF" || format->name == "JPEG XL") {
+    PhotoMetadata fitted;
+    if (metadata) {
+      fitted = {exif_for_output(metadata->exif, pixels.size()), xmp_for_output(metadata->xmp, pixels.size()), {},
+                metadata->icc, std::nullopt};
+    }
+    try {
+      if (format->name == "JPEG XL")
+        encoded = encode_jxl(pixels, options.quality, metadata ? &fitted : nullptr);
+      else
+        encoded = encode_heif(pixels, format->name == "AVIF" ? HeifCodec::Av1 : HeifCodec::Hevc, options.quality,
+                              metadata ? &fitted : nullptr);
+    } catch (const Error& e) {
+      throw Error(path.string() + ": cannot encode as " + ext + ": " + e.what());
+    }
+  } else {
+    bool ok = false;
+    try {
+      ok = cv::imencode("." + std::string(format->extensions.front()), pixels, encoded, params);
+    } catch (const cv::Exception& e) {
+      throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
+    }
+    if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
+    if (metadata) {
+      try {
+        if (format->name == "WebP")
+          embed_webp_metadata(encoded, {exif_for_output(metadata->exif, pixels.size()),
+                                        xmp_for_output(metadata->xmp, pixels.size()), {}, metadata->icc,
+                                        std::nullopt});
+        else
+          embed_metadata(encoded, *format, *metadata, pixels.size());
+        if (format->name == "PNG") finish_png_chunks(encoded, metadata->density);
+      } catch (const Error& e) {
+        report.metadata_lost = {std::string("all metadata (") + e.what() + ")"};
+      }
+    }
   }
-  if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
-  write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
+  if (to_stdout) write_standard_output(std::as_bytes(std::span(encoded)));
+  else write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
   report.bytes_written = encoded.size();
   return report;
 }

@@ -1,7 +1,10 @@
 #pragma once
 // Image files in and out. Pixels come back as OpenCV loads them with IMREAD_UNCHANGED:
 // 8- or 16-bit, 1 (grey), 3 (BGR) or 4 (BGRA) channels, so nothing is lost on the way
-// in; EXIF orientation (JPEG, PNG) is applied so the picture stands as the camera meant.
+// in; EXIF orientation is applied so the picture stands as the camera meant. HEIF/AVIF,
+// JPEG XL and GIF go through their own libraries (see formats.hpp for what is read and
+// written); a file's format is told by its content, the path only names the output's.
+// The metadata (metadata.hpp) can travel from a loaded file into a saved one.
 // Paths may hold any UTF-8: bytes go through std::filesystem and imdecode/imencode.
 #include <filesystem>
 #include <functional>
@@ -13,15 +16,19 @@
 
 #include "io/atomic_file.hpp"
 #include "io/image_header.hpp"
+#include "io/formats.hpp"
+#include "io/metadata.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::io {
 
 // Lower-case extension without the dot ("png"), or "" if none.
 std::string extension_of(const std::filesystem::path& path);
-// True for extensions OpenCV can read and write here (png, jpg, jpeg, tif, tiff, bmp,
-// webp, ppm, pgm, pnm, pbm, exr, hdr, jp2, ...).
+// True for extensions of formats this build reads (formats.hpp: png, jpg, tif, webp,
+// heic, avif, jxl, gif, bmp, ppm, exr, ...).
 bool is_image_extension(const std::string& ext);
+// True for extensions of formats this build writes (all of the above but gif).
+bool is_writable_extension(const std::string& ext);
 // True if the format stores 16-bit samples (png, tif/tiff, ppm/pgm/pnm).
 bool format_keeps_16bit(const std::string& ext);
 // True if the format stores an alpha channel (png, tif/tiff, webp).
@@ -53,26 +60,33 @@ struct LoadOptions {
   std::function<void(const ImageHeader&)> check_size;
 };
 
-// Loads an image; throws upsample::Error("<path>: <reason>") when it cannot, and
-// DamagedImageError for a damaged file unless options.accept_damaged, which instead
-// puts what is wrong into `damage` (if given).
-cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options = {}, std::string* damage = nullptr);
+// Loads an image ("-" reads standard input); throws upsample::Error("<path>: <reason>")
+// when it cannot, and DamagedImageError for a damaged file unless options.accept_damaged,
+// which instead puts what is wrong into `damage` (if given). `metadata` (if given)
+// receives the file's EXIF, XMP, IPTC and ICC profile; `notes` (if given) what a user
+// should be told, each naming the file (an animated GIF's later frames left out).
+cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options = {}, std::string* damage = nullptr,
+                   PhotoMetadata* metadata = nullptr, std::vector<std::string>* notes = nullptr);
 
 struct SaveOptions {
   std::string format;              // extension to encode as; empty = from the path
-  std::optional<int> quality;      // JPEG/WebP quality 1..100; empty = codec default (95 JPEG)
+  std::optional<int> quality;      // JPEG/WebP/HEIF/AVIF/JPEG XL quality 1..100; empty = codec default
   ExistingFile existing = ExistingFile::Refuse;
+  const PhotoMetadata* metadata = nullptr;  // written into the file, fitted to its pixels (metadata.hpp)
 };
 
 // What save_image had to change to fit the format, for the caller to report.
 struct SaveReport {
   bool reduced_to_8bit = false;
+  int reduced_to_bits = 0;  // 16-bit pixels written with fewer bits: how many (8, or 10 in HEIF/AVIF)
   bool dropped_alpha = false;
+  std::vector<std::string> metadata_lost;  // "IPTC", "ICC profile": what the format could not carry
   size_t bytes_written = 0;
 };
 
-// Encodes and writes atomically (temporary file + rename). Converts 16-bit to 8-bit and
-// drops alpha only where the format cannot hold them, and says so in the report.
+// Encodes and writes atomically (temporary file + rename); "-" writes to standard output.
+// Converts 16-bit to 8-bit and drops alpha only where the format cannot hold them, and
+// says so in the report.
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options = {});
 
 }  // namespace upsample::io

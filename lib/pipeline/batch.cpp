@@ -68,14 +68,34 @@ fs::path relative_to_current_folder(const fs::path& input) {
   if (rel.empty() || *rel.begin() == "..") return {};
   return rel;
 }
+constexpr const char* kStandardStream = "-";  // standard input as an input, standard output as -o
 
 bool output_names_a_file(const BatchOptions& o) {
   if (!o.output) return false;
   const std::string text = o.output->string();
+  if (text == kStandardStream) return true;
   if (text.empty() || text.back() == '/') return false;
   std::error_code ec;
   if (fs::is_directory(*o.output, ec)) return false;
-  return io::is_image_extension(io::extension_of(*o.output));
+  return io::is_writable_extension(io::extension_of(*o.output));
+}
+
+// An -o that looks like a file name (an extension, not an existing folder, no trailing
+// '/') whose extension is no format this tool writes: refused before any work, so that a
+// typo never becomes a folder named "up.avfi".
+void refuse_output_of_unknown_format(const BatchOptions& o) {
+  if (!o.output) return;
+  const std::string text = o.output->string();
+  const std::string ext = io::extension_of(*o.output);
+  std::error_code ec;
+  if (text.empty() || text.back() == '/' || ext.empty() || io::is_writable_extension(ext) ||
+      fs::is_directory(*o.output, ec))
+    return;
+  const io::ImageFormat* format = io::format_of_extension(ext);
+  throw UsageError("-o " + text + ": " +
+                   (format ? std::string(format->name) + " files are read, not written, here"
+                           : "'." + ext + "' is not an image format this tool writes") +
+                   " (use " + io::writable_extensions_text() + "; for a folder, end the name with '/')");
 }
 
 // A folder's identity (device, inode): two paths to one folder, through symlinks or a
@@ -141,6 +161,11 @@ void collect_folder(const fs::path& root, const fs::path& folder, const BatchOpt
       continue;
     }
     if (!io::is_image_extension(io::extension_of(f))) {
+      if (const std::string kind = io::unreadable_image_kind(io::extension_of(f)); !kind.empty()) {
+        out.push_back({f, {}, f.string() + ": cannot read a " + kind + " file (upsample --formats lists what is read)",
+                       f.lexically_relative(root)});
+        continue;
+      }
       notes.push_back(f.string() + ": skipped, not an image file");
       continue;
     }
@@ -216,13 +241,21 @@ std::string expand_name_template(const std::string& name_template, const std::st
 
 BatchPlan plan_batch(const BatchOptions& o) {
   if (o.inputs.empty()) throw UsageError("no input given: name image files or folders");
-  if (!o.format.empty() && !io::is_image_extension(o.format))
-    throw UsageError("-f " + o.format + ": unknown image format (use png, jpg, tif, webp, bmp, ...)");
+  if (!o.format.empty() && !io::is_writable_extension(o.format))
+    throw UsageError("-f " + o.format + ": not an image format this tool writes (use " + io::writable_extensions_text() +
+                     ")");
   // Validate the template once, up front, so a typo is a usage error rather than N failures.
   expand_name_template(o.name_template, "x", o.method_label, o.scale, "png");
   const bool mirrors = template_mirrors_folders(o.name_template);
   if (mirrors && !o.output)
     throw UsageError("--name '" + o.name_template + "': {dir} and {relpath} place outputs under -o: give -o FOLDER");
+  if (o.name_template.find("{ext}") == std::string::npos)
+    throw UsageError("--name '" + o.name_template +
+                     "' has no {ext}: the extension is what says an output's format (-f picks it)");
+  refuse_output_of_unknown_format(o);
+  const bool reads_stdin = std::find(o.inputs.begin(), o.inputs.end(), fs::path(kStandardStream)) != o.inputs.end();
+  if (reads_stdin && !output_names_a_file(o))
+    throw UsageError("- (standard input) needs -o FILE, or -o - for standard output");
 
   BatchPlan plan;
   std::vector<Candidate> candidates;
@@ -230,7 +263,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
   for (const auto& input : o.inputs) {
     std::error_code ec;
     const auto status = fs::status(input, ec);
-    if (ec || !fs::exists(status)) {
+    if (input == kStandardStream) {
+      candidates.push_back({input, {}, {}, {}});
+    } else if (ec || !fs::exists(status)) {
       candidates.push_back({input, {}, input.string() + ": no such file or folder", {}});
     } else if (!fs::is_directory(status) && !fs::is_regular_file(status)) {
       // Reading a FIFO or a device could block forever; the rest of the batch still runs.
@@ -293,7 +328,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
       continue;
     } else {
       const std::string input_ext = c.input.extension().string().empty() ? "png" : c.input.extension().string().substr(1);
-      NameFields fields{c.input.stem().string(), o.method_label, o.scale, o.format.empty() ? input_ext : o.format, ".", ""};
+      // A format read but not written here (GIF) comes out as PNG.
+      const std::string ext = !o.format.empty() ? o.format : io::is_writable_extension(input_ext) ? input_ext : "png";
+      NameFields fields{c.input.stem().string(), o.method_label, o.scale, ext, ".", ""};
       if (mirrors) {
         fields.dir = c.relative.has_parent_path() ? c.relative.parent_path().string() : ".";
         fields.relpath = (c.relative.parent_path() / c.relative.stem()).string();
@@ -303,7 +340,9 @@ BatchPlan plan_batch(const BatchOptions& o) {
     }
     const fs::path id = identity_of(task.output);
     std::error_code ec;
-    if (const auto hit = input_ids.find(id); hit != input_ids.end()) {
+    if (task.output == kStandardStream) {
+      // Standard output: neither a file to refuse over nor one to collide with.
+    } else if (const auto hit = input_ids.find(id); hit != input_ids.end()) {
       task.status = FileStatus::Failed;
       task.error = task.output.string() + ": refusing to write over the input " + hit->second.string();
     } else if (const auto first = claimed.find(id); first != claimed.end()) {
@@ -336,8 +375,11 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   task.input_bytes = fs::file_size(task.input, ec);
   std::string damage;
   cv::Mat image;
+  io::PhotoMetadata metadata;
   try {
-    image = io::load_image(task.input, {options.accept_damaged, options.check_size}, &damage);  // its errors name the input
+    // Its errors name the input.
+    image = io::load_image(task.input, {options.accept_damaged, options.check_size}, &damage,
+                           options.keep_metadata ? &metadata : nullptr, &task.warnings);
   } catch (const io::DamagedImageError& e) {
     throw Error(std::string(e.what()) + " (--accept-damaged processes it anyway)");
   }
@@ -359,9 +401,15 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   save.format = options.format;
   save.quality = options.quality;
   save.existing = options.existing == ExistingOutput::Overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse;
+  save.metadata = &metadata;
   const io::SaveReport report = io::save_image(task.output, result, save);  // its errors name the output
+  if (!report.metadata_lost.empty())
+    task.warnings.push_back(task.output.string() + ": the format cannot hold the input's " +
+                            io::join_kinds(report.metadata_lost) + ", dropped");
   if (report.dropped_alpha) task.warnings.push_back(task.output.string() + ": the format has no alpha channel, alpha dropped");
-  if (report.reduced_to_8bit) task.warnings.push_back(task.output.string() + ": the format holds 8 bits, reduced from 16");
+  if (report.reduced_to_bits)
+    task.warnings.push_back(task.output.string() + ": the format holds " + std::to_string(report.reduced_to_bits) +
+                            " bits, reduced from 16");
   task.output_bytes = report.bytes_written;
   if (options.after_save) options.after_save(task, result);
   task.status = FileStatus::Written;

@@ -88,6 +88,7 @@ struct RunOptions {
   ExistingOutput existing = ExistingOutput::Refuse;
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
   std::function<void(const io::ImageHeader&)> check_size;  // optional: may refuse an input before it is decoded
+  bool keep_metadata = true;     // EXIF, XMP, IPTC and the ICC profile go from each input to its output
   AfterSave after_save;          // optional
   // Claim each output before computing it (pipeline/claim.hpp), so workers sharing the
   // output folder never compute an image twice; an output claimed by another worker is

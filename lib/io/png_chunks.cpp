@@ -1,0 +1,91 @@
+#include "io/png_chunks.hpp"
+
+#include <cstring>
+#include <string>
+
+namespace upsample::io {
+
+namespace {
+
+constexpr size_t kSignatureBytes = 8;
+constexpr size_t kChunkOverhead = 12;  // length, type, CRC
+
+uint32_t big_endian_u32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+void append_u32(std::vector<unsigned char>& out, uint32_t v) {
+  out.insert(out.end(), {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                         static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)});
+}
+
+// The CRC-32 of the PNG specification (ISO 3309), over a chunk's type and data.
+uint32_t png_crc(const unsigned char* data, size_t size) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; ++i) {
+    crc ^= data[i];
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+void append_chunk(std::vector<unsigned char>& out, const char* type, const std::vector<unsigned char>& data) {
+  append_u32(out, static_cast<uint32_t>(data.size()));
+  const size_t type_at = out.size();
+  out.insert(out.end(), type, type + 4);
+  out.insert(out.end(), data.begin(), data.end());
+  append_u32(out, png_crc(out.data() + type_at, 4 + data.size()));
+}
+
+bool is_png(std::span<const unsigned char> bytes) {
+  return bytes.size() >= kSignatureBytes && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", kSignatureBytes) == 0;
+}
+
+}  // namespace
+
+std::optional<PngDensity> png_density(std::span<const std::byte> png) {
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(png.data()), png.size());
+  if (!is_png(bytes)) return std::nullopt;
+  for (size_t pos = kSignatureBytes; pos + kChunkOverhead <= bytes.size();) {
+    const uint32_t length = big_endian_u32(bytes.data() + pos);
+    if (length > bytes.size() - pos - kChunkOverhead) return std::nullopt;
+    const unsigned char* type = bytes.data() + pos + 4;
+    if (std::memcmp(type, "IDAT", 4) == 0) return std::nullopt;
+    if (std::memcmp(type, "pHYs", 4) == 0 && length == 9)
+      return PngDensity{big_endian_u32(type + 4), big_endian_u32(type + 8), type[12] == 1};
+    pos += kChunkOverhead + length;
+  }
+  return std::nullopt;
+}
+
+void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngDensity>& density) {
+  if (!is_png(png)) return;
+  std::vector<unsigned char> out(png.begin(), png.begin() + kSignatureBytes);
+  out.reserve(png.size() + 64);
+  for (size_t pos = kSignatureBytes; pos + kChunkOverhead <= png.size();) {
+    const uint32_t length = big_endian_u32(png.data() + pos);
+    if (length > png.size() - pos - kChunkOverhead) return;  // not a PNG we made: leave it
+    const char* type = reinterpret_cast<const char*>(png.data() + pos + 4);
+    const unsigned char* data = png.data() + pos + 8;
+    const std::string name(type, 4);
+    if (name == "iCCP" && length > 0 && data[0] == 0) {
+      std::vector<unsigned char> named = {'I', 'C', 'C', ' ', 'p', 'r', 'o', 'f', 'i', 'l', 'e'};
+      named.insert(named.end(), data, data + length);
+      append_chunk(out, "iCCP", named);
+    } else if (name != "pHYs" || !density) {
+      out.insert(out.end(), png.begin() + static_cast<std::ptrdiff_t>(pos),
+                 png.begin() + static_cast<std::ptrdiff_t>(pos + kChunkOverhead + length));
+    }
+    if (name == "IHDR" && density) {
+      std::vector<unsigned char> phys;
+      append_u32(phys, density->x);
+      append_u32(phys, density->y);
+      phys.push_back(density->per_metre ? 1 : 0);
+      append_chunk(out, "pHYs", phys);
+    }
+    pos += kChunkOverhead + length;
+  }
+  png = std::move(out);
+}
+
+}  // namespace upsample::io

@@ -1,0 +1,26 @@
+#pragma once
+// The PNG chunks exiv2 does not handle: pHYs (the pixel density, "300 dpi"), and the name
+// of the iCCP profile, which exiv2 0.27 writes empty: libpng then warns "iCCP: bad
+// keyword" and drops the profile.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace upsample::io {
+
+struct PngDensity {
+  uint32_t x = 0, y = 0;  // pixels per unit
+  bool per_metre = false; // else the unit is unknown (only the aspect ratio is said)
+  bool operator==(const PngDensity&) const = default;
+};
+
+// The pHYs chunk of a PNG file, or nullopt (not a PNG, or none before its image data).
+std::optional<PngDensity> png_density(std::span<const std::byte> png);
+
+// Rewrites the PNG in `png`: an iCCP chunk with an empty name gets one, and `density` (if
+// given) is stored as its pHYs chunk. Does nothing to bytes that are not a PNG.
+void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngDensity>& density);
+
+}  // namespace upsample::io
