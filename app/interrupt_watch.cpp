@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "io/atomic_file.hpp"
+#include "shell_quote.hpp"
 
 namespace upsample::app {
 
@@ -24,17 +25,6 @@ extern "C" void wake_interrupt_watch(int signo) {
   const int fd = g_wake_fd.load();
   if (fd >= 0) (void)!::write(fd, &byte, 1);
   errno = saved_errno;
-}
-
-// `text` as a POSIX shell reads it back: bare when it is safe, else in single quotes.
-std::string quoted_for_shell(const std::string& text) {
-  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:,+@%", c) != nullptr;
-  });
-  if (safe) return text;
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
 }
 
 }  // namespace
@@ -85,7 +75,7 @@ std::string resume_command(const std::vector<std::string>& command_line) {
     std::string arg = command_line[i];
     if (arg == "--overwrite") arg = "--skip-existing";
     skips = skips || arg == "--skip-existing";
-    text += " " + quoted_for_shell(arg);
+    text += " " + shell_quoted(arg);
   }
   if (!skips) text += " --skip-existing";
   return text;

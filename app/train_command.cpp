@@ -15,6 +15,7 @@
 
 #include "batch_options.hpp"
 #include "commands.hpp"
+#include "shell_quote.hpp"
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "imaging/degradations.hpp"
@@ -50,17 +51,6 @@ std::string format_duration(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
   return buf;
-}
-
-// `text` as a POSIX shell reads it back: bare when it is safe, else in single quotes.
-std::string shell_quoted(const std::string& text) {
-  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:,+@%", c) != nullptr;
-  });
-  if (safe) return text;
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
 }
 
 void add_task_options(CLI::App* cmd, TrainCliOptions& opts) {

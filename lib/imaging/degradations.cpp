@@ -508,7 +508,7 @@ void apply_option(const std::string& spec, RandomDamageOptions& o) {
       o.jpeg_probability = 0;
     } else {
       const auto [low, high] = option_range(spec, value);
-      if (!is_whole(low) || !is_whole(high) || low < 1 || high > 100)
+      if (!is_whole(low) || !is_whole(high) || low < 1 || low > 100 || high < 1 || high > 100)
         bad_option(spec, "qualities are whole numbers 1..100");
       o.jpeg_quality_min = static_cast<int>(low);
       o.jpeg_quality_max = static_cast<int>(high);

@@ -63,7 +63,7 @@ bool looks_like_heif(std::span<const std::byte> bytes) {
   return kind == heif_filetype_yes_supported || kind == heif_filetype_maybe;
 }
 
-cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata) {
+cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata, const SizeCheck& check_size) {
   HeifContext context(heif_context_alloc(), heif_context_free);
   check_heif(heif_context_read_from_memory_without_copy(context.get(), bytes.data(), bytes.size(), nullptr),
              "not a readable HEIF/AVIF file");
@@ -74,6 +74,9 @@ cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata) {
   const bool deep = heif_image_handle_get_luma_bits_per_pixel(handle.get()) > 8;
   const heif_chroma chroma = deep ? (alpha ? heif_chroma_interleaved_RRGGBBAA_LE : heif_chroma_interleaved_RRGGBB_LE)
                                   : (alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB);
+  check_declared_size({heif_image_handle_get_width(handle.get()), heif_image_handle_get_height(handle.get()), alpha ? 4 : 3,
+                       deep ? 2 : 1},
+                      check_size);
   heif_image* raw_image = nullptr;
   check_heif(heif_decode_image(handle.get(), &raw_image, heif_colorspace_RGB, chroma, nullptr), "cannot decode it");
   const HeifImage image(raw_image, heif_image_release);

@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "io/image_header.hpp"
 #include "io/metadata.hpp"
 
 namespace upsample::io {
@@ -20,7 +21,7 @@ bool looks_like_heif(std::span<const std::byte> bytes);
 // The primary image as BGR/BGRA (8-bit, or 16-bit for deeper files, scaled to the full
 // 16-bit range), its metadata into `metadata` if given. Throws upsample::Error with the
 // reason (no file name).
-cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata);
+cv::Mat decode_heif(std::span<const std::byte> bytes, PhotoMetadata* metadata, const SizeCheck& check_size = {});
 
 enum class HeifCodec { Hevc, Av1 };
 

@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <cstring>
+#include <string>
 #include <string_view>
+
+#include "tensor/error.hpp"
 
 namespace upsample::io {
 namespace {
@@ -152,13 +155,28 @@ std::optional<ImageHeader> pnm_header(Bytes b) {
   return checked(*width, *height, colour ? 3 : 1, *max_value > 255 ? 2 : 1);
 }
 
+// The logical screen: the canvas every frame is drawn on.
+std::optional<ImageHeader> gif_header(Bytes b) {
+  if (b.size() < 10) return std::nullopt;
+  return checked(little_endian(b, 6, 2), little_endian(b, 8, 2), 4, 1);
+}
+
 }  // namespace
+
+void check_declared_size(const ImageHeader& header, const SizeCheck& check) {
+  const std::uint64_t pixels = static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
+  if (header.width <= 0 || header.height <= 0 || pixels > kMaxImagePixels)
+    throw Error("its header declares " + std::to_string(header.width) + "x" + std::to_string(header.height) +
+                " pixels, not 1 to 2^30 of them");
+  if (check) check(header);
+}
 
 std::optional<ImageHeader> read_image_header(std::span<const std::byte> b) {
   if (starts_with(b, 0, "\x89PNG\r\n\x1a\n")) return png_header(b);
   if (b.size() >= 3 && byte_at(b, 0) == 0xFF && byte_at(b, 1) == 0xD8 && byte_at(b, 2) == 0xFF) return jpeg_header(b);
   if (starts_with(b, 0, "RIFF") && starts_with(b, 8, "WEBP")) return webp_header(b);
   if (starts_with(b, 0, "BM")) return bmp_header(b);
+  if (starts_with(b, 0, "GIF87a") || starts_with(b, 0, "GIF89a")) return gif_header(b);
   if (starts_with(b, 0, "II*") || starts_with(b, 0, std::string_view("MM\0*", 4))) return tiff_header(b);
   if (b.size() >= 3 && static_cast<char>(b[0]) == 'P' && b[1] >= std::byte{'1'} && b[1] <= std::byte{'6'}) return pnm_header(b);
   return std::nullopt;

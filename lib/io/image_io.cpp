@@ -271,6 +271,12 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   };
   const std::optional<ImageHeader> header = read_image_header(bytes);
   if (header) check_size(*header);
+  bool size_checked = header.has_value();
+  // For a decoder that reads the size itself: its errors get the path where it is called.
+  const SizeCheck check_in_decoder = [&](const ImageHeader& declared) {
+    size_checked = true;
+    if (options.check_size) options.check_size(declared);
+  };
   PhotoMetadata found;
   cv::Mat image;
   // HEIF and JPEG XL turn their pixels as their headers say, which their libraries have
@@ -279,9 +285,9 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   if (turned_by_decoder || looks_like_gif(bytes)) {
     try {
       if (looks_like_heif(bytes)) {
-        image = decode_heif(bytes, metadata ? &found : nullptr);
+        image = decode_heif(bytes, metadata ? &found : nullptr, check_in_decoder);
       } else if (looks_like_jxl(bytes)) {
-        image = decode_jxl(bytes, metadata ? &found : nullptr);
+        image = decode_jxl(bytes, metadata ? &found : nullptr, check_in_decoder);
       } else {
         int frames = 1;
         image = decode_gif(bytes, &frames);
@@ -305,7 +311,7 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
     cv::split(image, planes);
     cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, image);
   }
-  if (!header) check_size({image.cols, image.rows, image.channels(), static_cast<int>(image.elemSize1())});
+  if (!size_checked) check_size({image.cols, image.rows, image.channels(), static_cast<int>(image.elemSize1())});
   // OpenCV's TIFF reader turns TIFF pixels itself, even with IMREAD_UNCHANGED.
   std::optional<int> orientation = exif_orientation(bytes);  // JPEG, PNG: without exiv2
   if (!orientation && !turned_by_decoder && !is_tiff(bytes)) orientation = orientation_in_exif(found.exif);

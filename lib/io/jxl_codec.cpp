@@ -1,6 +1,8 @@
 #include "io/jxl_codec.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -40,7 +42,7 @@ bool looks_like_jxl(std::span<const std::byte> bytes) {
   return kind == JXL_SIG_CODESTREAM || kind == JXL_SIG_CONTAINER;
 }
 
-cv::Mat decode_jxl(std::span<const std::byte> bytes, PhotoMetadata* metadata) {
+cv::Mat decode_jxl(std::span<const std::byte> bytes, PhotoMetadata* metadata, const SizeCheck& check_size) {
   const JxlDecoderPtr decoder = JxlDecoderMake(nullptr);
   const JxlThreadParallelRunnerPtr runner =
       JxlThreadParallelRunnerMake(nullptr, JxlThreadParallelRunnerDefaultNumWorkerThreads());
@@ -84,6 +86,11 @@ cv::Mat decode_jxl(std::span<const std::byte> bytes, PhotoMetadata* metadata) {
       const bool deep = info.bits_per_sample > 8;
       const uint32_t channels = info.num_color_channels + (info.alpha_bits > 0 ? 1 : 0);
       format = {channels, deep ? JXL_TYPE_UINT16 : JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
+      // JPEG XL sides go up to 2^30: told before the buffer is allocated.
+      check_declared_size({static_cast<int>(std::min<uint32_t>(info.xsize, INT32_MAX)),
+                           static_cast<int>(std::min<uint32_t>(info.ysize, INT32_MAX)), static_cast<int>(channels),
+                           deep ? 2 : 1},
+                          check_size);
       pixels.create(static_cast<int>(info.ysize), static_cast<int>(info.xsize),
                     CV_MAKETYPE(deep ? CV_16U : CV_8U, static_cast<int>(channels)));
     } else if (status == JXL_DEC_COLOR_ENCODING) {

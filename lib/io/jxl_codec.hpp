@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "io/image_header.hpp"
 #include "io/metadata.hpp"
 
 namespace upsample::io {
@@ -19,7 +20,7 @@ bool looks_like_jxl(std::span<const std::byte> bytes);
 
 // Grey, BGR or BGRA pixels (8- or 16-bit); `metadata` (if given) receives the profile,
 // EXIF and XMP. Throws upsample::Error with the reason (no file name).
-cv::Mat decode_jxl(std::span<const std::byte> bytes, PhotoMetadata* metadata);
+cv::Mat decode_jxl(std::span<const std::byte> bytes, PhotoMetadata* metadata, const SizeCheck& check_size = {});
 
 // Encodes 8- or 16-bit grey, BGR or BGRA pixels; `quality` 100 is lossless, lower is
 // lossy (default: visually lossless, distance 1); `metadata` already fitted to the pixels.

@@ -370,7 +370,9 @@ TEST_CASE("random damage options - parse, read back, refuse") {
 
   for (const std::string spec : {"jpeg=0-90", "jpeg=30-101", "jpeg=90-30", "jpeg=30.5-90", "noise=5-2", "noise=abc",
                                  "blur=0-1", "clean=1.5", "downscale=lanczos", "downscale=area:-1", "sharpen=1",
-                                 "jpeg"}) {
+                                 "jpeg",
+                                 // Found by tests/fuzz/spec_fuzz.cpp: 10000000033 was converted to int.
+                                 "jpeg=000010000000033-9"}) {
     CAPTURE(spec);
     try {
       imaging::parse_random_damage({spec});

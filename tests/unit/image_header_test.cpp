@@ -1,6 +1,7 @@
 // The size of an image read from its file header, before decoding (io/image_header.hpp).
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,10 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "io/image_header.hpp"
+#include "io/image_io.hpp"
+#include "tensor/error.hpp"
 
+namespace fs = std::filesystem;
 namespace io = upsample::io;
 
 TEST_SUITE("image header") {
@@ -65,6 +69,19 @@ TEST_CASE("what is not a known header, or is cut short, gives no size") {
     CAPTURE(bytes.size());
     CHECK_FALSE(io::read_image_header(std::as_bytes(std::span(bytes))).has_value());
   }
+}
+
+TEST_CASE("a decoder that reads the size itself refuses a declared size over 2^30 pixels before allocating") {
+  // Found by tests/fuzz/image_fuzz.cpp: a 198-byte JPEG XL file whose header asked the
+  // decoder for a buffer of 21 PB.
+  const fs::path file = fs::path(UPSAMPLE_FIXTURES_DIR) / "fuzz" / "jxl_declares_huge_size.jxl";
+  CHECK_THROWS_WITH_AS(io::load_image(file), doctest::Contains("jxl_declares_huge_size.jxl: its header declares"),
+                       upsample::Error);
+  bool told = false;
+  CHECK_THROWS(io::check_declared_size({40000, 40000, 3, 1}, [&](const io::ImageHeader&) { told = true; }));
+  CHECK_FALSE(told);
+  io::check_declared_size({4000, 3000, 3, 1}, [&](const io::ImageHeader& h) { told = h.width == 4000; });
+  CHECK(told);
 }
 
 }  // TEST_SUITE
