@@ -104,6 +104,20 @@ Exiv2::ByteOrder byte_order_of(std::span<const std::byte> block) {
   return Exiv2::littleEndian;
 }
 
+// An EXIF block as exiv2 reads it, or nullopt for an empty or unreadable one.
+std::optional<Exiv2::ExifData> decoded_exif(std::span<const std::byte> block) {
+  if (block.empty()) return std::nullopt;
+  std::lock_guard lock(exiv2_mutex());
+  quiet_exiv2();
+  try {
+    Exiv2::ExifData exif;
+    Exiv2::ExifParser::decode(exif, bytes_of(block), static_cast<uint32_t>(block.size()));
+    return exif;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 PhotoMetadata read_metadata(std::span<const std::byte> file_bytes) {
@@ -131,39 +145,26 @@ PhotoMetadata read_metadata(std::span<const std::byte> file_bytes) {
 }
 
 std::optional<int> orientation_in_exif(std::span<const std::byte> block) {
-  if (block.empty()) return std::nullopt;
-  std::lock_guard lock(exiv2_mutex());
-  quiet_exiv2();
-  try {
-    Exiv2::ExifData exif;
-    Exiv2::ExifParser::decode(exif, bytes_of(block), static_cast<uint32_t>(block.size()));
-    const auto it = exif.findKey(Exiv2::ExifKey("Exif.Image.Orientation"));
-    if (it == exif.end() || it->count() == 0) return std::nullopt;
-    const long value = it->toLong();
-    if (value >= 1 && value <= 8) return static_cast<int>(value);
-  } catch (const std::exception&) {
-  }
+  const std::optional<Exiv2::ExifData> exif = decoded_exif(block);
+  if (!exif) return std::nullopt;
+  const auto it = exif->findKey(Exiv2::ExifKey("Exif.Image.Orientation"));
+  if (it == exif->end() || it->count() == 0) return std::nullopt;
+  const long value = it->toLong();
+  if (value >= 1 && value <= 8) return static_cast<int>(value);
   return std::nullopt;
 }
 
 std::optional<PrintResolution> resolution_in_exif(std::span<const std::byte> block) {
-  if (block.empty()) return std::nullopt;
-  std::lock_guard lock(exiv2_mutex());
-  quiet_exiv2();
-  try {
-    Exiv2::ExifData exif;
-    Exiv2::ExifParser::decode(exif, bytes_of(block), static_cast<uint32_t>(block.size()));
-    const auto x = exif.findKey(Exiv2::ExifKey("Exif.Image.XResolution"));
-    const auto y = exif.findKey(Exiv2::ExifKey("Exif.Image.YResolution"));
-    const auto unit = exif.findKey(Exiv2::ExifKey("Exif.Image.ResolutionUnit"));
-    if (x == exif.end() || y == exif.end() || x->count() == 0 || y->count() == 0) return std::nullopt;
-    PrintResolution resolution{static_cast<int>(std::lround(x->toFloat())), static_cast<int>(std::lround(y->toFloat())),
-                               unit != exif.end() && unit->count() > 0 ? static_cast<int>(unit->toLong()) : 2};
-    if (resolution.x <= 0 || resolution.y <= 0) return std::nullopt;
-    return resolution;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const std::optional<Exiv2::ExifData> exif = decoded_exif(block);
+  if (!exif) return std::nullopt;
+  const auto x = exif->findKey(Exiv2::ExifKey("Exif.Image.XResolution"));
+  const auto y = exif->findKey(Exiv2::ExifKey("Exif.Image.YResolution"));
+  const auto unit = exif->findKey(Exiv2::ExifKey("Exif.Image.ResolutionUnit"));
+  if (x == exif->end() || y == exif->end() || x->count() == 0 || y->count() == 0) return std::nullopt;
+  PrintResolution resolution{static_cast<int>(std::lround(x->toFloat())), static_cast<int>(std::lround(y->toFloat())),
+                             unit != exif->end() && unit->count() > 0 ? static_cast<int>(unit->toLong()) : 2};
+  if (resolution.x <= 0 || resolution.y <= 0) return std::nullopt;
+  return resolution;
 }
 
 std::vector<std::byte> exif_for_output(std::span<const std::byte> block, cv::Size size) {
