@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -15,6 +16,7 @@
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "train/deblur_data.hpp"
+#include "test_values.hpp"
 
 using namespace upsample;
 
@@ -168,8 +170,9 @@ TEST_CASE("Wiener on a large image: tiles with margins give what one whole-image
     const char* psf;
     double nsr;
   };
-  for (const Case& c :
-       {Case{"gaussian:1.6", 0.01}, Case{"motion:15,30", 0.01}, Case{"motion:9,30", 0.001}, Case{"gaussian:3", 0.005}}) {
+  std::vector<Case> cases = {{"gaussian:1.6", 0.01}, {"motion:9,30", 0.001}};
+  if (!testing::kSanitizedBuild) cases.insert(cases.end(), {{"motion:15,30", 0.01}, {"gaussian:3", 0.005}});
+  for (const Case& c : cases) {
     const std::string psf = c.psf;
     CAPTURE(psf);
     const cv::Mat kernel = imaging::parse_blur_kernel(c.psf);

@@ -30,6 +30,7 @@ namespace {
 using fast_test::check_close;
 using fast_test::each_isa;
 using fast_test::random_tensor;
+using testing::kSanitizedBuild;
 
 ops::Conv2dParams same_3x3() {
   ops::Conv2dParams p;
@@ -49,13 +50,8 @@ Tensor reference(const Tensor& x, const Tensor& w, const Tensor& b, const ops::C
   return y;
 }
 
-// Under the sanitizers the reference convs run several times slower: the sweeps keep every
-// block edge of the widths but fewer heights and sizes, which the Release run covers.
-#ifdef UPSAMPLE_SANITIZED_BUILD
-constexpr bool kSanitizedBuild = true;
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
+// Under the sanitizers the sweeps keep every block edge of the widths but fewer heights and
+// sizes (kSanitizedBuild).
 
 TEST_CASE("winograd F(4x4, 3x3) matches the reference conv over a sweep of shapes, on every ISA") {
   std::mt19937 rng(23);
