@@ -275,8 +275,9 @@ of small patches (the defaults) learn the most per second: Adam gains about as m
 step from 16 patches of 16x16 as from 64 of 32x32, at a tenth of the cost.
 With --damage, each LR patch is instead made as real photos are: blurred a little,
 shrunk with one of several kernels, given noise and saved as JPEG, all at random;
---set condition=2 tells the model each patch's JPEG quality and noise level (the
-damage model that `--denoise` runs).
+--set condition=3 tells the model each patch's JPEG quality, noise level and how much
+its shrink aliased (the damage model that `--denoise` runs; condition=2 leaves out the
+aliasing, as the first damage models did).
 
 Data folders default to $UPSAMPLE_DATA/sr-train/{T91,BSD200} (training) and
 $UPSAMPLE_DATA/sr-bench/{Set5,Set14,BSD100} (validation, final scores).
@@ -287,7 +288,7 @@ Examples:
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
   upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
-  upsample train -m fsrcnn -s 2 --set condition=2 --set s=32 --damage default --val-degrade jpeg:50 \
+  upsample train -m fsrcnn -s 2 --set condition=3 --set s=32 --damage default --val-degrade jpeg:50 \
       -o fsrcnn-real_x2.safetensors
   upsample train --task deblur --set up=pixelshuffle -o deblur-blind_x1.safetensors
   upsample train --task deblur --blur motion:9,30 --init weights/deblur-blind_x1.safetensors -o shake.safetensors

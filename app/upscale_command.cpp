@@ -63,6 +63,7 @@ cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, c
     nlohmann::json denoise = {{"chosen", notes.chosen}, {"jpeg_quality", nullptr}, {"noise_sigma", nullptr}};
     if (notes.jpeg_quality) denoise["jpeg_quality"] = *notes.jpeg_quality;
     if (notes.noise_sigma) denoise["noise_sigma"] = std::round(*notes.noise_sigma * 100) / 100;
+    if (notes.aliasing) denoise["aliasing"] = std::round(*notes.aliasing * 100) / 100;
     task.extra["denoise"] = denoise;
     spdlog::debug("{}: {}{}", task.input.string(), notes.chosen,
                   notes.jpeg_quality ? fmt::format(" (JPEG quality {:.0f} read from its tables)", *notes.jpeg_quality) : "");

@@ -302,10 +302,10 @@ std::vector<Case> all_cases() {
                        [meta]() { return prepare_network(meta); }});
     }
   // The damage models --denoise runs (weights/fsrcnn-real_x*): FSRCNN with a wider
-  // mapping, told two condition planes.
+  // mapping, told three condition planes.
   for (int scale : {2, 3, 4}) {
     const models::Metadata meta = {
-        {"arch", "fsrcnn"}, {"scale", std::to_string(scale)}, {"s", "32"}, {"condition", "2"}};
+        {"arch", "fsrcnn"}, {"scale", std::to_string(scale)}, {"s", "32"}, {"condition", "3"}};
     cases.push_back({"fsrcnn-real x" + std::to_string(scale) + " 1080p-4k", "network",
                      [meta]() { return prepare_network(meta); }});
   }

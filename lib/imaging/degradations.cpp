@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "imaging/aliasing_level.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "tensor/error.hpp"
@@ -410,6 +411,7 @@ DamageDrawn damage_drawn(const Degradation& damage) {
     }
   }
   drawn.noise_sigma = std::sqrt(noise_variance);
+  drawn.aliasing = downscale_aliasing(damage);
   return drawn;
 }
 

@@ -137,6 +137,7 @@ struct DamageDrawn {
   bool grey_noise = false;
   double blur_sigma_x = 0, blur_sigma_y = 0;  // HR pixels; 0: no blur
   DownscaleKernel downscale = DownscaleKernel::matlab_bicubic;
+  double aliasing = 1;  // downscale_aliasing (aliasing_level.hpp) of the blur and the shrink
 };
 DamageDrawn damage_drawn(const Degradation& damage);
 

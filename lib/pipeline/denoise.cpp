@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "imaging/aliasing_level.hpp"
 #include "imaging/colour.hpp"
 #include "imaging/noise_level.hpp"
 #include "pipeline/damage_condition.hpp"
@@ -28,10 +29,20 @@ DenoiseSetting parse_denoise(const std::string& text) {
 
 namespace {
 
-std::string describe(double jpeg_quality, double noise_sigma) {
-  char text[96];
-  if (jpeg_quality > 0) std::snprintf(text, sizeof text, "damage model told JPEG q%.0f, noise %.1f in Y", jpeg_quality, noise_sigma);
-  else std::snprintf(text, sizeof text, "damage model told no JPEG, noise %.1f in Y", noise_sigma);
+// What a damage model is told about one image.
+struct Damage {
+  double jpeg_quality = 0;  // 0: not a JPEG
+  double luma_sigma = 0;    // noise in Y, 8-bit levels
+  double aliasing = imaging::kAntialiasedAliasing;
+};
+
+std::string describe(const Damage& d, bool reads_aliasing) {
+  char text[128];
+  int n = d.jpeg_quality > 0
+              ? std::snprintf(text, sizeof text, "damage model told JPEG q%.0f, noise %.1f in Y", d.jpeg_quality, d.luma_sigma)
+              : std::snprintf(text, sizeof text, "damage model told no JPEG, noise %.1f in Y", d.luma_sigma);
+  if (reads_aliasing && n > 0 && static_cast<size_t>(n) < sizeof text)
+    std::snprintf(text + n, sizeof text - static_cast<size_t>(n), ", aliasing %.2f", d.aliasing);
   return text;
 }
 
@@ -40,52 +51,63 @@ double luma_noise_of(const cv::Mat& image) {
   return imaging::estimate_noise_sigma(image.depth() == CV_32F ? image : imaging::luma_of(image));
 }
 
+// The aliasing read off an image, or a proper shrink's when the reading is within what
+// properly shrunk images read (a clean photo must not be told it aliases).
+double aliasing_of(const cv::Mat& image, double luma_sigma) {
+  const double read = imaging::estimate_aliasing(image, luma_sigma);
+  return read < kAliasedAbove ? imaging::kAntialiasedAliasing : read;
+}
+
 class DamageAwareUpscaler final : public Upscaler {
  public:
   DamageAwareUpscaler(std::shared_ptr<const models::Model> model, int tile, DenoiseSetting setting)
       : model_(std::move(model)), tile_(tile), setting_(std::move(setting)) {
-    if (model_->condition_planes() != kDamageConditionPlanes)
-      throw Error("a damage-aware model is told " + std::to_string(kDamageConditionPlanes) +
-                  " condition planes; this " + model_->arch() + " model is told " +
-                  std::to_string(model_->condition_planes()));
+    if (!is_damage_condition(model_->condition_planes()))
+      throw Error("a damage-aware model is told " + std::to_string(kFewestDamageConditionPlanes) + " or " +
+                  std::to_string(kDamageConditionPlanes) + " condition planes; this " + model_->arch() +
+                  " model is told " + std::to_string(model_->condition_planes()));
   }
   int scale() const override { return model_->scale(); }
+  bool reads_aliasing() const { return model_->condition_planes() >= 3; }
   cv::Mat upscale(const cv::Mat& image) const override { return upscale_photo(image, {}, nullptr); }
 
   cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const override {
-    const auto [quality, sigma] = damage_of(image, facts, notes);
-    return told(quality, sigma)->upscale(image);
+    return told(damage_of(image, facts, notes))->upscale(image);
   }
 
-  cv::Mat upscale_y(const cv::Mat& y) const override {
-    const auto [quality, sigma] = damage_of(y, {}, nullptr);
-    return told(quality, sigma)->upscale_y(y);
-  }
-  // upscale_y for a plane whose noise (σ in 8-bit levels of Y) is already known.
-  cv::Mat upscale_y_with_noise(const cv::Mat& y, double luma_sigma) const {
+  cv::Mat upscale_y(const cv::Mat& y) const override { return told(damage_of(y, {}, nullptr))->upscale_y(y); }
+  // upscale_y for a plane whose noise (σ in 8-bit levels of Y) and aliasing are already known.
+  cv::Mat upscale_y_measured(const cv::Mat& y, double luma_sigma, double aliasing) const {
     if (setting_.mode != DenoiseSetting::Mode::automatic) return upscale_y(y);
-    return told(0, luma_sigma)->upscale_y(y);
+    return told({0, luma_sigma, aliasing})->upscale_y(y);
   }
 
  private:
-  std::pair<double, double> damage_of(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const {
+  Damage damage_of(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const {
+    Damage d;
     if (setting_.mode != DenoiseSetting::Mode::automatic) {
-      const double sigma = luma_noise_sigma(setting_.noise_sigma, false);
-      if (notes) notes->chosen = describe(setting_.jpeg_quality, sigma);
-      return {setting_.jpeg_quality, sigma};
+      d.jpeg_quality = setting_.jpeg_quality;
+      d.luma_sigma = luma_noise_sigma(setting_.noise_sigma, false);
+      // The fixed levels say how strongly to clean; how the image was shrunk is still read.
+      if (reads_aliasing()) d.aliasing = facts.aliasing.value_or(aliasing_of(image, luma_noise_of(image)));
+    } else {
+      d.jpeg_quality = facts.jpeg_quality.value_or(0);
+      d.luma_sigma = luma_noise_of(image);
+      if (reads_aliasing()) d.aliasing = facts.aliasing.value_or(aliasing_of(image, d.luma_sigma));
     }
-    const double quality = facts.jpeg_quality.value_or(0), sigma = luma_noise_of(image);
     if (notes) {
       notes->jpeg_quality = facts.jpeg_quality;
       notes->noise_sigma = facts.noise_sigma;
       if (!notes->noise_sigma && image.depth() != CV_32F) notes->noise_sigma = imaging::estimate_noise_sigma(image);
-      notes->chosen = describe(quality, sigma);
+      if (reads_aliasing()) notes->aliasing = d.aliasing;
+      notes->chosen = describe(d, reads_aliasing());
     }
-    return {quality, sigma};
+    return d;
   }
 
-  std::unique_ptr<Upscaler> told(double quality, double sigma) const {
-    const std::vector<float> planes = damage_condition(quality, sigma);
+  std::unique_ptr<Upscaler> told(const Damage& d) const {
+    const std::vector<float> planes =
+        damage_condition(d.jpeg_quality, d.luma_sigma, d.aliasing, model_->condition_planes());
     return upscaler_for_model(model_, tile_, [planes](const cv::Mat&) { return planes; });
   }
 
@@ -107,8 +129,12 @@ class DenoisingUpscaler final : public Upscaler {
     if (setting_.mode == DenoiseSetting::Mode::automatic && !facts.jpeg_quality) {
       ImageFacts measured = facts;
       if (!measured.noise_sigma) measured.noise_sigma = imaging::estimate_noise_sigma(image);
-      if (*measured.noise_sigma < kCleanNoiseSigma) {
-        if (notes) *notes = {std::nullopt, measured.noise_sigma, "clean model (no JPEG tables, no noise)"};
+      if (damaged_->reads_aliasing() && !measured.aliasing)
+        measured.aliasing = aliasing_of(image, luma_noise_sigma(*measured.noise_sigma, false));
+      const bool aliased = measured.aliasing && *measured.aliasing > imaging::kAntialiasedAliasing;
+      if (*measured.noise_sigma < kCleanNoiseSigma && !aliased) {
+        if (notes)
+          *notes = {std::nullopt, measured.noise_sigma, measured.aliasing, "clean model (no JPEG tables, no noise, no aliasing)"};
         return clean_->upscale(image);
       }
       return damaged_->upscale_photo(image, measured, notes);  // measured once, not again
@@ -120,8 +146,10 @@ class DenoisingUpscaler final : public Upscaler {
     if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale_y(y);
     if (setting_.mode != DenoiseSetting::Mode::automatic) return damaged_->upscale_y(y);
     const double sigma = luma_noise_of(y);
-    if (sigma < luma_noise_sigma(kCleanNoiseSigma, false)) return clean_->upscale_y(y);
-    return damaged_->upscale_y_with_noise(y, sigma);
+    const double aliasing = damaged_->reads_aliasing() ? aliasing_of(y, sigma) : imaging::kAntialiasedAliasing;
+    if (sigma < luma_noise_sigma(kCleanNoiseSigma, false) && aliasing <= imaging::kAntialiasedAliasing)
+      return clean_->upscale_y(y);
+    return damaged_->upscale_y_measured(y, sigma, aliasing);
   }
 
  private:

@@ -1,7 +1,7 @@
 #pragma once
 // Upscaling that adapts to the damage of its input (--denoise): a damage-aware model told
-// each image's JPEG quality and noise level (damage_condition.hpp), and the choice between
-// it and the clean model.
+// each image's JPEG quality, noise level and aliasing (damage_condition.hpp), and the
+// choice between it and the clean model.
 #include <memory>
 
 #include "models/model.hpp"
@@ -13,6 +13,9 @@ namespace upsample::pipeline {
 // takes an image without JPEG tables for clean: fine texture (fur, gravel) and the grain
 // of old scans read up to about this much without added noise.
 constexpr double kCleanNoiseSigma = 4.0;
+// The aliasing (imaging/aliasing_level.hpp) below which an image is taken for properly
+// shrunk: nine in ten images shrunk by MATLAB's bicubic read below it.
+constexpr double kAliasedAbove = 0.45;
 
 // Runs a model with damage condition planes, told the damage `setting` fixes, or (auto)
 // the JPEG quality of the image's file and the noise level estimated from its pixels.

@@ -160,7 +160,7 @@ std::unique_ptr<Upscaler> upscaler_from_model_file(const fs::path& path, int sca
   if (model->scale() != scale)
     throw Error(path.string() + ": this model upscales ×" + std::to_string(model->scale()) + ", not ×" +
                 std::to_string(scale) + " (pass -s " + std::to_string(model->scale()) + ")");
-  if (model->condition_planes() == kDamageConditionPlanes && model->channels() == 1) {
+  if (is_damage_condition(model->condition_planes()) && model->channels() == 1) {
     // A damage model run by itself: --denoise off tells it the image is clean.
     DenoiseSetting setting = options.denoise;
     if (setting.mode == DenoiseSetting::Mode::off) setting = {DenoiseSetting::Mode::fixed, 0, 0, "off"};

@@ -15,6 +15,7 @@ namespace upsample::pipeline {
 struct ImageFacts {
   std::optional<double> jpeg_quality;  // the IJG quality its JPEG tables say it was saved at
   std::optional<double> noise_sigma;   // noise already estimated from its pixels (8-bit levels)
+  std::optional<double> aliasing;      // aliasing already read from its pixels (imaging/aliasing_level.hpp)
 };
 
 // What a method read off one image and chose for it (the --denoise decision), for -v and
@@ -22,6 +23,7 @@ struct ImageFacts {
 struct UpscaleNotes {
   std::optional<double> jpeg_quality;  // as read from the file
   std::optional<double> noise_sigma;   // as estimated from the pixels, 8-bit levels
+  std::optional<double> aliasing;      // as read from the pixels, for models told it
   std::string chosen;                  // e.g. "clean model", "damage model told JPEG q50, noise 0.0"
 };
 

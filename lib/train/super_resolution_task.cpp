@@ -21,17 +21,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// [B, 1 + 2, H, W]: each Y patch followed by the constant planes of its damage.
-Tensor with_damage_planes(const Tensor& y, const std::vector<imaging::DamageDrawn>& drawn) {
+// [B, 1 + planes, H, W]: each Y patch followed by the constant planes of its damage.
+Tensor with_damage_planes(const Tensor& y, const std::vector<imaging::DamageDrawn>& drawn, int planes) {
   const Shape& s = y.shape();
-  Tensor out(Shape{s.n(), 1 + pipeline::kDamageConditionPlanes, s.h(), s.w()});
+  Tensor out(Shape{s.n(), 1 + planes, s.h(), s.w()});
   const int64_t area = s.h() * s.w();
   for (int64_t b = 0; b < s.n(); ++b) {
     std::copy_n(y.plane(b, 0), area, out.plane(b, 0));
     const auto& d = drawn[static_cast<size_t>(b)];
-    const std::vector<float> planes = pipeline::damage_condition(d.jpeg_quality, pipeline::luma_noise_sigma(d.noise_sigma, d.grey_noise));
-    for (int k = 0; k < pipeline::kDamageConditionPlanes; ++k)
-      std::fill_n(out.plane(b, 1 + k), area, planes[static_cast<size_t>(k)]);
+    const std::vector<float> values = pipeline::damage_condition(
+        d.jpeg_quality, pipeline::luma_noise_sigma(d.noise_sigma, d.grey_noise), d.aliasing, planes);
+    for (int k = 0; k < planes; ++k) std::fill_n(out.plane(b, 1 + k), area, values[static_cast<size_t>(k)]);
   }
   return out;
 }
@@ -40,11 +40,13 @@ class SuperResolutionTask final : public TrainingTask {
  public:
   SuperResolutionTask(models::Model& model, const TrainOptions& o, const Log& log) : model_(model), options_(o) {
     const int condition = model.condition_planes();
-    if (condition != 0 && condition != pipeline::kDamageConditionPlanes)
-      throw Error("train: a super-resolution model is told 0 or " + std::to_string(pipeline::kDamageConditionPlanes) +
-                  " condition planes (its damage), not " + std::to_string(condition));
+    if (condition != 0 && !pipeline::is_damage_condition(condition))
+      throw Error("train: a super-resolution model is told 0, " +
+                  std::to_string(pipeline::kFewestDamageConditionPlanes) + " or " +
+                  std::to_string(pipeline::kDamageConditionPlanes) +
+                  " condition planes (JPEG, noise, aliasing), not " + std::to_string(condition));
     if (condition > 0 && !o.damage)
-      throw Error("train: a model told its damage (--set condition=2) learns from damaged patches: add --damage");
+      throw Error("train: a model told its damage (--set condition=3) learns from damaged patches: add --damage");
     if (o.damage) load_damaged_data(log);
     else load_clean_data(log);
     if (o.validation_folder) validation_ = analysis::load_eval_set(*o.validation_folder, model.scale(), validation_damage());
@@ -55,7 +57,7 @@ class SuperResolutionTask final : public TrainingTask {
     if (clean_) return clean_->sample(rng, options_.batch, options_.lr_patch, input, target);
     std::vector<imaging::DamageDrawn> drawn;
     damaged_->sample(rng, options_.batch, options_.lr_patch, input, target, &drawn);
-    if (model_.condition_planes() > 0) input = with_damage_planes(input, drawn);
+    if (model_.condition_planes() > 0) input = with_damage_planes(input, drawn, model_.condition_planes());
   }
 
   bool has_validation() const override { return !validation_.empty(); }

@@ -22,7 +22,7 @@ struct TrainOptions {
   models::Metadata model;                         // arch, scale and hyper-parameters
   TaskKind task = TaskKind::super_resolution;     // deblur: sharp patches blurred on the fly (deblur_data.hpp)
   // sr: damage each LR patch on the fly (blur, downscale kernel, noise, JPEG) instead of
-  // the clean bicubic protocol; a model with condition=2 is told each patch's damage.
+  // the clean bicubic protocol; a model with condition=2 or 3 is told each patch's damage.
   std::optional<imaging::RandomDamageOptions> damage;
   // sr: validate and score the final evaluation on LR damaged this way (imaging::parse_damage_specs).
   std::vector<std::string> validation_damage;

@@ -1,5 +1,6 @@
 #pragma once
 // Small helpers many test files share.
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -52,6 +53,29 @@ inline cv::Mat smooth_random_image(int rows, int cols, int type, uint32_t seed) 
   rng.fill(m, cv::RNG::UNIFORM, 0, depth == CV_32F ? 1.0 : depth == CV_16U ? 65535.0 : 255.0);
   cv::GaussianBlur(m, m, {3, 3}, 0.8);
   return m;
+}
+
+// 8-bit grey noise with a 1/f^exponent amplitude spectrum: 1.2 is the falloff of natural
+// photos, larger is smoother.
+inline cv::Mat natural_like_image(int size, uint32_t seed, double exponent = 1.2) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  cv::Mat spectrum(size, size, CV_32FC2);
+  for (int v = 0; v < size; ++v)
+    for (int u = 0; u < size; ++u) {
+      const double fy = (v <= size / 2 ? v : v - size) / static_cast<double>(size);
+      const double fx = (u <= size / 2 ? u : u - size) / static_cast<double>(size);
+      const double f = std::max(std::hypot(fx, fy), 1.0 / size);
+      const float gain = static_cast<float>(std::pow(f, -exponent));
+      spectrum.at<cv::Vec2f>(v, u) = {normal(rng) * gain, normal(rng) * gain};
+    }
+  cv::Mat image;
+  cv::dft(spectrum, image, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT);
+  cv::Scalar mean, deviation;
+  cv::meanStdDev(image, mean, deviation);
+  cv::Mat u8;
+  image.convertTo(u8, CV_8U, 40.0 / deviation[0], 128.0 - 40.0 * mean[0] / deviation[0]);
+  return u8;
 }
 
 }  // namespace upsample::testing

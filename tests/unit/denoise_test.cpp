@@ -6,6 +6,8 @@
 #include "cli_runner.hpp"
 #include "analysis/damaged_input.hpp"
 #include "analysis/metrics.hpp"
+#include "imaging/aliasing_level.hpp"
+#include "imaging/colour.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "models/model.hpp"
 #include "pipeline/damage_condition.hpp"
@@ -15,6 +17,7 @@
 #include "tensor/error.hpp"
 #include "train/trainer.hpp"
 #include "test_models.hpp"
+#include "test_values.hpp"
 
 using namespace upsample;
 namespace fs = std::filesystem;
@@ -65,11 +68,15 @@ TEST_CASE("--denoise reads auto, off, the three levels and a JPEG quality, and r
   }
 }
 
-TEST_CASE("the damage condition: JPEG strength from the quality, noise in Y from colour or grey noise") {
-  CHECK(pipeline::damage_condition(0, 0) == std::vector<float>{0.0f, 0.0f});
-  CHECK(pipeline::damage_condition(50, 10)[0] == doctest::Approx(0.5));
-  CHECK(pipeline::damage_condition(50, 10)[1] == doctest::Approx(1.0));
-  CHECK(pipeline::damage_condition(100, 0)[0] == doctest::Approx(0.0));
+TEST_CASE("the damage condition: JPEG strength from the quality, noise in Y from colour or grey noise, aliasing") {
+  const double proper = imaging::kAntialiasedAliasing;
+  CHECK(pipeline::damage_condition(0, 0, proper, 3) == std::vector<float>{0.0f, 0.0f, 0.0f});
+  CHECK(pipeline::damage_condition(0, 0, proper, 2) == std::vector<float>{0.0f, 0.0f});  // the first models
+  CHECK(pipeline::damage_condition(50, 10, proper, 3)[0] == doctest::Approx(0.5));
+  CHECK(pipeline::damage_condition(50, 10, proper, 3)[1] == doctest::Approx(1.0));
+  CHECK(pipeline::damage_condition(100, 0, proper, 3)[0] == doctest::Approx(0.0));
+  CHECK(pipeline::damage_condition(0, 0, 1.0, 3)[2] == doctest::Approx(1.0));
+  CHECK(pipeline::damage_condition(0, 0, 0.1, 3)[2] == 0.0f);  // blurrier than a proper shrink: still 0
   // BT.601 Y = 0.257 R + 0.504 G + 0.098 B: grey noise adds up, colour noise adds in quadrature.
   CHECK(pipeline::luma_noise_sigma(10, true) == doctest::Approx(8.588).epsilon(1e-3));
   CHECK(pipeline::luma_noise_sigma(10, false) == doctest::Approx(5.741).epsilon(1e-3));
@@ -106,6 +113,32 @@ TEST_CASE("auto: a clean image gets the clean model, a noisy one or a JPEG the d
   CHECK(off->upscale_photo(noisy, jpeg, nullptr).at<cv::Vec3b>(0, 0)[0] == 9);
 }
 
+TEST_CASE("auto with a model told aliasing: a plain cubic shrink gets the damage model, a proper one the clean model") {
+  const std::shared_ptr<const models::Model> model = models::build_model(
+      {{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}, {"condition", "3"}}, 3);
+  const auto up = pipeline::denoising_upscaler(std::make_unique<Constant>(7), model, 0, pipeline::parse_denoise("auto"));
+  const cv::Mat hr = testing::natural_like_image(256, 9);
+  cv::Mat proper = imaging::matlab_bicubic_downscale_u8(hr, 2), aliased;
+  cv::resize(hr, aliased, proper.size(), 0, 0, cv::INTER_CUBIC);
+  // Its fine texture reads as noise to the estimator; known clean, only aliasing decides.
+  pipeline::ImageFacts clean;
+  clean.noise_sigma = 0.3;
+  pipeline::UpscaleNotes notes;
+  CHECK(up->upscale_photo(proper, clean, &notes).at<uint8_t>(0, 0) == 7);
+  CHECK(notes.chosen.find("clean model") != std::string::npos);
+  notes = {};
+  CHECK(up->upscale_photo(aliased, clean, &notes).at<uint8_t>(0, 0) != 7);
+  CHECK(notes.chosen.find("aliasing") != std::string::npos);
+  REQUIRE(notes.aliasing);
+  CHECK(*notes.aliasing > pipeline::kAliasedAbove);
+  // A noisy image goes to the damage model whatever its aliasing.
+  CHECK(up->upscale_y(imaging::luma_of(proper)).at<float>(0, 0) != 7.0f);
+  // The first damage models, told no aliasing, keep a clean image on the clean model.
+  const auto two_planes = pipeline::denoising_upscaler(std::make_unique<Constant>(7), tiny_damage_model(3), 0,
+                                                       pipeline::parse_denoise("auto"));
+  CHECK(two_planes->upscale_photo(aliased, clean, nullptr).at<uint8_t>(0, 0) == 7);
+}
+
 TEST_CASE("the damage model is told the damage: fixed levels give different outputs, tiles agree") {
   const auto model = tiny_damage_model(5);
   const cv::Mat photo = textured_photo();
@@ -127,7 +160,7 @@ TEST_CASE("a tiny training run with every damage on lowers the loss, and the mod
   cv::imwrite((dir / "train" / "a.png").string(), scene(cv::Rect(0, 0, 192, 192)));
   cv::imwrite((dir / "train" / "b.png").string(), chart(cv::Rect(0, 0, 192, 192)));
   train::TrainOptions o = testing::tiny_training_run(dir.path());
-  o.model["condition"] = "2";
+  o.model["condition"] = "3";
   // Every kind of damage on every patch: blur, a non-bicubic kernel, noise, JPEG.
   o.damage = imaging::parse_random_damage({"blur-probability=1", "noise-probability=1", "jpeg-probability=1",
                                            "clean=0", "downscale=cubic,area,bilinear,bicubic"});
@@ -139,12 +172,12 @@ TEST_CASE("a tiny training run with every damage on lowers the loss, and the mod
   REQUIRE(losses.size() >= 2);
   CHECK(r.final_loss < 0.5 * losses.front());
   const auto trained = models::load_model(o.output);
-  CHECK(trained->condition_planes() == 2);
+  CHECK(trained->condition_planes() == 3);
   CHECK(trained->metadata().at("training_damage").find("jpeg") != std::string::npos);
 
   o.model.erase("condition");  // told nothing is fine; told something else is not
-  o.model["condition"] = "3";
-  CHECK_THROWS_WITH_AS(train::train_model(o, {}, [](const std::string&) {}), doctest::Contains("not 3"), Error);
+  o.model["condition"] = "4";
+  CHECK_THROWS_WITH_AS(train::train_model(o, {}, [](const std::string&) {}), doctest::Contains("not 4"), Error);
   o.model["condition"] = "2";
   o.damage.reset();
   CHECK_THROWS_WITH_AS(train::train_model(o, {}, [](const std::string&) {}), doctest::Contains("--damage"), Error);
