@@ -1,6 +1,7 @@
 #include "io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,6 +141,10 @@ void write_file_atomically_with(const std::filesystem::path& path,
     }
   }
   if (fd < 0) throw Error(path.string() + ": cannot find a free temporary name in " + folder.string());
+  // Held until the file is closed: a later run can tell a live writer's temporary file from
+  // one a killed process left (remove_stale_temporaries). Where the file system has no
+  // locks, the temporary file's age alone decides.
+  (void)::flock(fd, LOCK_EX | LOCK_NB);
 
   auto discard_temp = [&] {
     ::unlink(temp.c_str());
@@ -250,6 +255,35 @@ void install_interrupt_cleanup() {
 int remove_on_interrupt(const std::string& path) { return register_pending(path); }
 void forget_on_interrupt(int handle) { unregister_pending(handle); }
 void remove_interrupted_files() { remove_pending_files(); }
+
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& target,
+                                                            std::chrono::seconds older_than) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> removed;
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string target_name = target.filename().string();
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::path& candidate = it->path();
+    if (!is_temporary_name(candidate)) continue;
+    const std::string name = candidate.filename().string();
+    // ".NAME.tmp-…", NAME shortened where the whole would pass NAME_MAX: a prefix of the target's name.
+    const std::string stem = name.substr(1, name.rfind(".tmp-") - 1);
+    if (stem.empty() || target_name.compare(0, stem.size(), stem) != 0) continue;
+    struct stat st{};
+    if (::lstat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const auto age = std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime);
+    if (age < older_than) continue;
+    const int fd = ::open(candidate.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    // A writer still at work holds the lock; a killed one has released it.
+    const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (unlocked && ::unlink(candidate.c_str()) == 0) removed.push_back(candidate);
+    ::close(fd);
+  }
+  return removed;
+}
 
 bool is_temporary_name(const std::filesystem::path& path) {
   const std::string name = path.filename().string();

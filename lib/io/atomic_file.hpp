@@ -2,6 +2,7 @@
 // Writing files so that nobody ever sees half of one: the bytes go to a hidden temporary
 // file in the target folder, are flushed to disk, and are then moved into place in one
 // step. A crash, a full disk or Ctrl-C leaves either the old state or the whole new file.
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -46,5 +47,11 @@ void remove_interrupted_files();
 // True for the name of a temporary file of write_file_atomically (".NAME.tmp-XXXXXXXX…"),
 // which a killed process can leave behind: never an input.
 bool is_temporary_name(const std::filesystem::path& path);
+
+// Removes the temporary files of writes of `target` that a killed process left beside it:
+// those older than `older_than` whose writer no longer holds its lock on them. Returns
+// what it removed. For a caller that owns `target` now (a worker holding its claim).
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& target,
+                                                            std::chrono::seconds older_than);
 
 }  // namespace upsample::io

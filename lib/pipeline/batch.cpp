@@ -69,6 +69,10 @@ fs::path relative_to_current_folder(const fs::path& input) {
   return rel;
 }
 constexpr const char* kStandardStream = "-";  // standard input as an input, standard output as -o
+// A temporary file this much older than its lock-free check is a killed run's: a live
+// writer holds its lock, and a writer that cannot lock (no locks on that file system)
+// finishes an image well within this.
+constexpr std::chrono::seconds kStaleTemporaryAge{600};
 
 bool output_names_a_file(const BatchOptions& o) {
   if (!o.output) return false;
@@ -455,6 +459,8 @@ void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOpt
           if (!attempt.recovered_from.empty())
             task.warnings.push_back(task.output.string() + ": took over the stale claim of " + attempt.recovered_from);
           claim.emplace(std::move(*attempt.claim));
+          for (const fs::path& stale : io::remove_stale_temporaries(task.output, kStaleTemporaryAge))
+            task.warnings.push_back(stale.string() + ": removed, a temporary file a killed run left");
           // Planned before another worker finished it: nothing left to do.
           if (skip_existing && fs::exists(task.output, ec)) {
             skip_as_done_elsewhere(task, "written by another worker while this run went on");

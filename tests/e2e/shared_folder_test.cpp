@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -274,6 +275,37 @@ TEST_CASE("shared folder: a worker killed with SIGKILL is resumed with no image 
   r = run_cli({"in", "-m", "nearest", "-o", "out", "--skip-existing", "-v"}, dir.path());
   CHECK(contains(r.err, "out/p0_nearest_x2.png: exists, skipped"));
   CHECK(contains(r.err, std::to_string(kImages) + " skipped: outputs that exist, or that other workers are writing\n"));
+}
+
+TEST_CASE("--skip-existing removes the temporary files a killed run left, not a live writer's nor a fresh one") {
+  ScratchFolder dir;
+  write_small_image(dir / "in/a.png", 60);
+  fs::create_directories(dir / "out");
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  const fs::path stale = dir / "out/.a_nearest_x2.png.tmp-k3x9a0qe.png";
+  const fs::path fresh = dir / "out/.a_nearest_x2.png.tmp-fresh000.png";
+  const fs::path held = dir / "out/.a_nearest_x2.png.tmp-held0000.png";
+  const fs::path other = dir / "out/.b_nearest_x2.png.tmp-k3x9a0qe.png";  // another output's
+  for (const fs::path& p : {stale, fresh, held, other}) std::ofstream(p) << "half an image";
+  for (const fs::path& p : {stale, held, other}) fs::last_write_time(p, old);
+  // A writer still at work holds the lock on its temporary file.
+  const int fd = ::open(held.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+
+  auto r = run_cli({"in", "-m", "nearest", "-o", "out"}, dir.path());  // without --skip-existing: left alone
+  CHECK(fs::exists(stale));
+  fs::remove(dir / "out/a_nearest_x2.png");
+  r = run_cli({"in", "-m", "nearest", "-o", "out", "--skip-existing"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, ".a_nearest_x2.png.tmp-k3x9a0qe.png: removed, a temporary file a killed run left"));
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(fresh));
+  CHECK(fs::exists(held));
+  CHECK(fs::exists(other));
+  CHECK(fs::exists(dir / "out/a_nearest_x2.png"));
+  ::close(fd);
 }
 
 }  // TEST_SUITE
