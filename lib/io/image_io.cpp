@@ -13,6 +13,7 @@
 #include "io/gif_decoder.hpp"
 #include "io/heif_codec.hpp"
 #include "io/jxl_codec.hpp"
+#include "io/stream_check.hpp"
 #include "io/webp_metadata.hpp"
 #include "tensor/error.hpp"
 
@@ -257,9 +258,10 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   if (bytes.empty()) throw Error(path.string() + (from_stdin ? ": standard input is empty" : ": the file is empty"));
   // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
   // and fills the missing rows, so the result would pass for a whole picture.
-  if (std::string found = damage_in(bytes); !found.empty()) {
-    if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + found);
-    if (damage) *damage = std::move(found);
+  std::string truncation = damage_in(bytes);
+  if (!truncation.empty()) {
+    if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + truncation);
+    if (damage) *damage = truncation;
   }
   const auto check_size = [&](const ImageHeader& header) {
     if (!options.check_size) return;
@@ -271,6 +273,12 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   };
   const std::optional<ImageHeader> header = read_image_header(bytes);
   if (header) check_size(*header);
+  // After the size check (it decodes every row), and only where truncation said nothing.
+  if (header && truncation.empty())
+    if (std::string found = corruption_in(bytes); !found.empty()) {
+      if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + found);
+      if (damage) *damage = std::move(found);
+    }
   bool size_checked = header.has_value();
   // For a decoder that reads the size itself: its errors get the path where it is called.
   const SizeCheck check_in_decoder = [&](const ImageHeader& declared) {

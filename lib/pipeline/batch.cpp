@@ -388,7 +388,7 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
     throw Error(std::string(e.what()) + " (--accept-damaged processes it anyway)");
   }
   if (!damage.empty())
-    task.warnings.push_back(task.input.string() + ": " + damage + "; processed anyway (--accept-damaged), the missing part is filler");
+    task.warnings.push_back(task.input.string() + ": " + damage + "; processed anyway (--accept-damaged), what could not be decoded is filler");
   task.input_size = image.size();
   cv::Mat result;
   try {

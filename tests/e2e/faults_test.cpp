@@ -131,6 +131,40 @@ TEST_CASE("a truncated JPEG or PNG fails naming the file, unless --accept-damage
   CHECK(contains(help.out, "--accept-damaged"));
 }
 
+TEST_CASE("corrupt PNG and JPEG data fail in one line with the library's reason, nothing of libpng or libjpeg on stderr") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "in");
+  std::vector<uchar> jpeg, png;
+  const cv::Mat scene = cv::imread(sample("scene.png").string(), cv::IMREAD_COLOR);
+  REQUIRE(cv::imencode(".jpg", scene, jpeg));
+  REQUIRE(cv::imencode(".png", scene, png, {cv::IMWRITE_PNG_COMPRESSION, 1}));
+  // Bytes in the middle of the compressed data changed, the file's end intact.
+  std::string bad_jpeg(jpeg.begin(), jpeg.end()), bad_png(png.begin(), png.end()), bad_crc = bad_png;
+  for (size_t i = bad_jpeg.size() / 2; i < bad_jpeg.size() / 2 + 40; ++i) bad_jpeg[i] = static_cast<char>(bad_jpeg[i] ^ 0x33);
+  for (size_t i = bad_png.size() / 2; i < bad_png.size() / 2 + 40; ++i) bad_png[i] = static_cast<char>(bad_png[i] ^ 0x5A);
+  bad_crc[29] = static_cast<char>(bad_crc[29] ^ 1);  // IHDR's CRC
+  write_bytes(dir / "in/bad.jpg", bad_jpeg);
+  write_bytes(dir / "in/bad.png", bad_png);
+  write_bytes(dir / "in/crc.png", bad_crc);
+  write_bytes(dir / "in/whole.png", std::string(png.begin(), png.end()));
+
+  auto r = run_cli({"-m", "nearest", "-s", "2", "in", "-o", "out"}, dir.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "error: in/bad.jpg: corrupt JPEG data: "));
+  CHECK(contains(r.err, "error: in/bad.png: corrupt PNG data: "));
+  CHECK(contains(r.err, "error: in/crc.png: corrupt PNG data: IHDR: CRC error"));
+  CHECK_FALSE(contains(r.err, "libpng"));
+  CHECK_FALSE(contains(r.err, "Corrupt JPEG"));
+  CHECK(count_of(r.err, "\n") == 4);  // three failures and the summary
+  CHECK(files_below(dir / "out") == std::vector<std::string>{"whole_nearest_x2.png"});
+
+  r = run_cli({"-m", "nearest", "-s", "2", "in/bad.jpg", "-o", "accepted.png", "--accept-damaged"}, dir.path());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "warning: in/bad.jpg: corrupt JPEG data: "));
+  CHECK(fs::exists(dir / "accepted.png"));
+}
+
 TEST_CASE("an output folder inside a recursive input folder is never walked: a re-run takes the same inputs") {
   ScratchFolder dir;
   fs::create_directories(dir / "in/sub");
