@@ -73,9 +73,9 @@ double downscale_aliasing(const Degradation& damage) {
 }
 
 double estimate_aliasing(const cv::Mat& image, double luma_noise_sigma) {
-  cv::Mat y = image.depth() == CV_32F && image.channels() == 1 ? image : luma_of(image);
-  if (y.rows < kTile || y.cols < kTile) return kAntialiasedAliasing;
-  y.convertTo(y, CV_32F, 255.0);  // 8-bit levels, the unit of the noise σ
+  if (image.rows < kTile || image.cols < kTile) return kAntialiasedAliasing;
+  cv::Mat y;  // in 8-bit levels, the unit of the noise σ; never the caller's pixels
+  (image.depth() == CV_32F && image.channels() == 1 ? image : luma_of(image)).convertTo(y, CV_32F, 255.0);
   cv::Mat window;
   cv::createHanningWindow(window, cv::Size(kTile, kTile), CV_32F);
   const double window_energy = cv::sum(window.mul(window))[0];

@@ -78,6 +78,12 @@ TEST_CASE("estimate_aliasing reads a proper shrink as proper and a plain cubic o
   cv::cvtColor(cubic, colour, cv::COLOR_GRAY2BGR);
   CHECK(imaging::estimate_aliasing(colour, 0) == doctest::Approx(imaging::estimate_aliasing(cubic, 0)).epsilon(0.02));
   CHECK(imaging::estimate_aliasing(cubic(cv::Rect(0, 0, 31, 100)), 0) == imaging::kAntialiasedAliasing);
+  // A [0, 1] Y plane is read, not scaled in place.
+  cv::Mat unit;
+  cubic.convertTo(unit, CV_32F, 1.0 / 255);
+  const cv::Mat before = unit.clone();
+  CHECK(imaging::estimate_aliasing(unit, 0) > 0.8);
+  CHECK(cv::norm(unit, before, cv::NORM_INF) == 0);
 }
 
 }  // TEST_SUITE
