@@ -2,9 +2,10 @@
 // Upscaling to an asked size instead of by a whole factor (-s 1.5, --width 1920). A
 // classical method resamples straight to the size. A learned method runs at the smallest
 // of its trained scales that reaches the size, then its result is shrunk to the exact
-// size with MATLAB's antialiased bicubic (imaging::matlab_resize_to), as Real-ESRGAN's
-// --outscale does: the kernel widens with the shrink, so the network's fine detail is
-// averaged rather than aliased, and it is the kernel the SR data sets are made with.
+// size (Real-ESRGAN's --outscale scheme), here with MATLAB's antialiased bicubic
+// (imaging::matlab_resize_to) rather than its Lanczos-4: the kernel widens with the
+// shrink, so the network's fine detail is averaged rather than aliased, and it is the
+// kernel the SR data sets are made with.
 // A size beyond a learned method's largest scale is refused (an interpolated enlargement
 // of its result would only pretend); so is an output smaller than its input.
 #include <map>
