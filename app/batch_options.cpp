@@ -1,6 +1,7 @@
 #include "batch_options.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -122,6 +123,25 @@ void add_denoise_option(CLI::App& cmd, std::string& denoise) {
       ->capture_default_str();
 }
 
+CLI::Validator whole_scale_only(const std::string& command) {
+  return CLI::Validator(
+      [command](std::string& text) -> std::string {
+        double value = 0;
+        try {
+          std::size_t used = 0;
+          value = std::stod(text, &used);
+          if (used != text.size()) return "";  // not a number: the range check says so
+        } catch (const std::exception&) {
+          return "";
+        }
+        if (value == std::floor(value)) return "";
+        return "-s " + text + ": " + command +
+               " takes whole scales (its HR is cropped to a multiple of the scale and shrunk by it); the main job "
+               "upscales by " + text + " (upsample IMAGE -s " + text + ")";
+      },
+      "");
+}
+
 void apply_verbosity(bool quiet, int verbose) {
   if (quiet) spdlog::set_level(spdlog::level::err);
   else if (verbose >= 2) spdlog::set_level(spdlog::level::trace);
@@ -143,24 +163,38 @@ std::vector<std::filesystem::path> listed_inputs(const BatchCliOptions& o) {
 
 // --max-memory as a check of each input's size: refuses an image whose estimated peak is
 // over the limit, naming both.
-std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_memory, int scale, pipeline::MethodKind kind) {
+std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_memory, const BatchScale& scale) {
   const std::uint64_t limit =
       max_memory.empty() ? pipeline::physical_memory_bytes() / 4 * 3 : pipeline::parse_byte_size(max_memory);
   if (limit == 0) return {};
   const std::string source = max_memory.empty() ? "3/4 of this machine's memory; --max-memory sets it" : "--max-memory";
-  return [limit, scale, kind, source](const io::ImageHeader& header) {
-    const std::uint64_t need = pipeline::estimated_peak_bytes(header, scale, kind);
-    const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+  return [limit, scale, source](const io::ImageHeader& header) {
+    const std::uint64_t need = scale.peak_bytes(header);
+    const std::string what = scale.describe(header);
     if (need > limit)
-      throw Error("needs about " + pipeline::describe_bytes(need) + " of memory for " + size + " x" +
-                  std::to_string(scale) + ", over the limit of " + pipeline::describe_bytes(limit) + " (" + source + ")");
-    spdlog::debug("{} x{}: about {} of memory at its peak", size, scale, pipeline::describe_bytes(need));
+      throw Error("needs about " + pipeline::describe_bytes(need) + " of memory for " + what + ", over the limit of " +
+                  pipeline::describe_bytes(limit) + " (" + source + ")");
+    spdlog::debug("{}: about {} of memory at its peak", what, pipeline::describe_bytes(need));
   };
 }
 
 }  // namespace
 
+BatchScale whole_batch_scale(int scale, pipeline::MethodKind kind) {
+  return {scale, scale,
+          [scale, kind](const io::ImageHeader& header) { return pipeline::estimated_peak_bytes(header, scale, kind); },
+          [scale](const io::ImageHeader& header) {
+            return std::to_string(header.width) + "x" + std::to_string(header.height) + " x" + std::to_string(scale);
+          }};
+}
+
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
+                      const pipeline::ImageStep& step, const nlohmann::json& extra,
+                      const pipeline::AfterSave& after_save) {
+  return run_batch_command(o, label, whole_batch_scale(scale, kind), step, extra, after_save);
+}
+
+int run_batch_command(const BatchCliOptions& o, const std::string& label, const BatchScale& scale,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
                       const pipeline::AfterSave& after_save) {
   if (o.null_separated && o.files_from.empty()) throw UsageError("-0 is for the list of --files-from");
@@ -177,7 +211,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   if (!o.output.empty()) batch.output = std::filesystem::path(o.output);
   batch.name_template = o.name_template;
   batch.method_label = label;
-  batch.scale = scale;
+  batch.scale = scale.text;
   batch.format = o.format;
   batch.existing = o.overwrite ? pipeline::ExistingOutput::Overwrite
                    : o.skip_existing ? pipeline::ExistingOutput::Skip
@@ -210,14 +244,14 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
   run.format = o.format;
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;
-  run.check_size = memory_check(o.max_memory, scale, kind);
+  run.check_size = memory_check(o.max_memory, scale);
   run.keep_metadata = !o.strip;
   run.after_save = after_save;
   run.claim_outputs = o.skip_existing;
   run.claim_timeout_seconds = o.claim_timeout;
   std::unique_ptr<pipeline::ReportLog> report_log;
   if (!o.report.empty()) report_log = std::make_unique<pipeline::ReportLog>(o.report);
-  const pipeline::ReportContext context{label, scale, shard};
+  const pipeline::ReportContext context{label, scale.report, shard};
   BatchReport report(plan.tasks.size(), o.quiet);
   std::mutex report_mutex;  // run_batch calls on_done one at a time; the interrupt watch reads the report too
   InterruptWatch watch([&] {

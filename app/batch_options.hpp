@@ -1,6 +1,8 @@
 #pragma once
 // The options every file-to-file command shares (main job, deblur): inputs, output
 // naming, formats, safety, parallelism and reporting; and running such a batch.
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,9 +44,23 @@ struct BatchCliOptions {
 // Declares the shared options on `cmd`; `default_name` is the --name default.
 void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& default_name);
 
+// How a batch scales its images: what fills {scale} and "scale" in --report lines, and
+// each image's peak memory (from its header) with the words that say what was asked.
+struct BatchScale {
+  pipeline::ScaleText text = 2;
+  nlohmann::json report = 2;
+  std::function<std::uint64_t(const io::ImageHeader&)> peak_bytes;
+  std::function<std::string(const io::ImageHeader&)> describe;  // "640x480 x2", "640x480 x1.5", "640x480 to w1920"
+};
+// A whole scale, estimated by pipeline::estimated_peak_bytes.
+BatchScale whole_batch_scale(int scale, pipeline::MethodKind kind);
+
 // Plans and runs the batch: `step` turns one loaded image into its result. `label` and
-// `scale` fill the name template; `kind` and `scale` estimate each image's memory; `extra` goes into the --json document; `after_save`
-// runs after each output is written.
+// `scale` fill the name template; `scale` estimates each image's memory; `extra` goes
+// into the --json document; `after_save` runs after each output is written.
+int run_batch_command(const BatchCliOptions& o, const std::string& label, const BatchScale& scale,
+                      const pipeline::ImageStep& step, const nlohmann::json& extra,
+                      const pipeline::AfterSave& after_save = {});
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
                       const pipeline::AfterSave& after_save = {});
@@ -53,6 +69,10 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, int sc
 void add_denoise_option(CLI::App& cmd, std::string& denoise);
 // --tile: 0 (automatic) or an edge of at least kMinTile input pixels.
 void add_tile_option(CLI::App& cmd, int& tile, const std::string& description);
+
+// -s of a command that takes whole scales only (eval, compare): refuses "1.5" saying so,
+// before the range check would call it out of range.
+CLI::Validator whole_scale_only(const std::string& command);
 
 // Applies -q / -v to the logger.
 void apply_verbosity(bool quiet, int verbose);

@@ -164,7 +164,10 @@ Command add_compare_command(CLI::App& app) {
                   "one with '+' appended (fsrcnn+) is its self-ensemble: 8 orientations averaged")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("-s,--scale", o->scale, "Upscaling factor")->check(CLI::Range(2, 16))->capture_default_str();
+  cmd->add_option("-s,--scale", o->scale, "Upscaling factor (whole number)")
+      ->check(whole_scale_only("compare"))
+      ->check(CLI::Range(2, 16))
+      ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Folder for everything written (created if missing)")->required();
   auto* reference = cmd->add_option("--reference", o->reference,
                                     "Ground truth: an HR file (one input) or a folder of them, paired by name");

@@ -120,7 +120,10 @@ Command add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* cmd = app.add_subcommand("eval", "Score methods by the standard SR protocol (Y PSNR / SSIM)");
   cmd->add_option("--data", o->data, "Folder(s) of HR images, e.g. ../shared/data/sr-bench/Set5")->required();
-  cmd->add_option("-s,--scale", o->scales, "Scale(s) to evaluate")->check(CLI::Range(1, 16))->capture_default_str();
+  cmd->add_option("-s,--scale", o->scales, "Scale(s) to evaluate (whole numbers)")
+      ->check(whole_scale_only("eval"))
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   cmd->add_option("-m,--method", o->methods,
                   "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb; a learned "
                   "one with '+' appended (fsrcnn+) is its self-ensemble: 8 orientations averaged")

@@ -25,6 +25,8 @@ Examples:
   upsample photo.jpg -s 2 -m espcn --heatmap        another network, and where it leaves checkerboard
   upsample photo.jpg -s 3 -m fsrcnn+                the self-ensemble: 8 orientations averaged, 8x slower
   upsample shots/ -r -s 3 -m lanczos -o big/        a folder tree, mirrored under big/
+  upsample photo.jpg -s 1.5                         any factor: FSRCNN x2, shrunk to 1.5 (photo_fsrcnn_x1.5.jpg)
+  upsample photo.jpg --width 1920                   a width, the height in proportion (photo_fsrcnn_w1920.jpg)
   upsample a.png b.png -s 4 --name '{stem}@4x.{ext}' name the outputs yourself
   upsample shots/ -s 2 -o big/ --skip-existing -j 2 resume a batch, two images at once
   upsample shots/ -s 2 -o big/ --dry-run            see what would be written

@@ -1,5 +1,7 @@
 // The main job: upscale image files and folders with one method.
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -10,15 +12,22 @@
 #include "deblur/deblurrer.hpp"
 #include "imaging/jpeg_quality.hpp"
 #include "pipeline/method_registry.hpp"
+#include "pipeline/sized_upscaler.hpp"
+#include "pipeline/target_size.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
 
 namespace {
+constexpr const char* kDefaultName = "{stem}_{method}_x{scale}.{ext}";
+// With --width/--height {scale} is "w1920" or "1920x1080": the default name drops its "x".
+constexpr const char* kDefaultSizeName = "{stem}_{method}_{scale}.{ext}";
+
 struct UpscaleOptions {
   BatchCliOptions batch;
-  int scale = 2;
+  std::string scale = "2";  // -s as typed: a whole number keeps the integer path
+  int width = 0, height = 0;  // --width / --height; 0 = not asked
   std::string method = "fsrcnn";  // our trained weights (weights/fsrcnn_x{scale}.safetensors)
   int tile = 0;
   std::string denoise = "auto";
@@ -75,7 +84,26 @@ cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, c
 
 Command add_upscale_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<UpscaleOptions>();
-  app.add_option("-s,--scale", o->scale, "Upscaling factor (whole number)")->check(CLI::Range(1, 16))->capture_default_str();
+  auto* scale_option =
+      app.add_option("-s,--scale", o->scale,
+                     "Upscaling factor, 1 to 16: a whole number (2) or not (1.5: a learned method runs at its next "
+                     "scale up, x2, then shrinks with MATLAB's antialiased bicubic)")
+          ->check([](const std::string& text) {
+            try {
+              pipeline::parse_scale_factor(text);
+              return std::string();
+            } catch (const std::exception& e) {
+              return std::string(e.what());
+            }
+          })
+          ->type_name("NUMBER")
+          ->capture_default_str();
+  app.add_option("--width", o->width,
+                 "Output width in pixels instead of -s; the height keeps the aspect ratio unless --height is "
+                 "given too. --width 1920 names outputs {stem}_{method}_w1920.{ext} ({scale} is w1920)")
+      ->check(CLI::Range(1, pipeline::kMaxSide));
+  app.add_option("--height", o->height, "Output height in pixels instead of -s (see --width)")
+      ->check(CLI::Range(1, pipeline::kMaxSide));
   app.add_option("-m,--method", o->method,
                  "Method: " + pipeline::MethodRegistry::builtin().names() +
                      "; or PATH.safetensors; '+' appended to a learned one (fsrcnn+) averages it over the 8 "
@@ -87,14 +115,32 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
                "artifacts, with their scores in --json");
   add_denoise_option(app, o->denoise);
   app.add_flag("--deblur", o->deblur, "Deblur each image with our network before upscaling (see 'upsample deblur')");
-  add_batch_options(app, o->batch, "{stem}_{method}_x{scale}.{ext}");
+  add_batch_options(app, o->batch, kDefaultName);
   o->batch.command_line.assign(argv, argv + argc);
-  return {&app, [o]() {
+  return {&app, [o, scale_option]() {
     apply_verbosity(o->batch.quiet, o->batch.verbose);
-    if (o->heatmap && o->scale < 2) throw UsageError("--heatmap needs a scale of 2 or more (-s)");
+    const bool by_side = o->width > 0 || o->height > 0;
+    if (by_side && scale_option->count() > 0)
+      throw UsageError("-s " + o->scale + " and --width/--height both ask for the output size: give one of them");
+    const pipeline::TargetSize target = by_side ? pipeline::TargetSize{0, o->width, o->height}
+                                                : pipeline::TargetSize{pipeline::parse_scale_factor(o->scale), 0, 0};
+    const std::optional<int> whole = pipeline::whole_scale(target);
+    const int scale = whole.value_or(0);
+    if (o->heatmap && scale < 2)
+      throw UsageError(whole ? "--heatmap needs a scale of 2 or more (-s)"
+                             : "--heatmap measures the pattern of a whole scale: use -s 2, 3, ... (not " +
+                                   pipeline::scale_text(target) + ")");
+    const pipeline::UpscalerOptions options{o->tile, pipeline::parse_denoise(o->denoise)};
     std::unique_ptr<pipeline::Upscaler> upscaler;
+    const pipeline::SizedUpscaler* sized = nullptr;
     try {
-      upscaler = pipeline::create_upscaler(o->method, o->scale, {o->tile, pipeline::parse_denoise(o->denoise)});
+      if (whole) {
+        upscaler = pipeline::create_upscaler(o->method, scale, options);
+      } else {
+        auto made = std::make_unique<pipeline::SizedUpscaler>(o->method, target, options);
+        sized = made.get();
+        upscaler = std::move(made);
+      }
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
@@ -102,19 +148,51 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
     }
     const pipeline::Upscaler& up = *upscaler;
     const std::unique_ptr<pipeline::Upscaler> deblurrer = o->deblur ? deblur::deblurring_network(o->tile) : nullptr;
-    const nlohmann::json extra = {{"command", "upscale"}, {"method", o->method}, {"scale", o->scale},
-                                  {"denoise", o->denoise}, {"deblur", o->deblur}};
+    const nlohmann::json asked_scale = whole     ? nlohmann::json(scale)
+                                       : by_side ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(target.factor);
+    const nlohmann::json extra = {{"command", "upscale"},
+                                  {"method", o->method},
+                                  {"scale", asked_scale},
+                                  {"width", o->width > 0 ? nlohmann::json(o->width) : nlohmann::json(nullptr)},
+                                  {"height", o->height > 0 ? nlohmann::json(o->height) : nlohmann::json(nullptr)},
+                                  {"denoise", o->denoise},
+                                  {"deblur", o->deblur}};
     // A model file is named in outputs by its stem, never its path: "dir/my_model.safetensors"
     // → "my_model", "opencv:dir/FSRCNN_x2.pb" → "opencv-FSRCNN_x2".
     const std::string label = pipeline::method_label(o->method);
     const pipeline::MethodInfo* method = pipeline::MethodRegistry::builtin().find(o->method);
     const auto kind = method && !method->learned && !o->deblur ? pipeline::MethodKind::classical : pipeline::MethodKind::learned;
-    return run_batch_command(o->batch, label, o->scale, kind,
-                             [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
-                               return upscale_file_image(image, up, deblurrer.get(), task);
-                             },
-                             extra,
-                             o->heatmap ? heatmap_writer(o->scale, o->batch.overwrite) : pipeline::AfterSave{});
+    const pipeline::ImageStep step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
+      return upscale_file_image(image, up, deblurrer.get(), task);
+    };
+    if (whole)
+      return run_batch_command(o->batch, label, scale, kind, step, extra,
+                               o->heatmap ? heatmap_writer(scale, o->batch.overwrite) : pipeline::AfterSave{});
+    // An asked size: {scale} and --report say what was asked ("1.5", "w1920"); the memory
+    // estimate covers the learned method's larger image before its shrink.
+    const std::string asked = pipeline::scale_text(target);
+    if (by_side && o->batch.name_template == kDefaultName) o->batch.name_template = kDefaultSizeName;
+    const BatchScale batch_scale{
+        pipeline::ScaleText(asked), by_side ? nlohmann::json(asked) : asked_scale,
+        [sized, kind](const io::ImageHeader& header) {
+          // The header's size is before the EXIF orientation is applied: either way round.
+          std::uint64_t need = 0;
+          for (const cv::Size in : {cv::Size(header.width, header.height), cv::Size(header.height, header.width)}) {
+            try {
+              const cv::Size out = sized->output_size(in);
+              need = std::max(need, pipeline::estimated_peak_bytes(header, out.width, out.height,
+                                                                   std::max(1, sized->working_scale_for(in)), kind));
+            } catch (const Error&) {
+              // A size the method refuses fails the image once it is upright, with that reason.
+            }
+          }
+          return need;
+        },
+        [words = (by_side ? " to " : " x") + asked](const io::ImageHeader& header) {
+          return std::to_string(header.width) + "x" + std::to_string(header.height) + words;
+        }};
+    return run_batch_command(o->batch, label, batch_scale, step, extra);
   }};
 }
 

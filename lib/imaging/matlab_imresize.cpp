@@ -170,14 +170,13 @@ cv::Mat matlab_imresize(const cv::Mat& image, double scale) {
   return resize_both(to_double(image), rows, cols, scale, scale, false);
 }
 
-cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth) {
-  require_nonempty(image, "matlab_upscale");
-  if (scale < 1) throw Error("matlab_upscale: scale must be at least 1, got " + std::to_string(scale));
-  const int rows = scaled_length(image.rows, scale, "matlab_upscale");
-  const int cols = scaled_length(image.cols, scale, "matlab_upscale");
+namespace {
+
+// Both passes, rows first, computed in bands of output rows so that only a few rows are
+// ever in double; each band is converted to `out_depth` (rounded, saturated).
+cv::Mat resize_in_bands(const cv::Mat& image, int rows, int cols, double scale_rows, double scale_cols, int out_depth) {
   const int channels = image.channels();
-  // Equal scales: MATLAB resizes the height first, then the width; so does each band.
-  const Contributions down = compute_contributions(image.rows, rows, scale);
+  const Contributions down = compute_contributions(image.rows, rows, scale_rows);
   cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, channels));
   constexpr int kBandRows = 32;
   const int bands = (rows + kBandRows - 1) / kBandRows;
@@ -198,10 +197,28 @@ cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth) {
           for (int i = 0; i < row_length; ++i) dst[i] += w * src[i];
         }
       }
-      resize_width(heights, cols, scale, false).convertTo(out.rowRange(first, last), out.type());
+      resize_width(heights, cols, scale_cols, false).convertTo(out.rowRange(first, last), out.type());
     }
   });
   return out;
+}
+
+}  // namespace
+
+cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth) {
+  require_nonempty(image, "matlab_upscale");
+  if (scale < 1) throw Error("matlab_upscale: scale must be at least 1, got " + std::to_string(scale));
+  const int rows = scaled_length(image.rows, scale, "matlab_upscale");
+  const int cols = scaled_length(image.cols, scale, "matlab_upscale");
+  // Equal scales: MATLAB resizes the height first, then the width; so does each band.
+  return resize_in_bands(image, rows, cols, scale, scale, out_depth);
+}
+
+cv::Mat matlab_resize_to(const cv::Mat& image, int rows, int cols, int out_depth) {
+  require_nonempty(image, "matlab_resize_to");
+  if (rows <= 0 || cols <= 0) throw Error("matlab_resize_to: output size must be positive");
+  return resize_in_bands(image, rows, cols, static_cast<double>(rows) / image.rows,
+                         static_cast<double>(cols) / image.cols, out_depth);
 }
 
 cv::Mat matlab_imresize_to(const cv::Mat& image, int rows, int cols) {

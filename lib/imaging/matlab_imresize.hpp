@@ -28,6 +28,13 @@ cv::Mat matlab_imresize(const cv::Mat& image, double scale);
 // are ever in double: the memory is the input's and the output's.
 cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth);
 
+// imresize(image, [rows cols], 'bicubic') of an image of any depth and channel count,
+// converted to `out_depth` (rounded and saturated), in bands as matlab_upscale: the
+// antialiased shrink of a learned method's result to an asked size (pipeline/
+// sized_upscaler.hpp). Rows are always resized first; MATLAB takes the smaller scale
+// first, which differs only by floating-point rounding, as nothing is rounded between.
+cv::Mat matlab_resize_to(const cv::Mat& image, int rows, int cols, int out_depth);
+
 // imresize(image, [rows cols], 'bicubic'): the scale of each dimension is out/in, as in
 // MATLAB. Same types as above.
 cv::Mat matlab_imresize_to(const cv::Mat& image, int rows, int cols);

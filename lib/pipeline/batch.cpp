@@ -216,7 +216,7 @@ std::string expand_name_template(const std::string& name_template, const NameFie
     const std::string field = name_template.substr(i + 1, close - i - 1);
     if (field == "stem") out += fields.stem;
     else if (field == "method") out += fields.method;
-    else if (field == "scale") out += std::to_string(fields.scale);
+    else if (field == "scale") out += fields.scale.text;
     else if (field == "ext") out += fields.ext;
     else if (field == "dir") out += fields.dir;
     else if (field == "relpath") out += fields.relpath;
@@ -239,7 +239,7 @@ std::string expand_name_template(const std::string& name_template, const NameFie
 }
 
 std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
-                                 int scale, const std::string& ext) {
+                                 const ScaleText& scale, const std::string& ext) {
   return expand_name_template(name_template, NameFields{stem, method, scale, ext, ".", stem});
 }
 

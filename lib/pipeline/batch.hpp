@@ -18,13 +18,21 @@ namespace upsample::pipeline {
 
 enum class ExistingOutput { Refuse, Overwrite, Skip };
 
+// What {scale} prints: a whole scale as itself ("2"); an asked size as
+// pipeline::scale_text says ("1.5", "w1920").
+struct ScaleText {
+  std::string text;
+  ScaleText(int scale) : text(std::to_string(scale)) {}  // implicit: a whole scale is the common case
+  explicit ScaleText(std::string asked) : text(std::move(asked)) {}
+};
+
 struct BatchOptions {
   std::vector<std::filesystem::path> inputs;   // files and folders, mixed
   bool recursive = false;                      // descend into sub-folders (mirrored in the output)
   std::optional<std::filesystem::path> output; // a file for one input file, else a folder; none = beside each input
   std::string name_template = "{stem}_{method}_x{scale}.{ext}";  // {dir} / {relpath} place outputs under -o
   std::string method_label;                    // fills {method}
-  int scale = 2;                               // fills {scale}
+  ScaleText scale = 2;                         // fills {scale}
   std::string format;                          // output extension; empty = from -o or the input
   ExistingOutput existing = ExistingOutput::Refuse;
 };
@@ -60,7 +68,7 @@ BatchPlan plan_batch(const BatchOptions& options);
 // What a name template's {fields} stand for, for one input.
 struct NameFields {
   std::string stem, method;
-  int scale = 2;
+  ScaleText scale = 2;
   std::string ext;
   std::string dir = ".";  // the input's folder relative to its root (the folder given, or the current one)
   std::string relpath;    // the input's path relative to its root, without its extension
@@ -70,7 +78,7 @@ struct NameFields {
 // separators in a template without {dir} or {relpath}.
 std::string expand_name_template(const std::string& name_template, const NameFields& fields);
 std::string expand_name_template(const std::string& name_template, const std::string& stem, const std::string& method,
-                                 int scale, const std::string& ext);
+                                 const ScaleText& scale, const std::string& ext);
 
 // True when the template places outputs by the input's own folders ({dir} or {relpath}).
 bool template_mirrors_folders(const std::string& name_template);

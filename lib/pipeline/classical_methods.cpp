@@ -39,8 +39,14 @@ class MatlabBicubicUpscaler final : public Upscaler {
 };
 
 MethodInfo interpolation_method(std::string name, std::string summary, int interpolation) {
-  return {std::move(name), std::move(summary), {}, false, [interpolation](int scale, const UpscalerOptions&) {
+  return {std::move(name), std::move(summary), {}, false,
+          [interpolation](int scale, const UpscalerOptions&) {
             return std::make_unique<InterpolationUpscaler>(scale, interpolation);
+          },
+          [interpolation](const cv::Mat& image, cv::Size size) {
+            cv::Mat out;
+            cv::resize(image, out, size, 0, 0, interpolation);
+            return out;
           }};
 }
 
@@ -50,7 +56,10 @@ void register_classical_methods(MethodRegistry& registry) {
   registry.add(interpolation_method("nearest", "nearest neighbour: each pixel becomes an s×s block", cv::INTER_NEAREST_EXACT));
   registry.add(interpolation_method("bilinear", "bilinear interpolation (OpenCV INTER_LINEAR)", cv::INTER_LINEAR));
   registry.add({"bicubic", "bicubic interpolation as MATLAB's imresize (a = -0.5): the SR papers' baseline", {}, false,
-                [](int scale, const UpscalerOptions&) { return std::make_unique<MatlabBicubicUpscaler>(scale); }});
+                [](int scale, const UpscalerOptions&) { return std::make_unique<MatlabBicubicUpscaler>(scale); },
+                [](const cv::Mat& image, cv::Size size) {
+                  return imaging::matlab_resize_to(image, size.height, size.width, image.depth());
+                }});
   registry.add(interpolation_method("lanczos", "Lanczos-4 interpolation (8×8 window)", cv::INTER_LANCZOS4));
   registry.add(interpolation_method("area", "pixel-area resampling (OpenCV INTER_AREA)", cv::INTER_AREA));
 }

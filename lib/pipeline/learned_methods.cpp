@@ -197,7 +197,8 @@ void register_learned_methods(MethodRegistry& registry) {
                     }
                     return denoising_upscaler(std::move(clean), models::load_model(*damage_weights), options.tile,
                                               options.denoise);
-                  }});
+                  },
+                  {}});
   }
 }
 

@@ -22,6 +22,20 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   return static_cast<std::uint64_t>(process + tiles + 2.0 * in + out_copies * out);
 }
 
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int output_width, int output_height,
+                                   int working_scale, MethodKind kind) {
+  const double in = static_cast<double>(input.decoded_bytes());
+  const double pixels = static_cast<double>(input.width) * static_cast<double>(input.height);
+  const double out_pixels = static_cast<double>(output_width) * static_cast<double>(output_height);
+  const double out = pixels > 0 ? in * out_pixels / pixels : 0.0;
+  const double process = 64e6;
+  if (kind == MethodKind::classical) return static_cast<std::uint64_t>(process + 2.0 * in + 2.0 * out);
+  // The working result with the learned method's copies (as for a whole scale), then the
+  // shrunk result and its encoded file beside it; the shrink keeps only bands of rows in double.
+  const double working = in * working_scale * working_scale;
+  return static_cast<std::uint64_t>(process + 64e6 + 2.0 * in + 2.5 * working + 2.0 * out);
+}
+
 std::uint64_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;

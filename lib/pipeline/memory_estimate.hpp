@@ -17,6 +17,12 @@ enum class MethodKind { classical, learned };
 // (scale 1: a learned image-to-image step such as deblurring).
 std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind);
 
+// The same for an asked size (-s 1.5, --width): `output` is the result's size, and a
+// learned method first makes an image `working_scale` times the input's (held with its
+// copies while it is shrunk to `output`); a classical one resamples straight.
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int output_width, int output_height,
+                                   int working_scale, MethodKind kind);
+
 // The machine's physical memory in bytes (0 if it cannot be read).
 std::uint64_t physical_memory_bytes();
 

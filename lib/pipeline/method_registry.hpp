@@ -72,6 +72,9 @@ struct MethodInfo {
   std::vector<int> scales;          // supported scales; empty = any integer ≥ 1
   bool learned = false;             // needs trained weights (which may not be installed)
   std::function<std::unique_ptr<Upscaler>(int scale, const UpscalerOptions&)> create;
+  // A classical method: resamples an image (any depth and channels, float too) straight
+  // to a size, for -s 1.5 and --width (sized_upscaler.hpp); empty for a learned one.
+  std::function<cv::Mat(const cv::Mat& image, cv::Size size)> resize_to;
 };
 
 class MethodRegistry {

@@ -17,7 +17,7 @@ namespace upsample::pipeline {
 // What every line of one run shares.
 struct ReportContext {
   std::string method;
-  int scale = 1;
+  nlohmann::json scale = 1;  // 2, 1.5, or the asked size as scale_text says ("w1920")
   std::optional<Shard> shard;
 };
 

@@ -12,10 +12,11 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
   cv::Mat colour, alpha;
   cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   cv::extractChannel(image, alpha, 3);
-  const int s = upscaler.scale();
   const cv::Mat colour_up = upscaler.upscale_photo(colour, facts, notes);
+  // To the colour's size: s times the input's for a whole scale, the asked size for a
+  // sized upscaler (sized_upscaler.hpp).
   cv::Mat alpha_up;
-  cv::resize(alpha, alpha_up, cv::Size(alpha.cols * s, alpha.rows * s), 0, 0, cv::INTER_CUBIC);
+  cv::resize(alpha, alpha_up, colour_up.size(), 0, 0, cv::INTER_CUBIC);
   cv::Mat out;
   cv::merge(std::vector<cv::Mat>{colour_up, alpha_up}, out);
   return out;
