@@ -37,15 +37,18 @@ std::string MethodRegistry::names() const {
   return s;
 }
 
+bool is_learned_self_ensemble(const std::string& method, std::string& base) {
+  if (!is_self_ensemble(method, base)) return false;
+  const MethodInfo* info = MethodRegistry::builtin().find(base);
+  if (info != nullptr && !info->learned)
+    throw Error("'" + method + "': the self-ensemble (+) is for learned methods; " + base +
+                " gives the same result in every orientation");
+  return true;
+}
+
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options) {
   std::string base;
-  if (is_self_ensemble(method, base)) {
-    const MethodInfo* info = MethodRegistry::builtin().find(base);
-    if (info != nullptr && !info->learned)
-      throw Error("'" + method + "': the self-ensemble (+) is for learned methods; " + base +
-                  " gives the same result in every orientation");
-    return self_ensemble(create_upscaler(base, scale, options));
-  }
+  if (is_learned_self_ensemble(method, base)) return self_ensemble(create_upscaler(base, scale, options));
   if (method.ends_with(".safetensors")) return upscaler_from_model_file(method, scale, options);
   if (method.starts_with("opencv:")) return opencv_superres_upscaler(method.substr(7), scale);
   const MethodRegistry& registry = MethodRegistry::builtin();

@@ -99,6 +99,10 @@ class MethodRegistry {
 // scales if the scale is not one.
 std::unique_ptr<Upscaler> create_upscaler(const std::string& method, int scale, const UpscalerOptions& options = {});
 
+// True for "NAME+" (the self-ensemble of NAME; `base` = NAME); throws Error when NAME is a
+// classical method, which gives the same result in every orientation.
+bool is_learned_self_ensemble(const std::string& method, std::string& base);
+
 // How a method is named in file names and tables: a model file by its stem
 // (runs/a.safetensors → "a", opencv:FSRCNN_x3.pb → "opencv-FSRCNN_x3"), with the "+" of
 // the self-ensemble kept; any other name as it is.

@@ -24,13 +24,7 @@ std::string size_text(cv::Size size) { return std::to_string(size.width) + "x" +
 
 std::vector<int> learned_scales(const std::string& method) {
   std::string base;
-  if (is_self_ensemble(method, base)) {
-    const MethodInfo* info = MethodRegistry::builtin().find(base);
-    if (info != nullptr && !info->learned)
-      throw Error("'" + method + "': the self-ensemble (+) is for learned methods; " + base +
-                  " gives the same result in every orientation");
-    return learned_scales(base);
-  }
+  if (is_learned_self_ensemble(method, base)) return learned_scales(base);
   if (method.ends_with(".safetensors")) return {models::load_model(method)->scale()};
   if (method.starts_with("opencv:"))
     throw Error("'" + method + "': an OpenCV model runs at the one scale it was made for: give it as a whole -s");
