@@ -1,4 +1,5 @@
 // `upsample eval`: the standard SR evaluation of methods on folders of HR images.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -13,6 +14,7 @@
 #include "deblur/evaluation.hpp"
 #include "imaging/degradations.hpp"
 #include "method_list.hpp"
+#include "pipeline/target_size.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -21,7 +23,7 @@ namespace {
 
 struct EvalOptions {
   std::vector<std::string> data;
-  std::vector<int> scales = {2};
+  std::vector<std::string> scales = {"2"};  // as typed: a whole one takes the published protocol
   std::vector<std::string> methods = {"bicubic"};
   bool csv = false, json = false, per_image = false, quiet = false;
   std::string task = "sr";  // deblur: --blur, --noise, --nsr, --iterations below
@@ -37,16 +39,26 @@ struct EvalOptions {
 
 struct Row {
   std::string data, method, image;
-  int scale;
+  double scale;
   analysis::ImageScore score;
 };
+
+// 2 → "2", 1.5 → "1.5"; and in JSON a whole scale stays an integer.
+std::string scale_words(double scale) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", scale);
+  return text;
+}
+nlohmann::json scale_json(double scale) {
+  return scale == std::floor(scale) ? nlohmann::json(static_cast<int>(scale)) : nlohmann::json(scale);
+}
 
 void print_table(const std::vector<Row>& rows, const std::vector<std::string>& methods, bool per_image) {
   // One block per data set and scale: images down, methods across (PSNR / SSIM).
   std::string current;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    const std::string block = r.scale == 1 ? r.data : r.data + " ×" + std::to_string(r.scale);
+    const std::string block = r.scale == 1 ? r.data : r.data + " ×" + scale_words(r.scale);
     if (block != current) {
       current = block;
       std::printf("\n%s (Y PSNR dB / SSIM)\n%-16s", block.c_str(), "image");
@@ -92,7 +104,34 @@ void evaluate_upscaling(const EvalOptions& o, const std::string& folder, std::ve
   const pipeline::UpscalerOptions options{0, pipeline::parse_denoise(o.denoise)};
   const std::vector<std::string> conditions = o.degrade.empty() ? std::vector<std::string>{"clean"} : o.degrade;
   std::set<std::string> warned;  // one warning per image and scale, not one per condition
-  for (int scale : o.scales)
+  for (const std::string& scale_text : o.scales) {
+    const double factor = pipeline::parse_scale_factor(scale_text);
+    if (factor != std::floor(factor)) {
+      // Not whole: the clean protocol with the HR cropped so that the LR is whole.
+      if (!o.degrade.empty()) throw UsageError("eval -s " + scale_text + ": --degrade needs a whole scale");
+      std::vector<analysis::SkippedImage> skipped;
+      std::vector<analysis::EvalImage> set;
+      try {
+        set = analysis::load_eval_set_at(folder, factor, &skipped);
+      } catch (const Error& e) {
+        if (std::string(e.what()).starts_with("eval -s")) throw UsageError(e.what());
+        throw;
+      }
+      for (const auto& s : skipped) {
+        const std::string line = s.file.string() + ": " + s.reason + ", skipped";
+        if (warned.insert(line).second) spdlog::warn("{}", line);
+      }
+      for (const auto& [method, upscaler] : create_sized_methods(o.methods, factor, options)) {
+        spdlog::info("{} ×{}: {} on {} images", data, scale_text, method, set.size());
+        auto scores = analysis::evaluate_upscaler_at(*upscaler, set, factor);
+        scores.push_back(analysis::average(scores));
+        for (const auto& s : scores) rows.push_back({data, method, s.name, factor, s});
+        if (std::find(shown_methods.begin(), shown_methods.end(), method) == shown_methods.end())
+          shown_methods.push_back(method);
+      }
+      continue;
+    }
+    const int scale = static_cast<int>(factor);
     for (const auto& condition : conditions) {
       const bool clean = condition == "clean";
       const imaging::DamageSpec damage = clean ? imaging::DamageSpec{} : imaging::parse_damage_specs({condition});
@@ -107,11 +146,12 @@ void evaluate_upscaling(const EvalOptions& o, const std::string& folder, std::ve
         spdlog::info("{} ×{}: {} on {} images", label, scale, method, set.size());
         auto scores = analysis::evaluate_upscaler(*upscaler, set, scale);
         scores.push_back(analysis::average(scores));
-        for (const auto& s : scores) rows.push_back({label, method, s.name, scale, s});
+        for (const auto& s : scores) rows.push_back({label, method, s.name, static_cast<double>(scale), s});
         if (std::find(shown_methods.begin(), shown_methods.end(), method) == shown_methods.end())
           shown_methods.push_back(method);
       }
     }
+  }
 }
 
 }  // namespace
@@ -120,9 +160,18 @@ Command add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* cmd = app.add_subcommand("eval", "Score methods by the standard SR protocol (Y PSNR / SSIM)");
   cmd->add_option("--data", o->data, "Folder(s) of HR images, e.g. ../shared/data/sr-bench/Set5")->required();
-  cmd->add_option("-s,--scale", o->scales, "Scale(s) to evaluate (whole numbers)")
-      ->check(whole_scale_only("eval"))
-      ->check(CLI::Range(1, 16))
+  cmd->add_option("-s,--scale", o->scales,
+                  "Scale(s) to evaluate, 1 to 16; one that is not whole (1.5) is the clean protocol with the HR "
+                  "cropped so that the LR is whole (see below)")
+      ->check([](const std::string& text) {
+        try {
+          pipeline::parse_scale_factor(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      })
+      ->type_name("NUMBER")
       ->capture_default_str();
   cmd->add_option("-m,--method", o->methods,
                   "Methods, comma-separated: names, 'all' (every installed), PATH.safetensors, opencv:PATH.pb; a learned "
@@ -170,11 +219,15 @@ Command add_eval_command(CLI::App& app) {
 Protocol (as the SRCNN/FSRCNN test code): Y of the HR image (BT.601, rounded), cropped to a
 multiple of the scale, shrunk with MATLAB's bicubic in floating point, upscaled on Y,
 rounded to 8 bits, PSNR and SSIM with `scale` pixels shaved. bicubic reproduces the
-published baseline (Set5 33.66 / 30.39 / 28.42 dB at x2 / x3 / x4).
+published baseline (Set5 33.66 / 30.39 / 28.42 dB at x2 / x3 / x4). A scale that is not
+whole, p/q (1.5 = 3/2): the HR is cropped to a multiple of p, shrunk to exactly q/p of
+it, each method upscales to the HR's size (a learned one at its next scale up, then
+shrunk, as the main job does), ceil(scale) pixels shaved.
 
 Examples:
   upsample eval --data ../shared/data/sr-bench/Set5 -s 2 -s 3 -s 4 -m bicubic,fsrcnn,espcn
   upsample eval --data ../shared/data/sr-bench/Set14 -s 3 -m all --per-image
+  upsample eval --data ../shared/data/sr-bench/Set14 -s 1.5 -m bicubic,lanczos,fsrcnn
   upsample eval --data Set14 -s 2 -m bicubic,fsrcnn --degrade jpeg:50 --degrade noise:5 --degrade downscale:cubic
   upsample eval --data Set14 -s 2 -m fsrcnn --degrade jpeg:75 --denoise off    # the clean model on a JPEG
   upsample eval --data Set5 -s 2 -s 4 -m fsrcnn,opencv:../shared/data/anchors/opencv-dnn-superres/FSRCNN_x{scale}.pb
@@ -194,13 +247,13 @@ Examples:
             if (o->json) {
               nlohmann::json doc = nlohmann::json::array();
               for (const Row& r : rows)
-                doc.push_back({{"data", r.data}, {"scale", r.scale}, {"method", r.method}, {"image", r.image},
+                doc.push_back({{"data", r.data}, {"scale", scale_json(r.scale)}, {"method", r.method}, {"image", r.image},
                                {"psnr", r.score.psnr}, {"ssim", r.score.ssim}, {"seconds", r.score.seconds}});
               std::printf("%s\n", doc.dump(2).c_str());
             } else if (o->csv) {
               std::printf("data,scale,method,image,psnr,ssim,seconds\n");
               for (const Row& r : rows)
-                std::printf("%s,%d,%s,%s,%.4f,%.5f,%.4f\n", r.data.c_str(), r.scale, r.method.c_str(), r.image.c_str(),
+                std::printf("%s,%s,%s,%s,%.4f,%.5f,%.4f\n", r.data.c_str(), scale_words(r.scale).c_str(), r.method.c_str(), r.image.c_str(),
                             r.score.psnr, r.score.ssim, r.score.seconds);
             } else {
               print_table(rows, shown_methods, o->per_image);

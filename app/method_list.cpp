@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pipeline/sized_upscaler.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -27,6 +28,33 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
     }
     try {
       out.emplace_back(pipeline::method_label(named), pipeline::create_upscaler(method, scale, options));
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (out.empty()) throw UsageError("no method to run");
+  return out;
+}
+
+std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_sized_methods(
+    const std::vector<std::string>& methods, double factor, const pipeline::UpscalerOptions& options) {
+  std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
+  const pipeline::TargetSize target{factor, 0, 0};
+  for (const std::string& named : methods) {
+    if (named == "all") {
+      for (const auto& info : pipeline::MethodRegistry::builtin().all()) {
+        try {
+          out.emplace_back(info.name, std::make_unique<pipeline::SizedUpscaler>(info.name, target, options));
+        } catch (const Error& e) {
+          spdlog::info("{}: skipped ({})", info.name, e.what());
+        }
+      }
+      continue;
+    }
+    try {
+      out.emplace_back(pipeline::method_label(named), std::make_unique<pipeline::SizedUpscaler>(named, target, options));
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {

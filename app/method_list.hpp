@@ -17,4 +17,9 @@ namespace upsample::app {
 std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_methods(
     const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options = {});
 
+// The same at a scale that is not whole (eval -s 1.5): each method as a
+// pipeline::SizedUpscaler at `factor` ("all": every registered method that reaches it).
+std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_sized_methods(
+    const std::vector<std::string>& methods, double factor, const pipeline::UpscalerOptions& options = {});
+
 }  // namespace upsample::app

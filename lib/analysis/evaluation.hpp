@@ -51,6 +51,18 @@ struct ImageScore {
 std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
                                           int scale);
 
+// The clean protocol at a scale that is not whole, p/q in lowest terms with q at most 16
+// (1.5 = 3/2, 2.5 = 5/2, 1.25 = 5/4): the HR's Y cropped to a multiple of p, so that the
+// LR is whole, and shrunk with MATLAB's bicubic to exactly q/p of it (floating point, not
+// rounded). Throws Error for a scale that is no such fraction; otherwise as load_eval_set.
+std::vector<EvalImage> load_eval_set_at(const std::filesystem::path& folder, double scale,
+                                        std::vector<SkippedImage>* skipped = nullptr);
+
+// Scores `upscaler` on a set of load_eval_set_at: it must take each LR's Y to its HR's
+// size (a pipeline::SizedUpscaler at the scale); ceil(scale) pixels shaved.
+std::vector<ImageScore> evaluate_upscaler_at(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
+                                             double scale);
+
 // Mean PSNR and SSIM of a list of scores.
 ImageScore average(const std::vector<ImageScore>& scores);
 

@@ -13,7 +13,7 @@ double parse_scale_factor(const std::string& text) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value) || value < 1 || value > kMaxScaleFactor)
-    throw Error("-s " + text + ": the scale is a number from 1 to 16 (e.g. 2 or 1.5); for a size use --width/--height");
+    throw Error("-s " + text + ": the scale is a number from 1 to 16 (e.g. 2 or 1.5)");
   return value;
 }
 

@@ -137,6 +137,25 @@ TEST_CASE("an asked size fits the metadata to the real output size") {
   CHECK(value_of("Exif.Image.Orientation") == "1");
 }
 
+TEST_CASE("eval -s 1.5 scores methods by the protocol with the HR cropped to a multiple of 3") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "set");
+  write_picture(dir / "set/a.png", 64, 50);
+  const auto r = run_cli({"eval", "--data", (dir / "set").string(), "-s", "1.5", "-m", "bicubic,fsrcnn", "--json"},
+                         dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  REQUIRE(rows.size() == 4);  // the image and the average, for each method
+  CHECK(rows[0]["scale"] == 1.5);
+  CHECK(rows[0]["method"] == "bicubic");
+  CHECK(rows[2]["method"] == "fsrcnn");
+  CHECK(rows[0]["psnr"].get<double>() > 20);
+  const auto whole = run_cli({"eval", "--data", (dir / "set").string(), "-s", "2", "-m", "bicubic", "--json"}, dir.path());
+  REQUIRE(whole.exit_code == 0);
+  CHECK(nlohmann::json::parse(whole.out)[0]["scale"].dump() == "2");  // a whole scale stays an integer
+}
+
 TEST_CASE("asked sizes that cannot be made are refused naming the problem") {
   ScratchFolder dir;
   write_picture(dir / "a.png", 40, 30);
@@ -163,9 +182,12 @@ TEST_CASE("asked sizes that cannot be made are refused naming the problem") {
   const auto heatmap = run_cli({"a.png", "-s", "1.5", "--heatmap"}, dir.path());
   CHECK(heatmap.exit_code == 2);
   CHECK(contains(heatmap.err, "--heatmap"));
-  const auto eval = run_cli({"eval", "--data", dir.path().string(), "-s", "1.5", "-m", "bicubic"}, dir.path());
+  const auto eval = run_cli({"eval", "--data", dir.path().string(), "-s", "1.5", "--degrade", "jpeg:50"}, dir.path());
   CHECK(eval.exit_code == 2);
-  CHECK(contains(eval.err, "eval takes whole scales"));
+  CHECK(contains(eval.err, "eval -s 1.5: --degrade needs a whole scale"));
+  const auto eval_fraction = run_cli({"eval", "--data", dir.path().string(), "-s", "1.05"}, dir.path());
+  CHECK(eval_fraction.exit_code == 2);
+  CHECK(contains(eval_fraction.err, "a fraction with a denominator of at most 16"));
   const auto compare = run_cli({"compare", "a.png", "-s", "2.5"}, dir.path());
   CHECK(compare.exit_code == 2);
   CHECK(contains(compare.err, "compare takes whole scales"));

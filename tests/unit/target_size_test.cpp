@@ -5,6 +5,12 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "analysis/evaluation.hpp"
+#include "cli_runner.hpp"
 #include "imaging/matlab_imresize.hpp"
 #include "pipeline/batch.hpp"
 #include "pipeline/memory_estimate.hpp"
@@ -175,6 +181,26 @@ TEST_CASE("the memory estimate of an asked size holds the learned method's large
   CHECK(classical >= 2 * 1500 * 1500 * 3ULL);
   CHECK(learned > whole_x2);                       // the x2 image and the 1.5 result
   CHECK(learned > classical + 2 * 2000 * 2000 * 3ULL);
+}
+
+TEST_CASE("the evaluation at 1.5 crops the HR to a multiple of 3 and shrinks it to exactly 2/3") {
+  testing::ScratchFolder dir;
+  cv::Mat hr(50, 64, CV_8UC3);
+  for (int y = 0; y < hr.rows; ++y)
+    for (int x = 0; x < hr.cols; ++x) hr.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 3), uchar(y * 4), uchar(100 + x - y));
+  REQUIRE(cv::imwrite((dir / "a.png").string(), hr));
+  const auto set = analysis::load_eval_set_at(dir.path(), 1.5);
+  REQUIRE(set.size() == 1);
+  CHECK(set[0].hr_y.size() == cv::Size(63, 48));
+  CHECK(set[0].lr_y.size() == cv::Size(42, 32));
+  CHECK(set[0].lr_y.type() == CV_32FC1);
+  const pipeline::SizedUpscaler bicubic("bicubic", {1.5, 0, 0});
+  const auto scores = analysis::evaluate_upscaler_at(bicubic, set, 1.5);
+  REQUIRE(scores.size() == 1);
+  CHECK(scores[0].psnr > 30);  // a smooth ramp comes back nearly whole
+  CHECK_THROWS_WITH_AS(analysis::load_eval_set_at(dir.path(), 1.05), doctest::Contains("denominator"), Error);
+  const pipeline::SizedUpscaler wrong("bicubic", {2.5, 0, 0});
+  CHECK_THROWS_WITH_AS(analysis::evaluate_upscaler_at(wrong, set, 1.5), doctest::Contains("not the HR's"), Error);
 }
 
 }
