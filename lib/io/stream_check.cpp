@@ -93,7 +93,7 @@ std::string png_corruption(std::span<const std::byte> bytes) {
   std::vector<png_byte> row;
   if (info != nullptr && setjmp(png_jmpbuf(png)) == 0) {
     png_set_read_fn(png, &reader, png_read_from_memory);
-    // Limits are the caller's business (--max-memory, checked from the header).
+    // libpng's default limit (a million pixels a side), which OpenCV's decoder has too.
     png_set_user_limits(png, PNG_USER_WIDTH_MAX, PNG_USER_HEIGHT_MAX);
     png_read_info(png, info);
     const int passes = png_set_interlace_handling(png);

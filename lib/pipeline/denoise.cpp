@@ -89,11 +89,11 @@ class DamageAwareUpscaler final : public Upscaler {
       d.jpeg_quality = setting_.jpeg_quality;
       d.luma_sigma = luma_noise_sigma(setting_.noise_sigma, false);
       // The fixed levels say how strongly to clean; how the image was shrunk is still read.
-      if (reads_aliasing()) d.aliasing = facts.aliasing.value_or(aliasing_of(image, luma_noise_of(image)));
+      if (reads_aliasing()) d.aliasing = facts.aliasing ? *facts.aliasing : aliasing_of(image, luma_noise_of(image));
     } else {
       d.jpeg_quality = facts.jpeg_quality.value_or(0);
       d.luma_sigma = luma_noise_of(image);
-      if (reads_aliasing()) d.aliasing = facts.aliasing.value_or(aliasing_of(image, d.luma_sigma));
+      if (reads_aliasing()) d.aliasing = facts.aliasing ? *facts.aliasing : aliasing_of(image, d.luma_sigma);
     }
     if (notes) {
       notes->jpeg_quality = facts.jpeg_quality;
