@@ -15,6 +15,7 @@
 #include "imaging/degradations.hpp"
 #include "method_list.hpp"
 #include "pipeline/target_size.hpp"
+#include "scale_option.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -163,14 +164,7 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("-s,--scale", o->scales,
                   "Scale(s) to evaluate, 1 to 16; one that is not whole (1.5) is the clean protocol with the HR "
                   "cropped so that the LR is whole (see below)")
-      ->check([](const std::string& text) {
-        try {
-          pipeline::parse_scale_factor(text);
-          return std::string();
-        } catch (const std::exception& e) {
-          return std::string(e.what());
-        }
-      })
+      ->check(scale_factor_check())
       ->type_name("NUMBER")
       ->capture_default_str();
   cmd->add_option("-m,--method", o->methods,

@@ -1,5 +1,7 @@
 #include "method_list.hpp"
 
+#include <functional>
+
 #include <spdlog/spdlog.h>
 
 #include "pipeline/sized_upscaler.hpp"
@@ -7,19 +9,25 @@
 
 namespace upsample::app {
 
-std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_methods(
-    const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options) {
-  std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
+namespace {
+
+using MethodList = std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>>;
+using UpscalerFactory = std::function<std::unique_ptr<pipeline::Upscaler>(const std::string& method)>;
+
+// `named` may hold "{scale}", replaced by `scale_word` in what is created (the label keeps
+// it, so tables show one column for a family of per-scale files); "all" expands to every
+// registered method `create` accepts, the others skipped with a note.
+MethodList create_each(const std::vector<std::string>& methods, const std::string& scale_word,
+                       const UpscalerFactory& create) {
+  MethodList out;
   for (const std::string& named : methods) {
-    // "{scale}" in a path picks the file for each scale: opencv:FSRCNN_x{scale}.pb. The
-    // label keeps "{scale}", so tables show one column for the family.
     std::string method = named;
     for (size_t at = method.find("{scale}"); at != std::string::npos; at = method.find("{scale}"))
-      method.replace(at, 7, std::to_string(scale));
+      method.replace(at, 7, scale_word);
     if (method == "all") {
       for (const auto& info : pipeline::MethodRegistry::builtin().all()) {
         try {
-          out.emplace_back(info.name, pipeline::create_upscaler(info.name, scale, options));
+          out.emplace_back(info.name, create(info.name));
         } catch (const Error& e) {
           spdlog::info("{}: skipped ({})", info.name, e.what());
         }
@@ -27,7 +35,7 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
       continue;
     }
     try {
-      out.emplace_back(pipeline::method_label(named), pipeline::create_upscaler(method, scale, options));
+      out.emplace_back(pipeline::method_label(named), create(method));
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
@@ -38,31 +46,19 @@ std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_
   return out;
 }
 
-std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> create_sized_methods(
-    const std::vector<std::string>& methods, double factor, const pipeline::UpscalerOptions& options) {
-  std::vector<std::pair<std::string, std::unique_ptr<pipeline::Upscaler>>> out;
+}  // namespace
+
+MethodList create_methods(const std::vector<std::string>& methods, int scale, const pipeline::UpscalerOptions& options) {
+  return create_each(methods, std::to_string(scale),
+                     [&](const std::string& method) { return pipeline::create_upscaler(method, scale, options); });
+}
+
+MethodList create_sized_methods(const std::vector<std::string>& methods, double factor,
+                                const pipeline::UpscalerOptions& options) {
   const pipeline::TargetSize target{factor, 0, 0};
-  for (const std::string& named : methods) {
-    if (named == "all") {
-      for (const auto& info : pipeline::MethodRegistry::builtin().all()) {
-        try {
-          out.emplace_back(info.name, std::make_unique<pipeline::SizedUpscaler>(info.name, target, options));
-        } catch (const Error& e) {
-          spdlog::info("{}: skipped ({})", info.name, e.what());
-        }
-      }
-      continue;
-    }
-    try {
-      out.emplace_back(pipeline::method_label(named), std::make_unique<pipeline::SizedUpscaler>(named, target, options));
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& e) {
-      throw UsageError(e.what());
-    }
-  }
-  if (out.empty()) throw UsageError("no method to run");
-  return out;
+  return create_each(methods, pipeline::scale_text(target), [&](const std::string& method) {
+    return std::make_unique<pipeline::SizedUpscaler>(method, target, options);
+  });
 }
 
 }  // namespace upsample::app

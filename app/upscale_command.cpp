@@ -15,6 +15,7 @@
 #include "pipeline/sized_upscaler.hpp"
 #include "pipeline/target_size.hpp"
 #include "pipeline/upscale_image.hpp"
+#include "scale_option.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::app {
@@ -88,14 +89,7 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
       app.add_option("-s,--scale", o->scale,
                      "Upscaling factor, 1 to 16: a whole number (2) or not (1.5: a learned method runs at its next "
                      "scale up, x2, then shrinks with MATLAB's antialiased bicubic)")
-          ->check([](const std::string& text) {
-            try {
-              pipeline::parse_scale_factor(text);
-              return std::string();
-            } catch (const std::exception& e) {
-              return std::string(e.what());
-            }
-          })
+          ->check(scale_factor_check())
           ->type_name("NUMBER")
           ->capture_default_str();
   app.add_option("--width", o->width,

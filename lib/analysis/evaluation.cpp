@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "analysis/damaged_input.hpp"
 #include "imaging/matlab_imresize.hpp"
@@ -43,6 +44,34 @@ std::string scale_words(double scale) {
   return text;
 }
 
+// Every image of `folder` (8-bit only, the protocol's) made into an EvalImage by `make`,
+// which returns why an image is too small instead: that one is skipped with its reason
+// (or thrown, without `skipped`).
+std::vector<EvalImage> load_each_image(
+    const fs::path& folder, const std::string& scale_label, std::vector<SkippedImage>* skipped,
+    const std::function<std::string(const fs::path&, const cv::Mat& hr, EvalImage& image)>& make) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
+  const std::vector<fs::path> files = io::image_files_in(folder);
+  if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
+  std::vector<EvalImage> set;
+  for (const auto& f : files) {
+    const cv::Mat hr = io::load_image(f);
+    if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
+    EvalImage image;
+    if (std::string why = make(f, hr, image); !why.empty()) {
+      if (!skipped) throw Error(f.string() + ": " + why);
+      skipped->push_back({f, std::move(why)});
+      continue;
+    }
+    set.push_back(std::move(image));
+  }
+  if (set.empty())
+    throw Error(folder.string() + ": no image large enough to evaluate at ×" + scale_label + " (" +
+                std::to_string(files.size()) + " too small)");
+  return set;
+}
+
 }  // namespace
 
 std::vector<EvalImage> load_eval_set_at(const fs::path& folder, double scale, std::vector<SkippedImage>* skipped) {
@@ -51,34 +80,18 @@ std::vector<EvalImage> load_eval_set_at(const fs::path& folder, double scale, st
     throw Error("eval -s " + scale_words(scale) +
                 ": the scale must be above 1 and a fraction with a denominator of at most 16 (1.5, 2.5, 1.25)");
   const int shave = static_cast<int>(std::ceil(scale));
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
-  const std::vector<fs::path> files = io::image_files_in(folder);
-  if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
-  std::vector<EvalImage> set;
-  for (const auto& f : files) {
-    cv::Mat hr = io::load_image(f);
-    if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
+  return load_each_image(folder, scale_words(scale), skipped, [&](const fs::path& f, const cv::Mat& hr, EvalImage& image) {
     // Cropped to a multiple of p and shaved, it must still hold the 11×11 SSIM window.
     const int cols = hr.cols - hr.cols % p, rows = hr.rows - hr.rows % p;
-    if (std::min(cols, rows) - 2 * shave < 11) {
-      std::string why = "too small for ×" + scale_words(scale) + ": " + std::to_string(hr.cols) + "×" +
-                        std::to_string(hr.rows);
-      if (!skipped) throw Error(f.string() + ": " + why);
-      skipped->push_back({f, std::move(why)});
-      continue;
-    }
-    EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), p).clone(), {}, {}, {}};
+    if (std::min(cols, rows) - 2 * shave < 11)
+      return "too small for ×" + scale_words(scale) + ": " + std::to_string(hr.cols) + "×" + std::to_string(hr.rows);
+    image = {f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), p).clone(), {}, {}, {}};
     cv::Mat hr_double;
     image.hr_y.convertTo(hr_double, CV_64F);
     const int lr_rows = static_cast<int>(std::lround(rows / scale)), lr_cols = static_cast<int>(std::lround(cols / scale));
     imaging::matlab_imresize_to(hr_double, lr_rows, lr_cols).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
-    set.push_back(std::move(image));
-  }
-  if (set.empty())
-    throw Error(folder.string() + ": no image large enough to evaluate at ×" + scale_words(scale) + " (" +
-                std::to_string(files.size()) + " too small)");
-  return set;
+    return std::string();
+  });
 }
 
 std::vector<ImageScore> evaluate_upscaler_at(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
@@ -100,32 +113,17 @@ std::vector<ImageScore> evaluate_upscaler_at(const pipeline::Upscaler& upscaler,
 
 std::vector<EvalImage> load_eval_set(const fs::path& folder, int scale, const imaging::DamageSpec* damage,
                                      std::vector<SkippedImage>* skipped) {
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": evaluation folder not found");
-  const std::vector<fs::path> files = io::image_files_in(folder);
-  if (files.empty()) throw Error(folder.string() + ": no images to evaluate on");
-  std::vector<EvalImage> set;
-  for (const auto& f : files) {
-    cv::Mat hr = io::load_image(f);
-    if (hr.depth() != CV_8U) throw Error(f.string() + ": the evaluation protocol is defined on 8-bit images");
-    if (std::string why = too_small_for_protocol(hr, scale); !why.empty()) {
-      if (!skipped) throw Error(f.string() + ": " + why);
-      skipped->push_back({f, std::move(why)});
-      continue;
-    }
-    EvalImage image{f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}, {}, {}};
+  return load_each_image(folder, std::to_string(scale), skipped, [&](const fs::path& f, const cv::Mat& hr, EvalImage& image) {
+    if (std::string why = too_small_for_protocol(hr, scale); !why.empty()) return why;
+    image = {f.stem().string(), imaging::crop_to_multiple_of(rgb_to_y_u8(hr), scale).clone(), {}, {}, {}};
     if (damage) {
       DamagedInput damaged = damaged_input(hr, scale, *damage);
       image.lr_damaged = damaged.lr;
       image.facts = damaged.facts;
     }
     else imaging::matlab_bicubic_downscale(image.hr_y, scale).convertTo(image.lr_y, CV_32F, 1.0 / 255.0);
-    set.push_back(std::move(image));
-  }
-  if (set.empty())
-    throw Error(folder.string() + ": no image large enough to evaluate at ×" + std::to_string(scale) + " (" +
-                std::to_string(files.size()) + " too small)");
-  return set;
+    return std::string();
+  });
 }
 
 std::vector<ImageScore> evaluate_upscaler(const pipeline::Upscaler& upscaler, const std::vector<EvalImage>& set,
