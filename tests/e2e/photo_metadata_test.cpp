@@ -136,4 +136,39 @@ TEST_CASE("photo metadata: WebP keeps all but IPTC and says so in --json, --stri
   CHECK(cv::imread((dir / "bare.jpg").string()).size() == cv::Size(32, 48));  // still turned upright
 }
 
+TEST_CASE("photo metadata: a P3 photo's output, shown through the profile it carries, is the input shown so, upscaled") {
+  // The pixels stay in P3 and the profile goes with them, so a colour-managed viewer
+  // shows the output as it shows the input upscaled in sRGB, to within resampling in a
+  // different space; read as sRGB (the profile dropped), the colours are visibly off.
+  ScratchFolder dir;
+  const std::vector<std::byte> p3 = display_p3_profile();
+  const std::string p3_bytes(reinterpret_cast<const char*>(p3.data()), p3.size());
+  const cv::Mat scene = cv::imread(sample("scene.png").string(), cv::IMREAD_COLOR);
+  REQUIRE(!scene.empty());
+  cv::imwrite((dir / "p3.png").string(), scene);
+  write_icc_profile(dir / "p3.png", p3);
+  cv::imwrite((dir / "srgb.png").string(), rendered_as_srgb(scene, p3_bytes));
+  for (const std::string method : {"bicubic", "fsrcnn"}) {
+    CAPTURE(method);
+    for (const std::string stem : {"p3", "srgb"}) {
+      const auto r = run_cli({"-m", method, "-s", "2", stem + ".png", "-o", stem + "_" + method + ".png"}, dir.path());
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+    const PhotoTags tags = read_photo_tags(dir / ("p3_" + method + ".png"));
+    REQUIRE(tags.icc == p3_bytes);
+    const cv::Mat out = cv::imread((dir / ("p3_" + method + ".png")).string(), cv::IMREAD_COLOR);
+    const cv::Mat reference = cv::imread((dir / ("srgb_" + method + ".png")).string(), cv::IMREAD_COLOR);
+    REQUIRE(out.size() == reference.size());
+    const auto mean_error = [&](const cv::Mat& shown) {
+      const cv::Scalar per_channel = cv::mean(cv::abs(cv::Mat_<cv::Vec3f>(shown) - cv::Mat_<cv::Vec3f>(reference)));
+      return (per_channel[0] + per_channel[1] + per_channel[2]) / 3;
+    };
+    const double managed = mean_error(rendered_as_srgb(out, tags.icc)), unmanaged = mean_error(out);
+    MESSAGE(method << ": mean error " << managed << " levels through the profile, " << unmanaged << " read as sRGB");
+    CHECK(managed < 1.0);
+    CHECK(unmanaged > 3.0);
+  }
+}
+
 }  // TEST_SUITE

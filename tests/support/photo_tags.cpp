@@ -80,6 +80,29 @@ void write_phone_tags(const fs::path& file, int width, int height, const std::ve
   image->writeMetadata();
 }
 
+void write_icc_profile(const fs::path& file, const std::vector<std::byte>& icc) {
+  auto image = Exiv2::ImageFactory::open(file.string());
+  image->readMetadata();
+  Exiv2::DataBuf profile(reinterpret_cast<const Exiv2::byte*>(icc.data()), static_cast<long>(icc.size()));
+  image->setIccProfile(profile, true);
+  image->writeMetadata();
+}
+
+cv::Mat rendered_as_srgb(const cv::Mat& bgr, const std::string& icc) {
+  CV_Assert(bgr.type() == CV_8UC3 && bgr.isContinuous());
+  cmsHPROFILE source = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
+  CV_Assert(source != nullptr);
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsHTRANSFORM transform = cmsCreateTransform(source, TYPE_BGR_8, srgb, TYPE_BGR_8, INTENT_RELATIVE_COLORIMETRIC, 0);
+  CV_Assert(transform != nullptr);
+  cv::Mat out(bgr.size(), CV_8UC3);
+  cmsDoTransform(transform, bgr.data, out.data, static_cast<cmsUInt32Number>(bgr.total()));
+  cmsDeleteTransform(transform);
+  cmsCloseProfile(srgb);
+  cmsCloseProfile(source);
+  return out;
+}
+
 PhoneTagBlocks phone_tag_blocks(int width, int height) {
   Exiv2::ExifData exif;
   put_phone_exif(exif, width, height);

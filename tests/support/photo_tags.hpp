@@ -9,11 +9,19 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include <exiv2/exiv2.hpp>
 #pragma GCC diagnostic pop
+#include <opencv2/core.hpp>
 
 namespace upsample::testing {
 
 // A Display P3 ICC profile (P3 primaries, D65 white, the sRGB curve) made with Little CMS.
 std::vector<std::byte> display_p3_profile();
+
+// Writes only `icc` into an existing PNG, JPEG or TIFF file.
+void write_icc_profile(const std::filesystem::path& file, const std::vector<std::byte>& icc);
+
+// An 8-bit BGR image whose values are in the colour space `icc` describes, as sRGB
+// values (Little CMS, relative colorimetric): what a colour-managed viewer shows.
+cv::Mat rendered_as_srgb(const cv::Mat& bgr, const std::string& icc);
 
 // Writes a phone's tags into an existing JPEG, PNG, TIFF or WebP file: camera make and
 // model, date, GPS, copyright, orientation 6, 300 dpi, PixelX/YDimension of `width` x
