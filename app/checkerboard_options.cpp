@@ -1,5 +1,7 @@
 #include "checkerboard_options.hpp"
 
+#include <sstream>
+
 namespace upsample::app {
 
 void add_checkerboard_options(CLI::App& cmd, CheckerboardCliOptions& o) {
@@ -13,6 +15,20 @@ void add_checkerboard_options(CLI::App& cmd, CheckerboardCliOptions& o) {
   cmd.add_option("--max-level", o.max_level, "Top of the fixed colour scale, 8-bit levels")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+}
+
+std::string checkerboard_reading_help() {
+  constexpr size_t kWidth = 88;
+  std::string text, line;
+  std::istringstream words(analysis::kCheckerboardReading);
+  for (std::string word; words >> word;) {
+    if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
+      text += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return text + line + "\n";
 }
 
 analysis::CheckerboardOptions checkerboard_options(const CheckerboardCliOptions& o) {

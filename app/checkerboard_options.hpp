@@ -18,6 +18,9 @@ struct CheckerboardCliOptions {
 // Declares -w/--window, --window-shape and --max-level on `cmd`, bound to `o`.
 void add_checkerboard_options(CLI::App& cmd, CheckerboardCliOptions& o);
 
+// analysis::kCheckerboardReading wrapped for a --help footer, ending in a newline.
+std::string checkerboard_reading_help();
+
 // The window options as the analysis library takes them.
 analysis::CheckerboardOptions checkerboard_options(const CheckerboardCliOptions& o);
 

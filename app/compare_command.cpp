@@ -46,15 +46,18 @@ For each input and each method, written to the -o folder:
   {stem}_{method}_x{scale}.png           the output (PNG, lossless)
   {stem}_{method}_x{scale}_heatmap.png   where it leaves checkerboard artifacts
   {stem}_montage_x{scale}.png            all methods side by side: output, heatmap, and a
-                                         magnified crop where the methods differ most
+                                         magnified crop where the networks' pattern is
+                                         strongest (with a ground truth, it and the
+                                         input come first)
 and once: report.md (methods x metrics, best in bold), report.json, report.csv; the
 Markdown table is also printed on stdout (--json: the JSON).
 
 Checkerboard strength: in 8-bit levels of luma, per window of w*s x w*s pixels (see
 `upsample artifacts --help`); mean and 99th percentile of the map, lower is better.
-Spectral ratio: how much the grid frequencies stand out over the whole image (about 1
-or below: no coherent pattern; a transposed conv's uneven gains give hundreds), whatever
-the pattern's strength.
+Spectral ratio: how much the grid frequencies stand out over the whole image.
+)";
+
+constexpr const char* kFooterRest = R"(
 
 Ground truth, for PSNR and SSIM on Y (BT.601, scale pixels shaved, as the SR papers):
   --degrade [SPEC]   each input is the ground truth: it is cropped to a multiple of the
@@ -185,7 +188,7 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print the JSON report on stdout instead of the Markdown table");
   cmd->add_flag("-q,--quiet", o->quiet, "Only print errors");
   cmd->add_flag("-v,--verbose", o->verbose, "Print more");
-  cmd->footer(kFooter);
+  cmd->footer(std::string(kFooter) + checkerboard_reading_help() + kFooterRest);
   return {cmd, [o]() {
     apply_verbosity(o->quiet, o->verbose);
     return run_compare(*o);

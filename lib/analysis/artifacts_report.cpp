@@ -1,6 +1,7 @@
 #include "analysis/artifacts_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "imaging/colour.hpp"
+#include "io/formats.hpp"
 #include "io/image_io.hpp"
 #include "io/json_path.hpp"
 #include "models/model.hpp"
@@ -68,16 +70,44 @@ float luma_of_rgb(double r, double g, double b) {
 
 // ---- upscaled images ---------------------------------------------------------------------------
 
+std::optional<int> scale_in_name(const fs::path& image) {
+  // The last "x<digits>" standing alone between separators in the stem: {stem}_{method}_x{scale}.
+  const std::string stem = image.stem().string();
+  const auto separator = [](char c) { return c == '_' || c == '-' || c == '.' || c == ' '; };
+  std::optional<int> found;
+  for (size_t at = 0; at < stem.size(); ++at) {
+    if (stem[at] != 'x' || (at > 0 && !separator(stem[at - 1]))) continue;
+    size_t end = at + 1;
+    while (end < stem.size() && end - at <= 2 && std::isdigit(static_cast<unsigned char>(stem[end]))) ++end;
+    if (end == at + 1 || (end < stem.size() && !separator(stem[end]))) continue;
+    const int scale = std::stoi(stem.substr(at + 1, end - at - 1));
+    if (scale >= 2 && scale <= 16) found = scale;
+  }
+  return found;
+}
+
 ImageCheckerboard ImageScorer::score(const fs::path& input) {
   ImageCheckerboard result;
   result.input = input;
   try {
+    const std::optional<int> named = scale_in_name(input);
+    const int s = options_.scale.value_or(named.value_or(2));
+    result.scale = s;
+    if (!options_.scale && !named)
+      result.warnings.push_back(input.string() + ": its name does not say the scale (as photo_x3.png would): " +
+                                "measured as x2; give -s if it was upscaled by another factor");
+    else if (options_.scale && named && *named != s)
+      result.warnings.push_back(input.string() + ": its name says x" + std::to_string(*named) + ", measured as x" +
+                                std::to_string(s) + " as -s asks");
     const cv::Mat image = io::load_image(input);
-    const int s = options_.scale;
     if (image.rows % s != 0 || image.cols % s != 0)
-      result.warning = input.string() + ": " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
-                       " is not a multiple of " + std::to_string(s) + ": was it really upscaled x" +
-                       std::to_string(s) + "?";
+      result.warnings.push_back(input.string() + ": " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                                " is not a multiple of " + std::to_string(s) + ": was it really upscaled x" +
+                                std::to_string(s) + "?");
+    const io::ImageFormat* format = io::format_of_extension(io::extension_of(input));
+    if (format && format->name == "JPEG" && 8 % s == 0)
+      result.warnings.push_back(input.string() + ": a JPEG: its own 8x8 coding blocks repeat with period " +
+                                std::to_string(s) + " too and score as checkerboard; measure a lossless copy");
     CheckerboardAnalysis measured;
     try {
       measured = analyse_checkerboard(image, s, options_.checkerboard);
@@ -106,12 +136,13 @@ ImageCheckerboard ImageScorer::score(const fs::path& input) {
 }
 
 std::string image_table_header() {
-  return printf_string("%-32s %9s %9s %9s  %s\n", "image", "mean", "p99", "spectral",
+  return printf_string("%-32s %5s %9s %9s %9s  %s\n", "image", "scale", "mean", "p99", "spectral",
                        "heatmap (strength in 8-bit levels)");
 }
 
 std::string image_table_row(const ImageCheckerboard& s) {
-  return printf_string("%-32s %9.3f %9.3f %9.1f  %s\n", s.input.string().c_str(), s.score.mean, s.score.p99,
+  return printf_string("%-32s %5s %9.3f %9.3f %9.2f  %s\n", s.input.string().c_str(),
+                       ("x" + std::to_string(s.scale)).c_str(), s.score.mean, s.score.p99,
                        s.score.spectral_ratio, s.heatmap.string().c_str());
 }
 
@@ -124,6 +155,7 @@ std::string images_json(const std::vector<ImageCheckerboard>& scores, const Imag
       row["error"] = s.error;
     } else {
       io::put_path(row, "heatmap", s.heatmap);
+      row["scale"] = s.scale;
       row["mean"] = s.score.mean;
       row["p99"] = s.score.p99;
       row["spectral_ratio"] = s.score.spectral_ratio;
@@ -131,7 +163,7 @@ std::string images_json(const std::vector<ImageCheckerboard>& scores, const Imag
     rows.push_back(std::move(row));
   }
   const nlohmann::json doc = {{"command", "artifacts"},
-                              {"scale", options.scale},
+                              {"scale", options.scale ? nlohmann::json(*options.scale) : nlohmann::json("from each name")},
                               {"window", options.checkerboard.window},
                               {"window_shape", window_shape_name(options.checkerboard.shape)},
                               {"max_level", options.style.max_level},

@@ -21,17 +21,25 @@ namespace upsample::analysis {
 // ---- upscaled images ---------------------------------------------------------------------------
 
 struct ImageScoreOptions {
-  int scale = 2;                          // the factor the images were upscaled by
+  // The factor the images were upscaled by, as told (-s); without, each file's name says
+  // it (scale_in_name), else 2 with a warning.
+  std::optional<int> scale;
   CheckerboardOptions checkerboard;
   HeatmapStyle style;
   std::filesystem::path heatmap_folder;   // created when first needed; empty: beside each image
   bool overwrite = false;                 // replace existing heatmaps
 };
 
+// The whole scale this tool's own output names carry ("photo_fsrcnn_x4.png": 4), or none.
+std::optional<int> scale_in_name(const std::filesystem::path& image);
+
 struct ImageCheckerboard {
   std::filesystem::path input, heatmap;
+  int scale = 0;  // the period measured
   CheckerboardScore score;
-  std::string warning;  // e.g. a size that is no multiple of the scale; measured all the same
+  // E.g. a size that is no multiple of the scale, a scale guessed, a JPEG's own blocks:
+  // measured all the same.
+  std::vector<std::string> warnings;
   std::string error;    // not empty: not measured
 };
 

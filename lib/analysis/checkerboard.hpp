@@ -82,6 +82,14 @@ CheckerboardMap checkerboard_map(const cv::Mat& image, int scale, const Checkerb
 // faint but perfectly regular pattern reads high, content-modulated blockiness low.
 double spectral_ratio(const cv::Mat& image, int scale);
 
+// How to read the scores, for reports and --help: which first, and what each says.
+inline constexpr const char* kCheckerboardReading =
+    "Read the checkerboard mean first: how strong the pattern of period s is, in 8-bit levels of luma (p99: "
+    "where it is worst; bicubic on a photo reads a few hundredths). The spectral ratio then says how regular it "
+    "is: far above 1, one fixed pattern tiles the whole image (a network's uneven phase gains); about 1, nothing "
+    "repeats; well below 1 (nearest, area), blocks that null the grid frequencies, a pattern that changes with "
+    "the content, so only the mean sees it.";
+
 struct CheckerboardScore {
   double mean = 0.0;            // mean of the map, 8-bit levels
   double p99 = 0.0;             // its 99th percentile, 8-bit levels

@@ -16,6 +16,7 @@
 #include "io/atomic_file.hpp"
 #include "io/image_io.hpp"
 #include "io/json_path.hpp"
+#include "pipeline/method_registry.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
 
@@ -53,10 +54,17 @@ std::vector<std::string> label_lines(const MethodResult& r) {
   std::vector<std::string> lines = {
       fixed(r.seconds * 1000.0, 1) + " ms",
       "checkerboard mean " + fixed(r.score.mean, 3) + ", p99 " + fixed(r.score.p99, 3),
-      "spectral ratio " + fixed(r.score.spectral_ratio, 1),
+      "spectral ratio " + fixed(r.score.spectral_ratio, 2),
   };
   if (r.quality) lines.push_back("PSNR " + fixed(r.quality->psnr, 2) + " dB, SSIM " + fixed(r.quality->ssim, 4));
   return lines;
+}
+
+// A network (built-in, a model file, an OpenCV model, a self-ensemble), as opposed to a
+// classical resampler.
+bool is_learned(const std::string& label) {
+  const pipeline::MethodInfo* info = pipeline::MethodRegistry::builtin().find(label);
+  return !info || info->learned;
 }
 
 // What the methods upscale, and the ground truth (empty without one).
@@ -293,13 +301,22 @@ InputResult compare_input(const fs::path& input, const NamedUpscalers& methods, 
         r.heatmap = heatmap_path_for(output);
         const std::string title = output.filename().string() + "\n" + describe_score(r.score);
         io::save_image(r.heatmap, render_heatmap(run.map, run.output, title, style), save);
-        columns.push_back({label, label_lines(r), run.output, std::move(run.map)});
+        columns.push_back({label, label_lines(r), run.output, std::move(run.map), is_learned(label)});
       } catch (const std::exception& e) {
         r.error = input.string() + ": " + label + ": " + e.what();
       }
       result.results.push_back(std::move(r));
     }
     if (!columns.empty()) {
+      if (!pair.truth.empty()) {
+        const cv::Size size = columns.front().output.size();
+        cv::Mat shown_input;  // pixel for pixel, so the crop shows what the methods were given
+        cv::resize(pair.low, shown_input, size, 0, 0, cv::INTER_NEAREST);
+        const std::string from = o.ground_truth == GroundTruth::Degrade ? "the input file" : result.reference.filename().string();
+        columns.insert(columns.begin(),
+                       {{"ground truth", {from}, pair.truth(cv::Rect({0, 0}, size)), {}, false},
+                        {"input", {"x" + std::to_string(o.scale) + " smaller, shown pixel for pixel"}, shown_input, {}, false}});
+      }
       result.montage = compare_montage_path(o, input);
       io::save_image(result.montage, render_montage(columns, montage_title(result, o), style), save);
     }
@@ -337,7 +354,7 @@ std::vector<ReportColumn> report_columns(bool with_quality) {
   if (with_quality) columns = {{"PSNR (dB)", 2, true}, {"SSIM", 4, true}};
   columns.insert(columns.end(), {{"checkerboard mean", 3, false},
                                  {"checkerboard p99", 3, false},
-                                 {"spectral ratio", 1, false, false},
+                                 {"spectral ratio", 2, false, false},
                                  {"time (ms)", 1, false}});
   return columns;
 }
@@ -390,11 +407,11 @@ std::string markdown_report(const std::vector<InputResult>& inputs, const std::v
   const std::vector<ReportColumn> columns = report_columns(with_quality);
   const int window_px = o.checkerboard.window * o.scale;
   std::string text = "# upsample compare, x" + std::to_string(o.scale) + "\n\n" + ground_truth_text(o) + ".\n\n";
-  text += "Checkerboard strength in 8-bit levels of Y, " + window_shape_name(o.checkerboard.shape) + " windows of " +
-          std::to_string(window_px) + "x" + std::to_string(window_px) +
-          " px, lower is better. Spectral ratio: energy at the grid frequencies over their neighbours, "
-          "about 1 or below when no pattern repeats over the whole image; it tells how coherent a pattern is, "
-          "not how strong, so it is not ranked. Time: lower is better";
+  text += std::string(kCheckerboardReading) + "\n\nCheckerboard strength in 8-bit levels of Y, " +
+          window_shape_name(o.checkerboard.shape) + " windows of " + std::to_string(window_px) + "x" +
+          std::to_string(window_px) +
+          " px, lower is better. The spectral ratio tells how regular a pattern is, not how strong, so it is not "
+          "ranked. Time: lower is better";
   text += with_quality ? "; PSNR and SSIM on Y with " + std::to_string(o.scale) + " px shaved, higher is better. "
                        : ". ";
   text += "Best of each ranked column in bold.\n";

@@ -14,6 +14,9 @@ const cv::Scalar kWhite(255, 255, 255), kBlack(0, 0, 0), kBoxColour(0, 230, 255)
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 constexpr double kFontScale = 0.45;
 constexpr int kLineHeight = 18;
+constexpr double kNameFontScale = 0.65;  // a montage column's method name
+constexpr int kNameHeight = 24;
+const cv::Scalar kNoMapGrey(225, 225, 225);
 constexpr int kLegendTitleLines = 2;
 constexpr int kLegendBarTop = 8 + kLegendTitleLines * kLineHeight;
 constexpr int kLegendHeight = kLegendBarTop + 58;
@@ -245,7 +248,7 @@ cv::Mat render_phase_pattern(const PhasePattern& pattern, const std::string& tit
 
 std::string describe_score(const CheckerboardScore& score) {
   return "checkerboard mean " + number(score.mean, 3) + ", p99 " + number(score.p99, 3) + " levels, spectral ratio " +
-         number(score.spectral_ratio, 1);
+         number(score.spectral_ratio, 2);
 }
 
 std::filesystem::path heatmap_path_for(const std::filesystem::path& output) {
@@ -265,7 +268,7 @@ MontageGeometry montage_geometry(cv::Size output_size, int columns, int label_li
   g.crop_size = std::min({g.column_width / g.magnification, output_size.width, output_size.height});
   g.crop_shown = g.crop_size * g.magnification;
   g.title_height = kMontageTitleHeight;
-  g.label_height = 8 + kLineHeight * label_lines;
+  g.label_height = 8 + kNameHeight + kLineHeight * (label_lines - 1);
   g.legend_height = kLegendHeight;
   g.total.width = kMontagePad + columns * (g.column_width + kMontagePad);
   g.total.height = g.title_height + g.label_height + 2 * (g.image_height + kMontagePad) + g.crop_shown + kMontagePad +
@@ -273,23 +276,38 @@ MontageGeometry montage_geometry(cv::Size output_size, int columns, int label_li
   return g;
 }
 
-cv::Rect region_where_maps_differ(const std::vector<MontageColumn>& columns, int size, int scale) {
-  if (columns.empty()) throw Error("no outputs to compare");
-  const cv::Size image = columns.front().output.size();
-  size = std::min({size, image.width, image.height});
-  cv::Mat score;
-  if (columns.size() >= 2) {
-    // Sum over methods of the squared distance of their strengths from the mean strength.
-    cv::Mat sum = cv::Mat::zeros(image, CV_64F), sum_sq = cv::Mat::zeros(image, CV_64F);
-    for (const auto& c : columns) {
-      cv::Mat strength;
-      c.map.per_pixel().convertTo(strength, CV_64F);
-      sum += strength;
-      sum_sq += strength.mul(strength);
+MontageCrop montage_crop(const std::vector<MontageColumn>& columns, int size, int scale) {
+  std::vector<const MontageColumn*> mapped, learned;
+  for (const auto& c : columns)
+    if (!c.map.blocks.empty()) {
+      mapped.push_back(&c);
+      if (c.learned) learned.push_back(&c);
     }
-    score = sum_sq - sum.mul(sum) / static_cast<double>(columns.size());
+  if (mapped.empty()) throw Error("no heatmaps to choose a crop from");
+  const cv::Size image = mapped.front()->output.size();
+  size = std::min({size, image.width, image.height});
+  cv::Mat score = cv::Mat::zeros(image, CV_64F);
+  std::string where;
+  if (!learned.empty() || mapped.size() == 1) {
+    for (const MontageColumn* c : learned.empty() ? mapped : learned) {
+      cv::Mat strength;
+      c->map.per_pixel().convertTo(strength, CV_64F);
+      score += strength;
+    }
+    where = learned.empty() ? "where its checkerboard is strongest"
+            : learned.size() == 1 ? "where " + learned.front()->name + "'s checkerboard is strongest"
+                                  : "where the networks' checkerboard is strongest";
   } else {
-    columns.front().map.per_pixel().convertTo(score, CV_64F);
+    // Sum over methods of the squared distance of their strengths from the mean strength.
+    cv::Mat sum = cv::Mat::zeros(image, CV_64F);
+    for (const MontageColumn* c : mapped) {
+      cv::Mat strength;
+      c->map.per_pixel().convertTo(strength, CV_64F);
+      sum += strength;
+      score += strength.mul(strength);
+    }
+    score -= sum.mul(sum) / static_cast<double>(mapped.size());
+    where = "where the heatmaps differ most";
   }
   cv::Mat integral;
   cv::integral(score, integral, CV_64F);
@@ -305,7 +323,7 @@ cv::Rect region_where_maps_differ(const std::vector<MontageColumn>& columns, int
         best = {left, top, size, size};
       }
     }
-  return best;
+  return {best, where};
 }
 
 cv::Mat render_montage(const std::vector<MontageColumn>& columns, const std::string& title, const HeatmapStyle& style) {
@@ -320,13 +338,15 @@ cv::Mat render_montage(const std::vector<MontageColumn>& columns, const std::str
   const MontageGeometry g = montage_geometry(size, n, static_cast<int>(label_lines));
   cv::Mat canvas(g.total, CV_8UC3, kWhite);
   put_text(canvas, title, {kMontagePad, 18}, g.total.width - 2 * kMontagePad, kBlack);
+
+  int scale = 1;
+  for (const auto& c : columns) scale = std::max(scale, c.map.scale);
+  const MontageCrop chosen = montage_crop(columns, g.crop_size, scale);
+  const cv::Rect crop = chosen.region;
   put_text(canvas,
-           "rows: output | checkerboard heatmap | crop where the heatmaps differ most (yellow box), magnified " +
+           "rows: output | checkerboard heatmap | crop " + chosen.where + " (yellow box), magnified " +
                std::to_string(g.magnification) + "x",
            {kMontagePad, 18 + kLineHeight}, g.total.width - 2 * kMontagePad, kBlack);
-
-  const int scale = columns.front().map.scale;
-  const cv::Rect crop = region_where_maps_differ(columns, g.crop_size, scale);
   const double shrink = static_cast<double>(g.column_width) / size.width;
   const cv::Rect box(static_cast<int>(std::floor(crop.x * shrink)), static_cast<int>(std::floor(crop.y * shrink)),
                      std::max(2, static_cast<int>(std::lround(crop.width * shrink))),
@@ -337,9 +357,11 @@ cv::Mat render_montage(const std::vector<MontageColumn>& columns, const std::str
     const MontageColumn& c = columns[static_cast<size_t>(i)];
     const int x = kMontagePad + i * (g.column_width + kMontagePad);
     int y = g.title_height;
-    put_text(canvas, c.name, {x, y + 14}, g.column_width, kBlack, 2);
+    // The name larger rather than bold: thick Hershey strokes close up small letters.
+    put_text(canvas, c.name, {x, y + kNameHeight - 4}, g.column_width, kBlack, 1, kNameFontScale);
     for (size_t l = 0; l < c.lines.size(); ++l)
-      put_text(canvas, c.lines[l], {x, y + 14 + kLineHeight * static_cast<int>(l + 1)}, g.column_width, kBlack);
+      put_text(canvas, c.lines[l], {x, y + kNameHeight - 4 + kLineHeight * static_cast<int>(l + 1)}, g.column_width,
+               kBlack);
     y += g.label_height;
 
     const cv::Mat shown = display_bgr(c.output);
@@ -349,12 +371,18 @@ cv::Mat render_montage(const std::vector<MontageColumn>& columns, const std::str
     small.copyTo(canvas(cv::Rect({x, y}, cell)));
     y += g.image_height + kMontagePad;
 
-    // Plain colours: the output is right above, and its texture would only hide the map.
-    cv::Mat strength;
-    cv::resize(c.map.per_pixel(), strength, cell, 0, 0, cv::INTER_AREA);
-    cv::Mat heat = colourise_strength(strength, style);
-    cv::rectangle(heat, box, kBoxColour, 1);
-    heat.copyTo(canvas(cv::Rect({x, y}, cell)));
+    if (c.map.blocks.empty()) {
+      cv::Mat blank(cell, CV_8UC3, kNoMapGrey);
+      put_text_centred(blank, "no heatmap", {cell.width / 2, cell.height / 2}, cell.width, kBlack);
+      blank.copyTo(canvas(cv::Rect({x, y}, cell)));
+    } else {
+      // Plain colours: the output is right above, and its texture would only hide the map.
+      cv::Mat strength;
+      cv::resize(c.map.per_pixel(), strength, cell, 0, 0, cv::INTER_AREA);
+      cv::Mat heat = colourise_strength(strength, style);
+      cv::rectangle(heat, box, kBoxColour, 1);
+      heat.copyTo(canvas(cv::Rect({x, y}, cell)));
+    }
     y += g.image_height + kMontagePad;
 
     cv::Mat magnified;

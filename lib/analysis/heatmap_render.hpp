@@ -55,7 +55,8 @@ struct MontageColumn {
   std::string name;                // the method, first label line
   std::vector<std::string> lines;  // further label lines (time, scores)
   cv::Mat output;                  // the method's output image
-  CheckerboardMap map;             // its heatmap
+  CheckerboardMap map;             // its heatmap; none (no blocks) for a reference column
+  bool learned = false;            // a network: the crop goes where these leave their pattern
 };
 
 // Sizes of the montage of outputs of `output_size`: one column per method; rows: label,
@@ -77,11 +78,17 @@ constexpr int kMontageMaxColumn = 360;
 constexpr int kMontagePad = 8;
 MontageGeometry montage_geometry(cv::Size output_size, int columns, int label_lines);
 
-// The square of `size` output pixels (top-left on the period grid of `scale`) where the
-// methods' checkerboard maps differ most (largest summed variance across methods); with
-// one method, where its map is strongest. That is where one method leaves a pattern the
-// others do not, so the magnified crop shows what the numbers talk about.
-cv::Rect region_where_maps_differ(const std::vector<MontageColumn>& columns, int size, int scale);
+// The square of `size` output pixels (top-left on the period grid of `scale`) that the
+// montage magnifies, and what it shows ("where ... "). With learned methods, where their
+// checkerboard maps are strongest together: their pattern is the point of the tool, and
+// nearest's blocks, stronger still, would otherwise always take the crop. Without, where
+// the methods' maps differ most (largest summed variance across methods); with one
+// method, where its map is strongest. Columns without a map are left out.
+struct MontageCrop {
+  cv::Rect region;
+  std::string where;
+};
+MontageCrop montage_crop(const std::vector<MontageColumn>& columns, int size, int scale);
 
 // The montage: `title` on top (input, scale, mode). All outputs must have one size.
 cv::Mat render_montage(const std::vector<MontageColumn>& columns, const std::string& title,

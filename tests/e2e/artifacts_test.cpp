@@ -57,9 +57,10 @@ TEST_CASE("compare: three methods, every file, the montage's size, and a report 
   CHECK(output.size() == cv::Size(256, 256));
   const cv::Mat montage = cv::imread((dir / "cmp/zone_plate_montage_x2.png").string(), cv::IMREAD_UNCHANGED);
   // One column per method, each as wide as the output (below the 360 px cap), 8 px apart;
-  // label lines: name, time, checkerboard, spectral ratio, PSNR/SSIM.
-  CHECK(montage.cols == 8 + 3 * (256 + 8));
-  CHECK(montage.size() == upsample::analysis::montage_geometry({256, 256}, 3, 5).total);
+  // label lines: name, time, checkerboard, spectral ratio, PSNR/SSIM; the ground truth and
+  // the input come first.
+  CHECK(montage.cols == 8 + 5 * (256 + 8));
+  CHECK(montage.size() == upsample::analysis::montage_geometry({256, 256}, 5, 5).total);
   const cv::Mat heatmap = cv::imread((dir / "cmp/zone_plate_lanczos_x2_heatmap.png").string(), cv::IMREAD_UNCHANGED);
   CHECK(heatmap.cols == upsample::analysis::kLegendMinWidth);
   CHECK(heatmap.rows > 256);
@@ -181,25 +182,30 @@ TEST_CASE("artifacts: scores and heatmaps of images, constant-input amplitude of
   ScratchFolder dir;
   REQUIRE(run_cli({sample("scene.png").string(), "-s", "2", "-m", "nearest", "-o", "up/"}, dir.path()).exit_code == 0);
 
-  const auto images = run_cli({"artifacts", "up/scene_nearest_x2.png", "-s", "2", "--json"}, dir.path());
+  // No -s: the name says x2.
+  const auto images = run_cli({"artifacts", "up/scene_nearest_x2.png", "--json"}, dir.path());
   INFO(images.err);
   REQUIRE(images.exit_code == 0);
+  CHECK(images.err.empty());
   const nlohmann::json doc = nlohmann::json::parse(images.out);
+  CHECK(doc["images"][0]["scale"] == 2);
   CHECK(doc["images"][0]["mean"].get<double>() > 0.1);
   CHECK(doc["images"][0]["heatmap"] == "up/scene_nearest_x2_heatmap.png");
   CHECK(fs::exists(dir / "up/scene_nearest_x2_heatmap.png"));
 
   const fs::path model = write_checkerboard_model(dir.path());
-  const auto methods = run_cli({"artifacts", "-m", "bilinear," + model.string(), "-s", "2", "-o", "patterns"}, dir.path());
+  const auto methods = run_cli({"artifacts", "-m", "bilinear," + model.string(), "-s", "2"}, dir.path());
   INFO(methods.err);
   REQUIRE(methods.exit_code == 0);
   // Phase means at level 128: 128·(1, 0.92, 0.92, 0.8464); max − min = 128 · 0.1536.
   CHECK(contains(methods.out, "checker x2: constant-input amplitude 19.661 levels"));
   CHECK(contains(methods.out, "bilinear x2: constant-input amplitude 0.000 levels"));
   CHECK(contains(methods.out, "equal-DC-gain condition: violated"));
-  CHECK(files_below(dir / "patterns") == std::vector<std::string>{"bilinear_x2_phase.png", "checker_x2_phase.png"});
+  // A folder named for the run, not the current one.
+  CHECK(files_below(dir / "artifacts_x2") == std::vector<std::string>{"bilinear_x2_phase.png", "checker_x2_phase.png"});
 
-  CHECK(run_cli({"artifacts", "-m", "nosuchmethod", "-s", "2"}, dir.path()).exit_code == 2);
+  CHECK(run_cli({"artifacts", "-m", "nosuchmethod", "-s", "3"}, dir.path()).exit_code == 2);
+  CHECK(!fs::exists(dir / "artifacts_x3"));
   CHECK(run_cli({"artifacts", "up/scene_nearest_x2.png", "-m", "bilinear"}, dir.path()).exit_code == 2);
   CHECK(run_cli({"artifacts"}, dir.path()).exit_code == 2);
   const auto missing = run_cli({"artifacts", "nothere.png", "up/scene_nearest_x2.png", "-s", "2", "--overwrite"}, dir.path());

@@ -114,17 +114,19 @@ TEST_CASE("artifacts: images are scored one by one and two inputs never share a 
   cv::imwrite((dir / "b/up.png").string(), scene(cv::Rect(0, 0, 201, 151)));  // odd size: not a multiple of 2
 
   an::ImageScoreOptions options;
+  options.scale = 2;
   options.heatmap_folder = dir / "maps";
   an::ImageScorer scorer(options);
   const an::ImageCheckerboard first = scorer.score(dir / "a/up.png");
   CHECK(first.error.empty());
-  CHECK(first.warning.empty());
+  CHECK(first.warnings.empty());
   CHECK(first.heatmap == dir / "maps/up_heatmap.png");
   CHECK(fs::exists(first.heatmap));
   CHECK(first.score.mean > 0.0);
 
   const an::ImageCheckerboard second = scorer.score(dir / "b/up.png");
-  CHECK(contains(second.warning, "201x151 is not a multiple of 2"));
+  REQUIRE(second.warnings.size() == 1);
+  CHECK(contains(second.warnings[0], "201x151 is not a multiple of 2"));
   CHECK(contains(second.error, "is already the heatmap of another input"));
 
   const an::ImageCheckerboard missing = scorer.score(dir / "nothere.png");
@@ -137,4 +139,44 @@ TEST_CASE("artifacts: images are scored one by one and two inputs never share a 
   CHECK_FALSE(doc["images"][1].contains("mean"));
   CHECK(doc["window_shape"] == "hann");
   CHECK(an::image_table_row(first).starts_with((dir / "a/up.png").string()));
+}
+
+TEST_CASE("artifacts: the scale comes from this tool's output names, a guess is said, a JPEG's blocks are said") {
+  CHECK(an::scale_in_name("photo_fsrcnn_x4.png") == 4);
+  CHECK(an::scale_in_name("dir/a-x3.jpg") == 3);
+  CHECK(an::scale_in_name("scan_x2_x3.png") == 3);  // the last one: {stem}_{method}_x{scale}
+  CHECK(an::scale_in_name("photo_x1.5.png") == std::nullopt);
+  CHECK(an::scale_in_name("box_x2y.png") == std::nullopt);
+  CHECK(an::scale_in_name("xray.png") == std::nullopt);
+  CHECK(an::scale_in_name("photo.png") == std::nullopt);
+
+  ScratchFolder dir;
+  const cv::Mat scene = cv::imread(sample("scene.png").string(), cv::IMREAD_COLOR);
+  cv::imwrite((dir / "scene_fsrcnn_x4.png").string(), scene);
+  cv::imwrite((dir / "scene.png").string(), scene);
+  cv::imwrite((dir / "scene_x2.jpg").string(), scene);
+  an::ImageScoreOptions options;
+  options.heatmap_folder = dir / "maps";
+  an::ImageScorer scorer(options);
+
+  const an::ImageCheckerboard named = scorer.score(dir / "scene_fsrcnn_x4.png");
+  CHECK(named.scale == 4);
+  CHECK(named.warnings.empty());
+  const an::ImageCheckerboard unnamed = scorer.score(dir / "scene.png");
+  CHECK(unnamed.scale == 2);
+  REQUIRE(unnamed.warnings.size() == 1);
+  CHECK(contains(unnamed.warnings[0], "measured as x2"));
+  const an::ImageCheckerboard jpeg = scorer.score(dir / "scene_x2.jpg");
+  CHECK(jpeg.scale == 2);
+  REQUIRE(jpeg.warnings.size() == 1);
+  CHECK(contains(jpeg.warnings[0], "8x8 coding blocks"));
+
+  an::ImageScoreOptions told = options;
+  told.scale = 3;
+  told.heatmap_folder = dir / "maps3";
+  const an::ImageCheckerboard overridden = an::ImageScorer(told).score(dir / "scene_fsrcnn_x4.png");
+  CHECK(overridden.scale == 3);
+  REQUIRE(!overridden.warnings.empty());
+  CHECK(contains(overridden.warnings[0], "its name says x4, measured as x3"));
+  CHECK(an::image_table_row(named).find(" x4 ") != std::string::npos);
 }

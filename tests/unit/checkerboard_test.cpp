@@ -399,3 +399,39 @@ TEST_CASE("renders: fixed colour scale, legend, phase pattern, montage geometry"
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("montage crop: on the zone plate it lands on the network's pattern, not on nearest's blocks") {
+  const cv::Mat zone = cv::imread(upsample::testing::sample("zone_plate.png").string(), cv::IMREAD_GRAYSCALE);
+  REQUIRE(!zone.empty());
+  cv::Mat low;
+  cv::resize(zone, low, {}, 0.5, 0.5, cv::INTER_AREA);
+  std::vector<an::MontageColumn> columns;
+  for (const std::string method : {"nearest", "bicubic", "fsrcnn"}) {
+    const cv::Mat out = upscale(low, method, 2);
+    columns.push_back({method, {}, out, an::checkerboard_map(out, 2), method == "fsrcnn"});
+  }
+  constexpr int kSize = 48;
+  const an::MontageCrop crop = an::montage_crop(columns, kSize, 2);
+  CHECK(crop.where == "where fsrcnn's checkerboard is strongest");
+  CHECK(crop.region.size() == cv::Size(kSize, kSize));
+  CHECK(crop.region.x % 2 == 0);
+  CHECK(crop.region.y % 2 == 0);
+
+  std::vector<an::MontageColumn> classical_only = columns;
+  for (auto& c : classical_only) c.learned = false;
+  const an::MontageCrop differ = an::montage_crop(classical_only, kSize, 2);
+  CHECK(differ.where == "where the heatmaps differ most");
+  const auto mean_in = [](const an::MontageColumn& c, const cv::Rect& r) { return cv::mean(c.map.per_pixel()(r))[0]; };
+  const an::MontageColumn &nearest = columns[0], &fsrcnn = columns[2];
+  CAPTURE(crop.region);
+  CAPTURE(differ.region);
+  // Nearest's blocks take the variance crop; the network's crop shows its own pattern.
+  CHECK(mean_in(nearest, differ.region) > mean_in(fsrcnn, differ.region));
+  CHECK(mean_in(fsrcnn, crop.region) > 2 * mean_in(fsrcnn, differ.region));
+  CHECK(mean_in(fsrcnn, crop.region) > mean_in(nearest, crop.region));
+
+  // A reference column (no heatmap) is left out of the choice and drawn without one.
+  columns.insert(columns.begin(), {"ground truth", {}, zone, {}, false});
+  CHECK(an::montage_crop(columns, kSize, 2).region == crop.region);
+  CHECK(an::render_montage(columns, "t").size() == an::montage_geometry(zone.size(), 4, 1).total);
+}

@@ -132,9 +132,9 @@ TEST_CASE("compare: the Markdown table bolds the best of each ranked column, tie
   CHECK(table ==
         "| method | PSNR (dB) | SSIM | checkerboard mean | checkerboard p99 | spectral ratio | time (ms) |\n"
         "|---|---:|---:|---:|---:|---:|---:|\n"
-        "| a | **30.00** | 0.9000 | 0.500 | **1.000** | 1.0 | **5.0** |\n"
-        "| b | **30.00** | **0.9500** | **0.200** | 2.000 | 0.5 | 10.0 |\n"
-        "| c | – | – | 0.700 | 3.000 | 9.0 | 7.0 |\n");
+        "| a | **30.00** | 0.9000 | 0.500 | **1.000** | 1.00 | **5.0** |\n"
+        "| b | **30.00** | **0.9500** | **0.200** | 2.000 | 0.50 | 10.0 |\n"
+        "| c | – | – | 0.700 | 3.000 | 9.00 | 7.0 |\n");
 
   // One row is best at everything: nothing to point out.
   const std::string single = an::markdown_table({rows[0]}, columns);
