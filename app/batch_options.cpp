@@ -14,6 +14,7 @@
 
 #include "batch_report.hpp"
 #include "interrupt_watch.hpp"
+#include "io/background_colour.hpp"
 #include "io/json_path.hpp"
 #include "pipeline/method_registry.hpp"
 #include "pipeline/path_list.hpp"
@@ -42,8 +43,24 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "tree under -o, e.g. --name '{dir}/{stem}_x2.{ext}'")
       ->capture_default_str();
   cmd.add_option("-f,--format", o.format, "Output format (png, jpg, tif, webp, ...); default: the input's");
-  cmd.add_option("--quality", o.quality, "Quality of lossy formats (JPEG, WebP, HEIC, AVIF, JPEG XL), 1-100")
+  // How outputs are encoded: --quality, --png-level, --background.
+  cmd.add_option("--quality", o.quality,
+                 "Quality of lossy formats, 1-100. Default: JPEG from a JPEG the input's own (read from its "
+                 "tables), else 95; WebP 90 (lossless from a lossless WebP); HEIC, AVIF, JPEG XL 90")
       ->check(CLI::Range(1, 100));
+  cmd.add_option("--png-level", o.png_level,
+                 "PNG zlib compression level, 0 (fastest, biggest) to 9 (slowest, smallest). Default: OpenCV's "
+                 "fast setting (level 1)")
+      ->check(CLI::Range(0, 9));
+  cmd.add_option("--background", o.background,
+                 "Colour that transparent areas are flattened onto in formats without alpha (JPEG, BMP, PNM): "
+                 "white, black, grey or RRGGBB in hex ('#336699')")
+      ->type_name("COLOUR")
+      ->check([](const std::string& text) {
+        if (io::parse_background_colour(text)) return std::string();
+        return "'" + text + "' is not a colour (use white, black, grey or RRGGBB in hex, e.g. '#336699')";
+      })
+      ->capture_default_str();
   auto* overwrite = cmd.add_flag("--overwrite", o.overwrite, "Replace outputs that already exist");
   auto* skip = cmd.add_flag("--skip-existing", o.skip_existing, "Keep outputs that already exist (resume a batch)");
   overwrite->excludes(skip);
@@ -241,6 +258,8 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, const 
   pipeline::RunOptions run;
   run.jobs = o.jobs;
   run.quality = o.quality;
+  run.png_level = o.png_level;
+  run.background = io::parse_background_colour(o.background).value_or(io::BackgroundColour{});
   run.format = o.format;
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;

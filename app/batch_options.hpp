@@ -29,6 +29,8 @@ struct BatchCliOptions {
   std::string name_template = "{stem}_{method}_x{scale}.{ext}";
   std::string format;
   std::optional<int> quality;
+  std::optional<int> png_level;         // --png-level 0..9
+  std::string background = "white";     // --background: what alpha is flattened onto
   bool overwrite = false;
   bool skip_existing = false;
   bool accept_damaged = false;

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "io/flatten_alpha.hpp"
 #include "io/gif_decoder.hpp"
 #include "io/heif_codec.hpp"
 #include "io/jxl_codec.hpp"
@@ -90,6 +91,24 @@ std::optional<int> png_orientation(std::span<const std::byte> bytes) {
     if (std::memcmp(type, "eXIf", 4) == 0) return orientation_from_tiff(std::span<const std::byte>(type + 4, length));
     if (std::memcmp(type, "IDAT", 4) == 0) return std::nullopt;
     pos += 12 + length;
+  }
+  return std::nullopt;
+}
+
+// A WebP's EXIF chunk, found by walking its RIFF chunks; the block may start with the
+// "Exif\0\0" header some writers put before the TIFF structure.
+std::optional<int> webp_orientation(std::span<const std::byte> bytes) {
+  size_t pos = 12;  // after "RIFF", the size and "WEBP"
+  while (pos + 8 <= bytes.size()) {
+    const uint32_t length = read_u32(bytes.data() + pos + 4, true);
+    if (length > bytes.size() - pos - 8) return std::nullopt;
+    const std::byte* payload = bytes.data() + pos + 8;
+    if (std::memcmp(bytes.data() + pos, "EXIF", 4) == 0) {
+      const bool has_header = length >= 6 && std::memcmp(payload, "Exif\0\0", 6) == 0;
+      const size_t skip = has_header ? 6 : 0;
+      return orientation_from_tiff(std::span<const std::byte>(payload + skip, length - skip));
+    }
+    pos += 8 + length + (length & 1u);  // chunks are padded to an even size
   }
   return std::nullopt;
 }
@@ -182,6 +201,8 @@ std::vector<std::filesystem::path> image_files_in(const std::filesystem::path& f
 std::optional<int> exif_orientation(std::span<const std::byte> bytes) {
   if (bytes.size() >= 4 && bytes[0] == std::byte{0xFF} && bytes[1] == std::byte{0xD8}) return jpeg_orientation(bytes);
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return png_orientation(bytes);
+  if (bytes.size() >= 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 && std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
+    return webp_orientation(bytes);
   return std::nullopt;
 }
 
@@ -256,6 +277,7 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   const bool from_stdin = path == kStandardStream;
   const std::vector<std::byte> bytes = from_stdin ? read_standard_input() : read_file_bytes(path);
   if (bytes.empty()) throw Error(path.string() + (from_stdin ? ": standard input is empty" : ": the file is empty"));
+  if (options.file_bytes) *options.file_bytes = bytes;
   // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
   // and fills the missing rows, so the result would pass for a whole picture.
   std::string truncation = damage_in(bytes);
@@ -308,8 +330,8 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
     }
   } else {
     image = decode_with_opencv(bytes, path.string());
-    // The orientation may sit where only exiv2 looks: a WebP's EXIF, a PNG's "Raw profile
-    // type exif" text chunk.
+    // The orientation may sit where only exiv2 looks: a PNG's "Raw profile type exif" text
+    // chunk.
     if (metadata != nullptr || (!exif_orientation(bytes) && !is_jpeg(bytes))) found = read_metadata(bytes);
   }
   if (image.depth() != CV_8U && image.depth() != CV_16U)
@@ -321,16 +343,20 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   }
   if (!size_checked) check_size({image.cols, image.rows, image.channels(), static_cast<int>(image.elemSize1())});
   // OpenCV's TIFF reader turns TIFF pixels itself, even with IMREAD_UNCHANGED.
-  std::optional<int> orientation = exif_orientation(bytes);  // JPEG, PNG: without exiv2
+  std::optional<int> orientation = exif_orientation(bytes);  // JPEG, PNG, WebP: without exiv2
   if (!orientation && !turned_by_decoder && !is_tiff(bytes)) orientation = orientation_in_exif(found.exif);
   if (orientation && *orientation != 1) image = apply_exif_orientation(image, *orientation);
   if (metadata) *metadata = std::move(found);
   return image;
 }
 
+std::string output_extension(const std::filesystem::path& path, const std::string& format) {
+  return !format.empty() ? lower(format) : path == kStandardStream ? "png" : extension_of(path);
+}
+
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options) {
   const bool to_stdout = path == kStandardStream;
-  const std::string ext = !options.format.empty() ? lower(options.format) : to_stdout ? "png" : extension_of(path);
+  const std::string ext = output_extension(path, options.format);
   const ImageFormat* format = format_of_extension(ext);
   if (format == nullptr)
     throw Error(path.string() + ": unknown image format '" + ext + "' (use " + writable_extensions_text() + ")");
@@ -338,7 +364,7 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
   SaveReport report;
   cv::Mat pixels = image;
   if (pixels.channels() == 4 && !format->keeps_alpha) {
-    cv::cvtColor(pixels, pixels, cv::COLOR_BGRA2BGR);
+    pixels = flatten_alpha(pixels, options.background);
     report.dropped_alpha = true;
   }
   if (pixels.depth() == CV_16U && !format->keeps_16bit) {
@@ -356,6 +382,11 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
       throw Error(path.string() + ": quality must be between 1 and 100");
     if (format->name == "JPEG") params = {cv::IMWRITE_JPEG_QUALITY, *options.quality};
     if (format->name == "WebP") params = {cv::IMWRITE_WEBP_QUALITY, *options.quality};
+  }
+  if (options.png_level && format->name == "PNG") {
+    if (*options.png_level < 0 || *options.png_level > 9)
+      throw Error(path.string() + ": PNG compression level must be between 0 and 9");
+    params = {cv::IMWRITE_PNG_COMPRESSION, *options.png_level};
   }
   // Encoded in memory and written by write_file_atomically, which checks every write and
   // the flush: OpenCV's BMP, PPM/PGM and WebP encoders ignore failed fwrite()s, so writing

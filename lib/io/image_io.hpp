@@ -15,6 +15,7 @@
 #include <opencv2/core.hpp>
 
 #include "io/atomic_file.hpp"
+#include "io/background_colour.hpp"
 #include "io/image_header.hpp"
 #include "io/formats.hpp"
 #include "io/metadata.hpp"
@@ -38,7 +39,7 @@ bool format_keeps_alpha(const std::string& ext);
 // folder cannot be read.
 std::vector<std::filesystem::path> image_files_in(const std::filesystem::path& folder);
 
-// EXIF orientation tag (1..8) found in JPEG APP1 or PNG eXIf data, or nullopt.
+// EXIF orientation tag (1..8) found in JPEG APP1, PNG eXIf or a WebP's EXIF chunk, or nullopt.
 std::optional<int> exif_orientation(std::span<const std::byte> file_bytes);
 // Rotates/flips `image` so that EXIF orientation `orientation` becomes 1.
 cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation);
@@ -58,6 +59,9 @@ struct LoadOptions {
   // Told the image's size before it is decoded (from its header; for a format whose
   // header is not read, right after decoding); may refuse it by throwing Error.
   std::function<void(const ImageHeader&)> check_size;
+  // Receives a copy of the bytes read (standard input's too), for what a caller reads in
+  // them besides the pixels (a JPEG's quantisation tables).
+  std::vector<std::byte>* file_bytes = nullptr;
 };
 
 // Loads an image ("-" reads standard input); throws upsample::Error("<path>: <reason>")
@@ -68,25 +72,32 @@ struct LoadOptions {
 cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options = {}, std::string* damage = nullptr,
                    PhotoMetadata* metadata = nullptr, std::vector<std::string>* notes = nullptr);
 
+// The extension of the format save_image writes `path` in: `format` if given, PNG for
+// standard output ("-"), else the path's own (lower case).
+std::string output_extension(const std::filesystem::path& path, const std::string& format);
+
 struct SaveOptions {
   std::string format;              // extension to encode as; empty = from the path
   std::optional<int> quality;      // JPEG/WebP/HEIF/AVIF/JPEG XL quality 1..100; empty = codec default
+                                   // (OpenCV's JPEG 95, WebP lossless; HEIF/AVIF 90; JPEG XL distance 1)
   ExistingFile existing = ExistingFile::Refuse;
   const PhotoMetadata* metadata = nullptr;  // written into the file, fitted to its pixels (metadata.hpp)
+  std::optional<int> png_level = std::nullopt;  // PNG zlib level 0..9; empty = OpenCV's fast default (level 1)
+  BackgroundColour background = {};  // what alpha is flattened onto in a format without alpha
 };
 
 // What save_image had to change to fit the format, for the caller to report.
 struct SaveReport {
   bool reduced_to_8bit = false;
   int reduced_to_bits = 0;  // 16-bit pixels written with fewer bits: how many (8, or 10 in HEIF/AVIF)
-  bool dropped_alpha = false;
+  bool dropped_alpha = false;  // flattened onto SaveOptions::background
   std::vector<std::string> metadata_lost;  // "IPTC", "ICC profile": what the format could not carry
   size_t bytes_written = 0;
 };
 
 // Encodes and writes atomically (temporary file + rename); "-" writes to standard output.
-// Converts 16-bit to 8-bit and drops alpha only where the format cannot hold them, and
-// says so in the report.
+// Converts 16-bit to 8-bit and flattens alpha onto options.background only where the
+// format cannot hold them, and says so in the report.
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options = {});
 
 }  // namespace upsample::io

@@ -11,8 +11,11 @@
 #include <set>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "io/atomic_file.hpp"
 #include "pipeline/claim.hpp"
+#include "pipeline/output_quality.hpp"
 #include "io/display_name.hpp"
 #include "tensor/error.hpp"
 
@@ -380,12 +383,22 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   std::string damage;
   cv::Mat image;
   io::PhotoMetadata metadata;
+  std::optional<OutputQuality> quality;
   try {
+    std::vector<std::byte> input_bytes;
     // Its errors name the input.
-    image = io::load_image(task.input, {options.accept_damaged, options.check_size}, &damage,
+    image = io::load_image(task.input, {options.accept_damaged, options.check_size, &input_bytes}, &damage,
                            options.keep_metadata ? &metadata : nullptr, &task.warnings);
+    if (const io::ImageFormat* format = io::format_of_extension(io::output_extension(task.output, options.format)))
+      quality = output_quality(*format, input_bytes, options.quality);
   } catch (const io::DamagedImageError& e) {
     throw Error(std::string(e.what()) + " (--accept-damaged processes it anyway)");
+  }
+  if (quality) {
+    task.extra["quality"] = {{"value", quality->quality ? nlohmann::json(*quality->quality) : nlohmann::json(nullptr)},
+                             {"lossless", !quality->quality.has_value()},
+                             {"why", quality->reason}};
+    spdlog::debug("{}: {}", task.output.string(), quality->describe());
   }
   if (!damage.empty())
     task.warnings.push_back(task.input.string() + ": " + damage + "; processed anyway (--accept-damaged), what could not be decoded is filler");
@@ -403,14 +416,18 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   }
   io::SaveOptions save;
   save.format = options.format;
-  save.quality = options.quality;
+  save.quality = quality ? quality->quality : options.quality;
+  save.png_level = options.png_level;
+  save.background = options.background;
   save.existing = options.existing == ExistingOutput::Overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse;
   save.metadata = &metadata;
   const io::SaveReport report = io::save_image(task.output, result, save);  // its errors name the output
   if (!report.metadata_lost.empty())
     task.warnings.push_back(task.output.string() + ": the format cannot hold the input's " +
                             io::join_kinds(report.metadata_lost) + ", dropped");
-  if (report.dropped_alpha) task.warnings.push_back(task.output.string() + ": the format has no alpha channel, alpha dropped");
+  if (report.dropped_alpha)
+    task.warnings.push_back(task.output.string() + ": the format has no alpha channel, transparent areas flattened onto " +
+                            io::background_colour_name(options.background) + " (--background sets the colour)");
   if (report.reduced_to_bits)
     task.warnings.push_back(task.output.string() + ": the format holds " + std::to_string(report.reduced_to_bits) +
                             " bits, reduced from 16");

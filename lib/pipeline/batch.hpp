@@ -45,7 +45,7 @@ struct FileTask {
   std::filesystem::path output;  // empty when no output could be planned
   FileStatus status = FileStatus::Pending;
   std::string error;             // one line naming the file and the reason (Failed), or why Skipped
-  std::vector<std::string> warnings;  // e.g. alpha dropped because the format has none
+  std::vector<std::string> warnings;  // e.g. alpha flattened because the format has none
   double seconds = 0;
   std::uintmax_t input_bytes = 0, output_bytes = 0;
   cv::Size input_size, output_size;
@@ -91,7 +91,9 @@ using AfterSave = std::function<void(FileTask& task, const cv::Mat& result)>;
 
 struct RunOptions {
   int jobs = 1;                  // images processed at once
-  std::optional<int> quality;    // JPEG/WebP quality
+  std::optional<int> quality;    // of lossy formats; empty = what fits the input (output_quality.hpp)
+  std::optional<int> png_level = std::nullopt;  // PNG zlib level 0..9; empty = OpenCV's fast default
+  io::BackgroundColour background = {};  // what alpha is flattened onto in a format without alpha
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it

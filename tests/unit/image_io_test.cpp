@@ -6,6 +6,7 @@
 
 #include "cli_runner.hpp"
 #include "io/image_io.hpp"
+#include "io/webp_metadata.hpp"
 #include "tensor/error.hpp"
 #include "test_values.hpp"
 
@@ -14,10 +15,8 @@ using namespace upsample;
 
 namespace {
 
-// A JPEG with an EXIF APP1 segment holding `orientation`, spliced in after SOI.
-std::vector<std::byte> jpeg_with_orientation(const cv::Mat& image, int orientation, bool big_endian) {
-  std::vector<uchar> jpeg;
-  cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 100});
+// A TIFF-structured EXIF block holding only `orientation`.
+std::vector<uchar> exif_with_orientation(int orientation, bool big_endian) {
   std::vector<uchar> tiff = big_endian ? std::vector<uchar>{'M', 'M', 0, 42, 0, 0, 0, 8} : std::vector<uchar>{'I', 'I', 42, 0, 8, 0, 0, 0};
   auto put16 = [&](int v) {
     if (big_endian) tiff.insert(tiff.end(), {uchar(v >> 8), uchar(v & 255)});
@@ -29,6 +28,14 @@ std::vector<std::byte> jpeg_with_orientation(const cv::Mat& image, int orientati
   put16(1); put16(0);  // count = 1 (32-bit)
   put16(orientation); put16(0);
   put16(0); put16(0);  // no next IFD
+  return tiff;
+}
+
+// A JPEG with an EXIF APP1 segment holding `orientation`, spliced in after SOI.
+std::vector<std::byte> jpeg_with_orientation(const cv::Mat& image, int orientation, bool big_endian) {
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 100});
+  const std::vector<uchar> tiff = exif_with_orientation(orientation, big_endian);
   std::vector<uchar> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
   app1.insert(app1.end(), tiff.begin(), tiff.end());
   const size_t len = app1.size() - 2;
@@ -64,6 +71,29 @@ TEST_CASE("EXIF orientation is found in JPEG (both byte orders) and applied on l
   CHECK(loaded.rows == 40);
   CHECK(loaded.at<uint8_t>(5, 10) < 30);    // the black half is now on top
   CHECK(loaded.at<uint8_t>(35, 10) > 225);  // the white half below
+}
+
+TEST_CASE("EXIF orientation is found in a WebP's EXIF chunk (with or without an Exif header) and applied on load") {
+  cv::Mat image(20, 40, CV_8UC3, cv::Scalar(0, 0, 0));
+  image(cv::Rect(20, 0, 20, 20)).setTo(cv::Scalar(255, 255, 255));
+  testing::ScratchFolder dir;
+  for (bool with_header : {false, true}) {
+    CAPTURE(with_header);
+    std::vector<uchar> webp;
+    cv::imencode(".webp", image, webp);
+    const std::vector<uchar> tiff = exif_with_orientation(6, with_header);  // one of each byte order
+    io::PhotoMetadata metadata;
+    if (with_header) for (const char c : std::string("Exif\0\0", 6)) metadata.exif.push_back(std::byte(c));
+    for (const uchar b : tiff) metadata.exif.push_back(std::byte(b));
+    io::embed_webp_metadata(webp, metadata);
+    CHECK(io::exif_orientation(std::as_bytes(std::span(webp))) == 6);
+    const fs::path file = dir / (with_header ? "header.webp" : "plain.webp");
+    io::write_file_atomically(file, std::as_bytes(std::span(webp)));
+    const cv::Mat loaded = io::load_image(file);  // no metadata asked: the orientation is read all the same
+    CHECK(loaded.size() == cv::Size(20, 40));
+    CHECK(loaded.at<cv::Vec3b>(5, 10)[0] < 30);    // the black half is now on top
+    CHECK(loaded.at<cv::Vec3b>(35, 10)[0] > 225);  // the white half below
+  }
 }
 
 TEST_CASE("orientation transforms match their EXIF meaning") {
