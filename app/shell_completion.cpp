@@ -147,7 +147,8 @@ std::string zsh_script(const std::vector<CommandFacts>& tree) {
   s += "        esac\n";
   s += "    done\n";
   s += "    if [[ -n $command ]]; then\n";
-  s += "        words=(${words[1]} ${words[i+1,-1]})\n";
+  // Quoted, with (@): the empty word being completed stays a word.
+  s += "        words=(\"${words[1]}\" \"${(@)words[i+1,-1]}\")\n";
   s += "        (( CURRENT -= i - 1 ))\n";
   s += "    fi\n";
   s += "    case $command in\n";
