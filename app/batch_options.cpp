@@ -13,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "batch_report.hpp"
+#include "cli_tree.hpp"
+#include "io/formats.hpp"
 #include "interrupt_watch.hpp"
 #include "io/background_colour.hpp"
 #include "io/json_path.hpp"
@@ -106,6 +108,11 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
   cmd.add_option("-j,--jobs", o.jobs, "Images processed in parallel")->check(CLI::Range(1, 256))->capture_default_str();
   cmd.add_flag("-q,--quiet", o.quiet, "Only print errors");
   cmd.add_flag("-v,--verbose", o.verbose, "Print more (repeat for debug output)");
+  // What the shell completions offer after -f (cli_tree.hpp).
+  std::vector<std::string> writable;
+  for (const io::ImageFormat& format : io::image_formats())
+    if (format.write) writable.emplace_back(format.extensions.front());
+  cmd.get_option("--format")->check(suggested_values(writable));
 }
 
 void add_tile_option(CLI::App& cmd, int& tile, const std::string& description) {
@@ -129,6 +136,7 @@ void add_denoise_option(CLI::App& cmd, std::string& denoise) {
                  "How strongly learned methods clean JPEG damage and noise: auto (read each image: its JPEG "
                  "tables, its noise level; a clean image gets the clean model), off, low, medium, high, or the "
                  "JPEG quality to undo (1-100)")
+      ->check(suggested_values({"auto", "off", "low", "medium", "high"}))
       ->check([](const std::string& text) {
         try {
           pipeline::parse_denoise(text);
@@ -236,6 +244,7 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, const 
   if (o.output == "-" && o.json) throw UsageError("-o - writes the image to standard output: it cannot also take --json");
   pipeline::BatchPlan plan = pipeline::plan_batch(batch);
   for (const auto& note : plan.notes) spdlog::info("{}", note);
+  for (const auto& warning : plan.warnings) spdlog::warn("{}", warning);
   for (const auto& note : plan.verbose_notes) spdlog::debug("{}", note);
   if (shard) {
     const size_t all = plan.tasks.size();
@@ -279,6 +288,10 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, const 
     report.print_interrupted(resume_command(o.command_line));
   });
   run.stop_requested = [&watch] { return watch.interrupted(); };
+  run.on_start = [&](const pipeline::FileTask& t) {
+    std::lock_guard lock(report_mutex);
+    report.on_start(t);
+  };
   pipeline::run_batch(plan.tasks, step, run, [&](const pipeline::FileTask& t) {
     std::lock_guard lock(report_mutex);
     report.on_done(t);

@@ -28,5 +28,8 @@ Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 // argc/argv are recorded in the trained model's metadata.
 Command add_train_command(CLI::App& app, int argc, char** argv);
+// Shell completion scripts and the man page, made from `app`'s whole tree.
+Command add_completion_command(CLI::App& app);
+Command add_man_command(CLI::App& app);
 
 }  // namespace upsample::app

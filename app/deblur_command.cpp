@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "batch_options.hpp"
+#include "cli_tree.hpp"
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
 #include "pipeline/upscale_image.hpp"
@@ -18,10 +19,33 @@ struct DeblurCliOptions {
 };
 }  // namespace
 
+namespace {
+
+// The names deblur_method_names() lists before its note in parentheses, for the shell.
+std::vector<std::string> deblur_method_words() {
+  const std::string text = deblur::deblur_method_names();
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : text.substr(0, text.find(" ("))) {
+    if (c == ',' || c == ' ') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(word);
+  return words;
+}
+
+}  // namespace
+
 Command add_deblur_command(CLI::App& app, int argc, char** argv) {
   auto o = std::make_shared<DeblurCliOptions>();
   CLI::App* cmd = app.add_subcommand("deblur", "Remove blur from images (our network, Wiener, Richardson-Lucy)");
-  cmd->add_option("-m,--method", o->method, "Method: " + deblur::deblur_method_names())->capture_default_str();
+  cmd->add_option("-m,--method", o->method, "Method: " + deblur::deblur_method_names())
+      ->check(suggested_values(deblur_method_words()))
+      ->capture_default_str();
   cmd->add_option("--psf", o->deblur.psf,
                   "The blur to undo: gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, box:N. Needed by wiener and "
                   "richardson-lucy; a network told the blur uses it instead of estimating the blur");

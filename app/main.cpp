@@ -39,7 +39,8 @@ Examples:
   cat in.png | upsample - -s 2 -o - > out.png       standard input to standard output
   upsample --formats                                what is read and written, and what each format keeps
 
-Exit status: 0 everything done, 1 some inputs failed (the rest are done), 2 bad usage.
+Exit status: 0 everything done, 1 some inputs failed (the rest are done) or no image was
+found in the inputs, 2 bad usage.
 Existing files are never replaced unless you pass --overwrite.)";
 
 }  // namespace
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
       upsample::app::add_models_command(app),
       upsample::app::add_report_command(app),
       upsample::app::add_train_command(app, argc, argv),
+      upsample::app::add_completion_command(app),
+      upsample::app::add_man_command(app),
   };
 
   try {

@@ -8,6 +8,7 @@
 
 #include "analysis/heatmap_render.hpp"
 #include "batch_options.hpp"
+#include "cli_tree.hpp"
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
 #include "imaging/jpeg_quality.hpp"
@@ -81,6 +82,16 @@ cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, c
   return result;
 }
 
+// What the shell completes after -m: every registered method, a learned one also with "+".
+std::vector<std::string> registered_method_names() {
+  std::vector<std::string> names;
+  for (const pipeline::MethodInfo& method : pipeline::MethodRegistry::builtin().all()) {
+    names.push_back(method.name);
+    if (method.learned) names.push_back(method.name + "+");
+  }
+  return names;
+}
+
 }  // namespace
 
 Command add_upscale_command(CLI::App& app, int argc, char** argv) {
@@ -102,6 +113,7 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
                  "Method: " + pipeline::MethodRegistry::builtin().names() +
                      "; or PATH.safetensors; '+' appended to a learned one (fsrcnn+) averages it over the 8 "
                      "flips and rotations: better, 8x slower")
+      ->check(suggested_values(registered_method_names()))
       ->capture_default_str();
   add_tile_option(app, o->tile, "Tile size in input pixels for learned methods");
   app.add_flag("--heatmap", o->heatmap,

@@ -14,6 +14,7 @@
 #include "io/gif_decoder.hpp"
 #include "io/heif_codec.hpp"
 #include "io/jxl_codec.hpp"
+#include "io/png_chunks.hpp"
 #include "io/stream_check.hpp"
 #include "io/webp_metadata.hpp"
 #include "tensor/error.hpp"
@@ -259,6 +260,12 @@ bool is_jpeg(std::span<const std::byte> bytes) {
 }
 
 cv::Mat decode_with_opencv(std::span<const std::byte> bytes, const std::string& name) {
+  // OpenCV would let libpng warn on stderr about chunks it does not even read.
+  std::vector<std::byte> pixel_chunks;
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) {
+    pixel_chunks = png_pixel_chunks(bytes);
+    bytes = pixel_chunks;
+  }
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::byte*>(bytes.data()));
   cv::Mat image;
   try {

@@ -88,4 +88,26 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
   png = std::move(out);
 }
 
+std::vector<std::byte> png_pixel_chunks(std::span<const std::byte> png) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(png.data());
+  if (!is_png({bytes, png.size()})) return {png.begin(), png.end()};
+  std::vector<std::byte> out;
+  out.reserve(png.size());
+  const auto signature = png.first(kSignatureBytes);
+  out.insert(out.end(), signature.begin(), signature.end());
+  size_t pos = kSignatureBytes;
+  while (pos + kChunkOverhead <= png.size()) {
+    const uint32_t length = big_endian_u32(bytes + pos);
+    if (length > png.size() - pos - kChunkOverhead) break;
+    const unsigned char* type = bytes + pos + 4;
+    const bool critical = (type[0] & 0x20) == 0;  // upper-case first letter
+    const auto chunk = png.subspan(pos, kChunkOverhead + length);
+    if (critical || std::memcmp(type, "tRNS", 4) == 0) out.insert(out.end(), chunk.begin(), chunk.end());
+    pos += chunk.size();
+  }
+  const auto rest = png.subspan(pos);
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
+}
+
 }  // namespace upsample::io

@@ -1,7 +1,7 @@
 #pragma once
 // The PNG chunks exiv2 does not handle: pHYs (the pixel density, "300 dpi"), and the name
 // of the iCCP profile, which exiv2 0.27 writes empty: libpng then warns "iCCP: bad
-// keyword" and drops the profile.
+// keyword" and drops the profile. And the chunks OpenCV's decoder is given.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,5 +22,13 @@ std::optional<PngDensity> png_density(std::span<const std::byte> png);
 // Rewrites the PNG in `png`: an iCCP chunk with an empty name gets one, and `density` (if
 // given) is stored as its pHYs chunk. Does nothing to bytes that are not a PNG.
 void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngDensity>& density);
+
+// The PNG in `png` with only the chunks that make its pixels: the critical ones and tRNS
+// (transparency, which OpenCV turns into alpha). OpenCV reads no other chunk, but libpng
+// checks them as it goes and its warnings ("iCCP: known incorrect sRGB profile", a text
+// chunk's bad CRC) reach stderr through OpenCV's handlers. Colour profile and metadata
+// are read from the file itself. Bytes after the last whole chunk are kept as they are,
+// so damage is still found; bytes that are not a PNG come back unchanged.
+std::vector<std::byte> png_pixel_chunks(std::span<const std::byte> png);
 
 }  // namespace upsample::io

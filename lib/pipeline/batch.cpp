@@ -290,7 +290,7 @@ BatchPlan plan_batch(const BatchOptions& o) {
         std::error_code list_ec;
         for (fs::directory_iterator it(input, list_ec), end; !list_ec && it != end && !has_folders; it.increment(list_ec))
           has_folders = it->is_directory(list_ec);
-        plan.notes.push_back(input.string() + ": no image files in it" +
+        plan.warnings.push_back(input.string() + ": no image files in it" +
                              (has_folders && !o.recursive ? " (its sub-folders are walked with -r)" : ""));
       }
     } else {
@@ -304,6 +304,7 @@ BatchPlan plan_batch(const BatchOptions& o) {
   // An empty or mistyped folder would otherwise end as "0 written" and success.
   if (candidates.empty()) {
     std::string why;
+    for (const std::string& warning : plan.warnings) why += "; " + warning;
     for (const std::string& note : plan.notes) why += "; " + note;
     throw Error("no image files found in the inputs given" + why);
   }
@@ -462,6 +463,10 @@ void run_batch(std::vector<FileTask>& tasks, const ImageStep& step, const RunOpt
     for (size_t k = next++; k < pending.size(); k = next++) {
       if (options.stop_requested && options.stop_requested()) return;
       FileTask& task = tasks[pending[k]];
+      if (options.on_start) {
+        std::lock_guard lock(report_mutex);
+        options.on_start(task);
+      }
       const auto start = std::chrono::steady_clock::now();
       try {
         std::optional<Claim> claim;

@@ -56,6 +56,7 @@ struct BatchPlan {
   std::vector<FileTask> tasks;
   std::vector<std::string> notes;  // files passed over in folders, each naming the file and why
   std::vector<std::string> verbose_notes;  // the same, for what is only said with -v (the output folder)
+  std::vector<std::string> warnings;  // folders given that hold no image: likely a mistake
 };
 
 // Expands folders, names outputs and refuses what must not happen (an output that
@@ -107,6 +108,9 @@ struct RunOptions {
   std::optional<double> claim_timeout_seconds;  // claims older than this are stale, whoever holds them
   // Polled between images: once it returns true, no new image is started.
   std::function<bool()> stop_requested;
+  // Called as an image is started (a progress display names it), never concurrently with
+  // itself or with on_done.
+  std::function<void(const FileTask&)> on_start;
 };
 
 // Runs every Pending task: load, `step`, save atomically. `on_done` is called once per

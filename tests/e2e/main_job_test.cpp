@@ -239,8 +239,24 @@ TEST_CASE("an input folder without images is said, and a batch with no image at 
   CHECK(contains(nothing.err, "no image files found in the inputs given"));
   const auto some = run_cli({"-m", "nearest", "empty", "full", "-s", "2", "-o", "out"}, dir.path());
   CHECK(some.exit_code == 0);
-  CHECK(contains(some.err, "empty: no image files in it"));
+  CHECK(contains(some.err, "warning: empty: no image files in it"));
+  const auto mistyped = run_cli({"-m", "nearest", "ful", "-s", "2", "-o", "out"}, dir.path());
+  CHECK(mistyped.exit_code == 1);
+  CHECK(contains(mistyped.err, "ful: no such file or folder"));
   CHECK(fs::exists(dir / "out" / "a_nearest_x2.png"));
+}
+
+TEST_CASE("--dry-run --json says null for what is not measured before an image is read, never 0") {
+  ScratchFolder dir;
+  const auto r = run_cli({"-m", "nearest", sample("scene.png").string(), "-o", "out", "--dry-run", "--json"}, dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto file = nlohmann::json::parse(r.out)["files"][0];
+  CHECK(file["status"] == "planned");
+  for (const char* field : {"input_bytes", "output_bytes", "input_size", "output_size"}) {
+    CAPTURE(field);
+    CHECK(file[field].is_null());
+  }
 }
 
 TEST_CASE("-r mirrors sub-folders, without -r they are skipped with a note") {
