@@ -136,6 +136,8 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
       throw UsageError(whole ? "--heatmap needs a scale of 2 or more (-s)"
                              : "--heatmap measures the pattern of a whole scale: use -s 2, 3, ... (not " +
                                    pipeline::scale_text(target) + ")");
+    if (o->method == "all")
+      throw UsageError("-m all: the main job runs one method; `upsample compare IMAGE -m all -o DIR` runs them all");
     const pipeline::UpscalerOptions options{o->tile, pipeline::parse_denoise(o->denoise)};
     std::unique_ptr<pipeline::Upscaler> upscaler;
     const pipeline::SizedUpscaler* sized = nullptr;

@@ -148,7 +148,10 @@ fs::path find_weights(const std::string& arch, int scale) {
   std::string searched;
   for (const auto& folder : weights_search_path()) {
     std::error_code ec;
-    if (fs::is_regular_file(folder / name, ec)) return folder / name;
+    if (fs::is_regular_file(folder / name, ec)) {
+      spdlog::debug("{} x{}: weights {}", arch, scale, (folder / name).string());
+      return folder / name;
+    }
     searched += (searched.empty() ? "" : ", ") + folder.string();
   }
   throw Error("no trained weights for " + arch + " ×" + std::to_string(scale) + ": " + name + " is not in " + searched +

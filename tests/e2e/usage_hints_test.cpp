@@ -33,6 +33,9 @@ TEST_CASE("did you mean: a method, an option, a command, and `help` is help, not
   CHECK(contains(method.err, "unknown method 'fsrcn'"));
   CHECK(contains(method.err, "opencv:"));
   CHECK(contains(method.err, "Did you mean 'fsrcnn'?"));
+  const auto all = run_cli({image, "-m", "all", "-s", "2", "-o", "x.png"}, dir.path());
+  CHECK(all.exit_code == 2);
+  CHECK(contains(all.err, "upsample compare IMAGE -m all"));
 
   const auto option = run_cli({image, "--sacle", "2"}, dir.path());
   CHECK(option.exit_code == 2);
@@ -97,6 +100,13 @@ TEST_CASE("UPSAMPLE_WEIGHTS naming no folder is said, not silently passed over")
                            {{"UPSAMPLE_WEIGHTS", (dir / "wieghts").string()}});
   CHECK(run.exit_code == 0);
   CHECK(contains(run.err, "UPSAMPLE_WEIGHTS=" + (dir / "wieghts").string() + " is not a folder"));
+}
+
+TEST_CASE("-v names the weights file that ran") {
+  ScratchFolder dir;
+  const auto run = run_cli({sample("scene.png").string(), "-s", "2", "-m", "espcn", "-o", "x.png", "-v"}, dir.path());
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.err, "espcn x2: weights " + (source_dir() / "weights" / "espcn_x2.safetensors").lexically_normal().string()));
 }
 
 

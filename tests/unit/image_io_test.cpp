@@ -18,9 +18,9 @@ namespace {
 // A TIFF-structured EXIF block holding only `orientation`.
 std::vector<uchar> exif_with_orientation(int orientation, bool big_endian) {
   std::vector<uchar> tiff = big_endian ? std::vector<uchar>{'M', 'M', 0, 42, 0, 0, 0, 8} : std::vector<uchar>{'I', 'I', 42, 0, 8, 0, 0, 0};
-  auto put16 = [&](int v) {
-    if (big_endian) tiff.insert(tiff.end(), {uchar(v >> 8), uchar(v & 255)});
-    else tiff.insert(tiff.end(), {uchar(v & 255), uchar(v >> 8)});
+  auto put16 = [&](int v) {  // push_back: GCC 12 misreads an initializer-list insert here as out of bounds
+    tiff.push_back(uchar(big_endian ? v >> 8 : v & 255));
+    tiff.push_back(uchar(big_endian ? v & 255 : v >> 8));
   };
   put16(1);        // one IFD entry
   put16(0x0112);   // Orientation
