@@ -39,7 +39,9 @@ MethodList create_each(const std::vector<std::string>& methods, const std::strin
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
-      throw UsageError(e.what());
+      std::string why = e.what();
+      if (why.starts_with("unknown method")) why += " Or 'all': every installed method.";  // these commands take it
+      throw UsageError(why);
     }
   }
   if (out.empty()) throw UsageError("no method to run");

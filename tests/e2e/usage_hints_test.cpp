@@ -33,6 +33,9 @@ TEST_CASE("did you mean: a method, an option, a command, and `help` is help, not
   CHECK(contains(method.err, "unknown method 'fsrcn'"));
   CHECK(contains(method.err, "opencv:"));
   CHECK(contains(method.err, "Did you mean 'fsrcnn'?"));
+  const auto compare = run_cli({"compare", image, "-m", "fsrcn", "-s", "2", "-o", "cmp"}, dir.path());
+  CHECK(compare.exit_code == 2);
+  CHECK(contains(compare.err, "Or 'all': every installed method."));
   const auto all = run_cli({image, "-m", "all", "-s", "2", "-o", "x.png"}, dir.path());
   CHECK(all.exit_code == 2);
   CHECK(contains(all.err, "upsample compare IMAGE -m all"));
