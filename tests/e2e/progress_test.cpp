@@ -40,13 +40,7 @@ PtyRun run_in_pty(const std::vector<std::string>& args, const fs::path& cwd, uns
   if (pid == 0) {
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
     for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    std::vector<std::string> strings = {UPSAMPLE_BINARY};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    exec_upsample(args);
   }
   PtyRun run;
   bool typed = keys.empty();

@@ -58,13 +58,7 @@ pid_t start_worker(const std::vector<std::string>& args, const fs::path& cwd, co
     const int err_fd = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err_fd < 0) ::_exit(126);
     ::dup2(err_fd, 2);
-    std::vector<std::string> strings = {UPSAMPLE_BINARY};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    exec_upsample(args);
   }
   return pid;
 }

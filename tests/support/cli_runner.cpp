@@ -24,6 +24,16 @@ std::string read_file(const fs::path& path) {
   return ss.str();
 }
 
+void exec_upsample(const std::vector<std::string>& args) {
+  std::vector<std::string> strings = {UPSAMPLE_BINARY};
+  strings.insert(strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
 CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
                   const std::vector<std::pair<std::string, std::string>>& env, const std::vector<std::string>& program,
                   std::chrono::seconds time_limit) {

@@ -23,6 +23,9 @@ CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::p
                   const std::vector<std::string>& program = {},
                   std::chrono::seconds time_limit = std::chrono::seconds(600));
 
+// In a forked child: replaces it with UPSAMPLE_BINARY run with `args` (exit 127 if that fails).
+[[noreturn]] void exec_upsample(const std::vector<std::string>& args);
+
 // A fresh empty folder under the system temp folder, removed when this goes away.
 class ScratchFolder {
  public:
