@@ -116,13 +116,13 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     return pipeline::upscaler_for_model(std::move(model), o.tile);
   }
   if (!o.psf.empty()) {  // the user knows the blur
-    imaging::BlurCode code{};
+    cv::Mat told;
     try {
-      code = imaging::blur_code(imaging::parse_blur_kernel(o.psf));
+      told = imaging::parse_blur_kernel(o.psf);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
-    return told_network_restorer(std::move(model), o.tile, [code](const cv::Mat&) { return code; });
+    return kernel_told_restorer(std::move(model), o.tile, [told](const cv::Mat&) { return told; });
   }
   std::shared_ptr<const models::Model> estimator = load_blur_estimator(o.estimator);
   return told_network_restorer(std::move(model), o.tile,

@@ -18,19 +18,25 @@ pipeline::ConditionSource constant_planes(const models::Model& model, const imag
   return [code](const cv::Mat&) { return std::vector<float>(code.begin(), code.end()); };
 }
 
-// Reads the blur off the whole Y plane, Wiener-deconvolves it with the kernel of that
-// code, then runs the network (tiled) on the result, told the same code.
+struct ToldBlur {
+  imaging::BlurCode code;
+  cv::Mat kernel;
+};
+using ToldBlurSource = std::function<ToldBlur(const cv::Mat& y)>;
+
+// Reads the blur off the whole Y plane, Wiener-deconvolves it with that kernel, then runs
+// the network (tiled) on the result, told the blur's code.
 class WienerPrefiltered final : public pipeline::Upscaler {
  public:
-  WienerPrefiltered(std::shared_ptr<const models::Model> model, int tile, BlurCodeSource code, double nsr)
-      : model_(std::move(model)), tile_(tile), code_(std::move(code)), nsr_(nsr) {}
+  WienerPrefiltered(std::shared_ptr<const models::Model> model, int tile, ToldBlurSource blur, double nsr)
+      : model_(std::move(model)), tile_(tile), blur_(std::move(blur)), nsr_(nsr) {}
 
   int scale() const override { return 1; }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
-    const imaging::BlurCode code = code_(y);
-    const cv::Mat deconvolved = wiener_deconvolve(y, imaging::kernel_from_blur_code(code), nsr_);
-    return pipeline::upscaler_for_model(model_, tile_, constant_planes(*model_, code))->upscale_y(deconvolved);
+    const ToldBlur blur = blur_(y);
+    const cv::Mat deconvolved = wiener_deconvolve(y, blur.kernel, nsr_);
+    return pipeline::upscaler_for_model(model_, tile_, constant_planes(*model_, blur.code))->upscale_y(deconvolved);
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
@@ -41,7 +47,7 @@ class WienerPrefiltered final : public pipeline::Upscaler {
  private:
   std::shared_ptr<const models::Model> model_;
   int tile_;
-  BlurCodeSource code_;
+  ToldBlurSource blur_;
   double nsr_;
 };
 
@@ -68,18 +74,39 @@ Tensor told_network_input(const models::Model& model, const Tensor& blurred, con
   return model.condition_planes() > 0 ? deblur::with_blur_code_planes(input, codes) : input;
 }
 
-std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const models::Model> model, int tile,
-                                                          BlurCodeSource code) {
-  if (!code) throw Error("deblur: a network told the blur needs a source for it");
+namespace {
+
+std::unique_ptr<pipeline::Upscaler> restorer_told(std::shared_ptr<const models::Model> model, int tile, ToldBlurSource blur) {
   if (const double nsr = model->wiener_prefilter_nsr(); nsr > 0)
-    return std::make_unique<WienerPrefiltered>(std::move(model), tile, std::move(code), nsr);
+    return std::make_unique<WienerPrefiltered>(std::move(model), tile, std::move(blur), nsr);
   pipeline::ConditionSource planes;
   if (model->condition_planes() > 0)
-    planes = [code](const cv::Mat& y) {
-      const imaging::BlurCode c = code(y);
+    planes = [blur](const cv::Mat& y) {
+      const imaging::BlurCode c = blur(y).code;
       return std::vector<float>(c.begin(), c.end());
     };
   return pipeline::upscaler_for_model(std::move(model), tile, std::move(planes));
+}
+
+}  // namespace
+
+std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const models::Model> model, int tile,
+                                                          BlurCodeSource code) {
+  if (!code) throw Error("deblur: a network told the blur needs a source for it");
+  const bool prefilter = model->wiener_prefilter_nsr() > 0;
+  return restorer_told(std::move(model), tile, [code = std::move(code), prefilter](const cv::Mat& y) {
+    const imaging::BlurCode c = code(y);
+    return ToldBlur{c, prefilter ? imaging::kernel_from_blur_code(c) : cv::Mat()};
+  });
+}
+
+std::unique_ptr<pipeline::Upscaler> kernel_told_restorer(std::shared_ptr<const models::Model> model, int tile,
+                                                         BlurKernelSource kernel) {
+  if (!kernel) throw Error("deblur: a network told the blur needs a source for it");
+  return restorer_told(std::move(model), tile, [kernel = std::move(kernel)](const cv::Mat& y) {
+    cv::Mat k = kernel(y);
+    return ToldBlur{imaging::blur_code(k), k};
+  });
 }
 
 }  // namespace upsample::deblur

@@ -19,8 +19,10 @@
 
 namespace upsample::deblur {
 
-// The blur of an image, given its whole Y plane (CV_32FC1 in [0, 1]).
+// The blur of an image, given its whole Y plane (CV_32FC1 in [0, 1]): as a code, or as
+// the kernel itself (the code is then its moments).
 using BlurCodeSource = std::function<imaging::BlurCode(const cv::Mat& y)>;
+using BlurKernelSource = std::function<cv::Mat(const cv::Mat& y)>;
 
 // True when the network needs to be told the blur (condition planes or a pre-filter).
 bool is_told_blur(const models::Model& model);
@@ -35,5 +37,9 @@ Tensor told_network_input(const models::Model& model, const Tensor& blurred, con
 // restored on Y; Cb and Cr are kept.
 std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const models::Model> model, int tile,
                                                           BlurCodeSource code);
+// The same told the whole kernel: the pre-filter deconvolves with that kernel rather than
+// with the one its code describes.
+std::unique_ptr<pipeline::Upscaler> kernel_told_restorer(std::shared_ptr<const models::Model> model, int tile,
+                                                         BlurKernelSource kernel);
 
 }  // namespace upsample::deblur

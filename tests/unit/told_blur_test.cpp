@@ -243,6 +243,21 @@ TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with t
   CHECK(std::equal(input.plane(1, 0), input.plane(1, 0) + 576, with_planes.plane(1, 0)));
   CHECK(with_planes.plane(1, 3)[5] == other[2]);
 
+  // Told a whole kernel (a --psf the code cannot describe, e.g. a kernel image), the
+  // pre-filter deconvolves with that kernel itself and the planes hold its moments.
+  const cv::Mat bent = imaging::parse_blur_kernel("motion:9,0") + imaging::parse_blur_kernel("motion:9,90");
+  const cv::Mat cross = bent / cv::sum(bent)[0];
+  const std::shared_ptr<const models::Model> planes_too = std::move(both);
+  const auto kernel_told = deblur::kernel_told_restorer(planes_too, 0, [cross](const cv::Mat&) { return cross; });
+  const imaging::BlurCode moments = imaging::blur_code(cross);
+  const cv::Mat direct = pipeline::upscaler_for_model(planes_too, 0, [moments](const cv::Mat&) {
+                           return std::vector<float>(moments.begin(), moments.end());
+                         })->upscale_y(deblur::wiener_deconvolve(y, cross, 0.02));
+  CHECK(cv::norm(kernel_told->upscale_y(y), direct, cv::NORM_INF) < 1e-6);
+  // Told only its code, the network would deconvolve with a streak of those moments instead.
+  const auto code_told = deblur::told_network_restorer(planes_too, 0, [moments](const cv::Mat&) { return moments; });
+  CHECK(cv::norm(code_told->upscale_y(y), direct, cv::NORM_INF) > 1e-3);
+
   meta["prefilter"] = "fft";
   CHECK_THROWS_WITH_AS(models::build_model(meta), doctest::Contains("none or wiener"), Error);
   meta["prefilter"] = "wiener";
