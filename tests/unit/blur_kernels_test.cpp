@@ -14,6 +14,7 @@
 #include "deblur/deblurrer.hpp"
 #include "deblur/evaluation.hpp"
 #include "deblur/kernel_spec.hpp"
+#include "pipeline/method_registry.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "imaging/shake_kernel.hpp"
 #include "io/image_io.hpp"
@@ -47,6 +48,14 @@ cv::Point2d kernel_centroid(const cv::Mat& k) {
     }
   return {x_sum / total, y_sum / total};
 }
+
+// A restorer with only a colour path: the colour-noise evaluation must not take Y.
+class ColourPathOnly final : public pipeline::Upscaler {
+ public:
+  int scale() const override { return 1; }
+  cv::Mat upscale(const cv::Mat& image) const override { return image.clone(); }
+  cv::Mat upscale_y(const cv::Mat&) const override { throw Error("the Y path was taken"); }
+};
 
 }  // namespace
 
@@ -306,6 +315,8 @@ TEST_CASE("deblur evaluation with colour noise: the blurred input's score matche
     const double psnr = 10 * std::log10(255.0 * 255.0 / (squared / static_cast<double>(count)));
     CHECK(none[i].psnr == doctest::Approx(psnr).epsilon(1e-4));
   }
+  const auto colour_path = deblur::evaluate_deblurrer(ColourPathOnly(), set);
+  CHECK(colour_path[0].psnr == none[0].psnr);
   // The noise is on the colour image: Y differs from the Y-noise protocol's.
   const auto grey_noise = deblur::load_deblur_eval_set(dir / "set", "gaussian:1.6", noise);
   CHECK(cv::norm(grey_noise[0].blurred_y, set[0].blurred_y, cv::NORM_INF) > 0);
@@ -315,6 +326,53 @@ TEST_CASE("deblur evaluation with colour noise: the blurred input's score matche
                                   dir.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("set gaussian:1.6 noise 3 colour,1,none,average") != std::string::npos);
+}
+
+TEST_CASE("train --blurs and --colour-noise: deblurring options, checked before any work") {
+  testing::ScratchFolder dir;
+  auto r = testing::run_cli({"train", "-m", "fsrcnn", "-s", "2", "--blurs", "real", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--blurs is for --task deblur") != std::string::npos);
+  r = testing::run_cli({"train", "-m", "fsrcnn", "-s", "2", "--colour-noise", "0.5", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--colour-noise is for --task deblur") != std::string::npos);
+  r = testing::run_cli({"train", "--task", "deblur", "--blurs", "real", "--motion-fraction", "0.3", "-o", "m.safetensors"},
+                       dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--blurs real has its own mix") != std::string::npos);
+  r = testing::run_cli({"train", "--task", "deblur", "--blurs", "real", "--blur", "box:3", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  r = testing::run_cli({"train", "--task", "deblur", "--colour-noise", "1.5", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  r = testing::run_cli({"train", "--task", "deblur", "--blur", "kernel:missing.png", "-o", "m.safetensors"}, dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("missing.png") != std::string::npos);
+  CHECK(testing::files_below(dir.path()).empty());
+}
+
+TEST_CASE("deblur training patches with the real-world mix and colour noise: blurred, aligned, within [0, 1]") {
+  cv::Mat photo;
+  cv::cvtColor(io::load_image(testing::sample("scene.png")), photo, cv::COLOR_BGR2GRAY);
+  train::DeblurDataOptions options;
+  options.blur = imaging::RandomBlurOptions::real_world();
+  options.colour_noise_fraction = 0.5;
+  const auto data = train::DeblurPatchSampler::from_images({photo}, options);
+  std::mt19937 rng(9);
+  Tensor blurred, sharp;
+  std::vector<imaging::BlurCode> codes;
+  data.sample(rng, 16, 32, blurred, sharp, &codes);
+  REQUIRE(blurred.shape() == Shape{16, 1, 32, 32});
+  CHECK(codes.size() == 16);
+  float gradient_blurred = 0, gradient_sharp = 0;
+  for (int b = 0; b < 16; ++b)
+    for (int y = 0; y < 32; ++y)
+      for (int x = 1; x < 32; ++x) {
+        const float v = blurred.at(b, 0, y, x);
+        CHECK((v >= 0.0f && v <= 1.0f));
+        gradient_blurred += std::abs(v - blurred.at(b, 0, y, x - 1));
+        gradient_sharp += std::abs(sharp.at(b, 0, y, x) - sharp.at(b, 0, y, x - 1));
+      }
+  CHECK(gradient_blurred < 0.9f * gradient_sharp);
 }
 
 }  // TEST_SUITE
