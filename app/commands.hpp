@@ -22,6 +22,7 @@ Command add_eval_command(CLI::App& app);
 Command add_deblur_command(CLI::App& app, int argc, char** argv);
 Command add_report_command(CLI::App& app);
 Command add_estimate_blur_command(CLI::App& app);
+Command add_blur_kernel_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_artifacts_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);

@@ -6,6 +6,7 @@
 #include "cli_tree.hpp"
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "pipeline/upscale_image.hpp"
 #include "tensor/error.hpp"
 
@@ -47,8 +48,9 @@ Command add_deblur_command(CLI::App& app, int argc, char** argv) {
       ->check(suggested_values(deblur_method_words()))
       ->capture_default_str();
   cmd->add_option("--psf", o->deblur.psf,
-                  "The blur to undo: gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, box:N. Needed by wiener and "
-                  "richardson-lucy; a network told the blur uses it instead of estimating the blur");
+                  "The blur to undo: " + imaging::blur_spec_forms() +
+                      " (an image of the kernel, e.g. from `upsample blur-kernel`). Needed by wiener and "
+                      "richardson-lucy; a network told the blur uses it instead of estimating the blur");
   cmd->add_option("--estimator", o->deblur.estimator,
                   "Blur-estimator model for a network told the blur (default: weights/blur-estimator_x1.safetensors)");
   cmd->add_option("--nsr", o->deblur.nsr, "Wiener noise-to-signal ratio (larger = smoother)")->capture_default_str();

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "deblur/deblurrer.hpp"
 #include "deblur/evaluation.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "imaging/degradations.hpp"
 #include "method_list.hpp"
 #include "pipeline/target_size.hpp"
@@ -35,6 +36,7 @@ struct EvalOptions {
   std::string denoise = "auto";
   std::string estimator;  // deblur: for networks told the blur
   bool tell = false;      // deblur: also run those told the true blur
+  bool colour_noise = false;  // deblur: the noise per RGB channel, the colour image restored
   int verbose = 0;
 };
 
@@ -84,9 +86,10 @@ void evaluate_deblurring(const EvalOptions& o, const std::string& folder, std::v
   const std::string data = std::filesystem::path(folder).filename().string();
   for (const auto& blur : o.blurs)
     for (double noise : o.noises) {
-      const auto set = deblur::load_deblur_eval_set(folder, blur, noise);
+      const auto set = deblur::load_deblur_eval_set(folder, blur, noise, 1, o.colour_noise);
       char condition[160];
-      std::snprintf(condition, sizeof condition, "%s %s noise %g", data.c_str(), blur.c_str(), noise);
+      std::snprintf(condition, sizeof condition, "%s %s noise %g%s", data.c_str(), blur.c_str(), noise,
+                    o.colour_noise ? " colour" : "");
       for (const auto& [label, restorer] : deblur::create_deblurrers(o.methods, blur, o.nsrs, o.iterations, 0, o.estimator, o.tell)) {
         spdlog::info("{}: {} on {} images", condition, label, set.size());
         auto scores = deblur::evaluate_deblurrer(*restorer, set);
@@ -189,10 +192,14 @@ Command add_eval_command(CLI::App& app) {
         }
       });
   add_denoise_option(*cmd, o->denoise);
-  cmd->add_option("--blur", o->blurs, "deblur: blur kernel(s), gaussian:SIGMA, motion:LENGTH,ANGLE, box:N")
+  cmd->add_option("--blur", o->blurs, "deblur: blur kernel(s), " + imaging::blur_spec_forms())
       ->capture_default_str();
   cmd->add_option("--noise", o->noises, "deblur: Gaussian noise σ(s) in 8-bit levels, added after the blur")
       ->capture_default_str();
+  cmd->add_flag("--colour-noise", o->colour_noise,
+                "deblur: add the noise to each RGB channel of the blurred colour image (rounded to 8 bits, as a "
+                "photo file) and restore that image in colour, as `upsample deblur` does; scored on Y. Default: "
+                "the noise is added to Y and Y restored");
   cmd->add_option("--nsr", o->nsrs, "deblur: Wiener noise-to-signal ratio(s), each one a column")
       ->delimiter(',')
       ->capture_default_str();
@@ -225,7 +232,8 @@ Examples:
   upsample eval --data Set14 -s 2 -m bicubic,fsrcnn --degrade jpeg:50 --degrade noise:5 --degrade downscale:cubic
   upsample eval --data Set14 -s 2 -m fsrcnn --degrade jpeg:75 --denoise off    # the clean model on a JPEG
   upsample eval --data Set5 -s 2 -s 4 -m fsrcnn,opencv:../shared/data/anchors/opencv-dnn-superres/FSRCNN_x{scale}.pb
-  upsample eval --task deblur --blur gaussian:1.6 --noise 2 --data Set14 -m deblur,wiener,none --nsr 0.002,0.005)");
+  upsample eval --task deblur --blur gaussian:1.6 --noise 2 --data Set14 -m deblur,wiener,none --nsr 0.002,0.005
+  upsample eval --task deblur --blur shake:3 --blur disc:2 --blur line:15,30 --noise 2 --colour-noise --data Set14)");
   return {cmd, [o, cmd]() {
             apply_verbosity(o->quiet, o->verbose);
             std::vector<Row> rows;

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
       upsample::app::add_eval_command(app),
       upsample::app::add_deblur_command(app, argc, argv),
       upsample::app::add_estimate_blur_command(app),
+      upsample::app::add_blur_kernel_command(app),
       upsample::app::add_compare_command(app),
       upsample::app::add_artifacts_command(app),
       upsample::app::add_bench_command(app),

@@ -15,6 +15,7 @@
 
 #include "batch_options.hpp"
 #include "commands.hpp"
+#include "deblur/kernel_spec.hpp"
 #include "shell_quote.hpp"
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
@@ -29,6 +30,7 @@ struct TrainCliOptions {
   train::TrainOptions train;
   std::string arch = "fsrcnn";
   std::string task = "sr";
+  std::string blurs = "gaussian-motion";  // deblur: the random blur mix
   int scale = 3;
   std::vector<std::string> hyper;
   std::vector<std::string> layer_lr;  // INDEX=MULT
@@ -63,6 +65,17 @@ void add_task_options(CLI::App* cmd, TrainCliOptions& opts) {
       ->capture_default_str();
   cmd->add_option("--motion-fraction", o->train.motion_fraction,
                   "deblur: the share of training patches given motion blur; the rest get Gaussian blur")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--blurs", o->blurs,
+                  "deblur: the random blurs: gaussian-motion (Gaussian and our motion streaks, 3-15 px) or real "
+                  "(also anisotropic Gaussians, streaks of 3-25 px by three rasterisers, defocus discs, camera "
+                  "shake and combinations; --motion-fraction does not apply)")
+      ->check(CLI::IsMember({"gaussian-motion", "real"}))
+      ->capture_default_str();
+  cmd->add_option("--colour-noise", o->train.colour_noise_fraction,
+                  "deblur: the share of patches given a colour photo's noise (up to 5 levels per RGB channel, seen "
+                  "on Y, not rounded) instead of grey noise rounded to 8-bit levels")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--blur", o->train.fixed_blur,
@@ -156,17 +169,22 @@ void apply_task(TrainCliOptions& o, const CLI::App* cmd) {
   if (blurred) {
     if (cmd->count("--arch") == 0) o.arch = t.task == train::TaskKind::deblur ? "deblur" : "blur-estimator";
     o.scale = 1;
-  } else if (cmd->count("--motion-fraction") + cmd->count("--blur") > 0) {
-    throw UsageError(std::string(cmd->count("--blur") > 0 ? "--blur" : "--motion-fraction") +
-                     " is for --task deblur or blur-estimate");
+  } else {
+    for (const char* option : {"--motion-fraction", "--blur", "--blurs", "--colour-noise"})
+      if (cmd->count(option) > 0) throw UsageError(std::string(option) + " is for --task deblur or blur-estimate");
   }
+  t.real_world_blurs = o.blurs == "real";
+  if (t.real_world_blurs && cmd->count("--motion-fraction") > 0)
+    throw UsageError("--motion-fraction is for --blurs gaussian-motion; --blurs real has its own mix");
+  if (cmd->count("--blurs") > 0 && cmd->count("--blur") > 0)
+    throw UsageError("--blur gives every patch one blur; --blurs mixes random ones: use one");
   if (blurred && !o.damage.empty()) throw UsageError("--damage is for --task sr");
   if (cmd->count("--estimator") > 0 && t.task != train::TaskKind::deblur)
     throw UsageError("--estimator is for --task deblur (a network told the blur)");
   if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
     throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
   try {
-    if (!t.fixed_blur.empty()) imaging::parse_blur_kernel(t.fixed_blur);
+    if (!t.fixed_blur.empty()) deblur::load_blur_kernel(t.fixed_blur);
     if (!o.damage.empty())
       t.damage = imaging::parse_random_damage(o.damage == std::vector<std::string>{"default"} ? std::vector<std::string>{}
                                                                                              : o.damage);

@@ -5,6 +5,7 @@
 
 #include "deblur/blur_estimate.hpp"
 #include "deblur/classical.hpp"
+#include "deblur/kernel_spec.hpp"
 #include "deblur/told_network.hpp"
 #include "models/model.hpp"
 #include "imaging/colour.hpp"
@@ -82,11 +83,11 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     return pipeline::self_ensemble(create_deblurrer(base, o));
   }
   if (needs_psf(method) && o.psf.empty())
-    throw UsageError(method + " needs the blur it should undo: --psf gaussian:SIGMA, motion:LENGTH,ANGLE or box:N");
+    throw UsageError(method + " needs the blur it should undo: --psf " + imaging::blur_spec_forms());
   cv::Mat psf;
   if (needs_psf(method)) {
     try {
-      psf = imaging::parse_blur_kernel(o.psf);
+      psf = load_blur_kernel(o.psf);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
@@ -118,7 +119,7 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
   if (!o.psf.empty()) {  // the user knows the blur
     cv::Mat told;
     try {
-      told = imaging::parse_blur_kernel(o.psf);
+      told = load_blur_kernel(o.psf);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }

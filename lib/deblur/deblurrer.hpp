@@ -22,7 +22,7 @@
 namespace upsample::deblur {
 
 struct DeblurOptions {
-  std::string psf;        // blur kernel spec (train/blur_kernels.hpp): needed by wiener and
+  std::string psf;        // blur kernel spec (deblur/kernel_spec.hpp): needed by wiener and
                           // richardson-lucy, optional for a network told the blur
   std::string estimator;  // blur-estimator model file (default: weights/blur-estimator_x1.safetensors)
   double nsr = 0.01;      // Wiener's noise-to-signal power ratio

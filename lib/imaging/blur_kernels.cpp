@@ -9,6 +9,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "imaging/disc_kernel.hpp"
+#include "imaging/line_kernel.hpp"
+#include "imaging/real_world_blur.hpp"
+#include "imaging/shake_kernel.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::imaging {
@@ -18,18 +22,6 @@ namespace {
 cv::Mat normalised(cv::Mat kernel) {
   kernel /= cv::sum(kernel)[0];
   return kernel;
-}
-
-// Drops outer rings that are all zero, keeping the kernel centred and odd-sized.
-cv::Mat trimmed(const cv::Mat& kernel) {
-  int r = kernel_radius(kernel);
-  const int c = r;
-  while (r > 0) {
-    const cv::Rect inner(c - r + 1, c - r + 1, 2 * r - 1, 2 * r - 1);
-    if (cv::sum(kernel)[0] - cv::sum(kernel(inner))[0] > 1e-7 * cv::sum(kernel)[0]) break;
-    --r;
-  }
-  return kernel(cv::Rect(c - r, c - r, 2 * r + 1, 2 * r + 1)).clone();
 }
 
 std::vector<double> parse_numbers(const std::string& spec, const std::string& text) {
@@ -67,6 +59,25 @@ std::string fmt_number(double value, int decimals) {
 }  // namespace
 
 int kernel_radius(const cv::Mat& kernel) { return kernel.rows / 2; }
+
+cv::Mat trim_kernel(const cv::Mat& kernel) {
+  int r = kernel_radius(kernel);
+  const int c = r;
+  while (r > 0) {
+    const cv::Rect inner(c - r + 1, c - r + 1, 2 * r - 1, 2 * r - 1);
+    if (cv::sum(kernel)[0] - cv::sum(kernel(inner))[0] > 1e-7 * cv::sum(kernel)[0]) break;
+    --r;
+  }
+  return kernel(cv::Rect(c - r, c - r, 2 * r + 1, 2 * r + 1)).clone();
+}
+
+cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b) {
+  // `a` given room to spread, blurred by `b`: the zero border reflects zeros only.
+  const int spread = kernel_radius(b);
+  cv::Mat padded;
+  cv::copyMakeBorder(a, padded, spread, spread, spread, spread, cv::BORDER_CONSTANT, 0);
+  return trim_kernel(normalised(blur_image(padded, b)));
+}
 
 BlurCode blur_code(const cv::Mat& kernel) {
   CV_Assert(kernel.type() == CV_32FC1 && kernel.rows % 2 == 1 && kernel.cols % 2 == 1);
@@ -159,7 +170,7 @@ cv::Mat motion_kernel(double length, double angle_degrees) {
         if (w > 0) k.at<float>(y0 + j, x0 + i2) += static_cast<float>(w);
       }
   }
-  return trimmed(normalised(k));
+  return trim_kernel(normalised(k));
 }
 
 cv::Mat box_kernel(int size) {
@@ -167,11 +178,16 @@ cv::Mat box_kernel(int size) {
   return normalised(cv::Mat::ones(size, size, CV_32F));
 }
 
+std::string blur_spec_forms() {
+  return "gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE, line:LENGTH,ANGLE, box:N, disc:RADIUS, shake:SEED[,SIZE] or "
+         "kernel:FILE";
+}
+
 cv::Mat parse_blur_kernel(const std::string& spec) {
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
-  if (colon == std::string::npos)
-    throw Error("blur kernel '" + spec + "': expected gaussian:SIGMA, motion:LENGTH,ANGLE or box:N");
+  if (colon == std::string::npos) throw Error("blur kernel '" + spec + "': expected " + blur_spec_forms());
+  if (kind == "kernel") throw Error("blur kernel '" + spec + "': a kernel file is read by deblur::load_blur_kernel");
   const std::vector<double> v = parse_numbers(spec, spec.substr(colon + 1));
   auto whole = [&](double x) {
     if (x != std::floor(x)) throw Error("blur kernel '" + spec + "': the size must be a whole number");
@@ -181,11 +197,18 @@ cv::Mat parse_blur_kernel(const std::string& spec) {
   try {
     if (kind == "gaussian" && (v.size() == 1 || v.size() == 2)) return gaussian_kernel(v[0], v.size() == 2 ? whole(v[1]) : 0);
     if (kind == "motion" && v.size() == 2) return motion_kernel(v[0], v[1]);
+    if (kind == "line" && v.size() == 2) return line_kernel(v[0], v[1]);
     if (kind == "box" && v.size() == 1) return box_kernel(whole(v[0]));
+    if (kind == "disc" && v.size() == 1) return disc_kernel(v[0]);
+    if (kind == "shake" && (v.size() == 1 || v.size() == 2)) {
+      if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] > 4294967295.0)
+        throw Error("the seed must be a whole number, 0..4294967295");
+      return shake_kernel(static_cast<std::uint32_t>(v[0]), v.size() == 2 ? whole(v[1]) : 0);
+    }
   } catch (const Error& e) {
     throw Error("blur kernel '" + spec + "': " + e.what());
   }
-  throw Error("blur kernel '" + spec + "': expected gaussian:SIGMA[,SIZE], motion:LENGTH,ANGLE or box:N");
+  throw Error("blur kernel '" + spec + "': expected " + blur_spec_forms());
 }
 
 cv::Mat blur_image(const cv::Mat& image, const cv::Mat& kernel) {
@@ -196,16 +219,32 @@ cv::Mat blur_image(const cv::Mat& image, const cv::Mat& kernel) {
   return out;
 }
 
-cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& o) {
+RandomBlurOptions RandomBlurOptions::real_world() {
+  RandomBlurOptions o;
+  o.max_length = 25.0;
+  o.mix = BlurMix::real_world;
+  return o;
+}
+
+cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& o, BlurKind* kind) {
+  if (o.mix == BlurMix::real_world) {
+    BlurKind drawn = BlurKind::gaussian;
+    cv::Mat kernel = random_real_world_kernel(rng, o, drawn);
+    if (kind) *kind = drawn;
+    return kernel;
+  }
   if (std::uniform_real_distribution<double>(0, 1)(rng) < o.motion_fraction) {
     const double length = std::uniform_real_distribution<double>(o.min_length, o.max_length)(rng);
     const double angle = std::uniform_real_distribution<double>(0, 180)(rng);
+    if (kind) *kind = BlurKind::motion;
     return motion_kernel(length, angle);
   }
+  if (kind) *kind = BlurKind::gaussian;
   return gaussian_kernel(std::uniform_real_distribution<double>(o.min_sigma, o.max_sigma)(rng));
 }
 
 int max_random_kernel_radius(const RandomBlurOptions& o) {
+  if (o.mix == BlurMix::real_world) return max_real_world_kernel_radius(o);
   const int gaussian = static_cast<int>(std::ceil(3.0 * o.max_sigma));
   const int motion = static_cast<int>(std::floor(o.max_length / 2)) + 1;
   return std::max(gaussian, motion);

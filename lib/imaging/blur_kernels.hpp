@@ -3,8 +3,15 @@
 // classical deconvolution baselines and the deblurring evaluation. Specs as users type them:
 //   gaussian:SIGMA[,SIZE]   isotropic Gaussian, size 2⌈3σ⌉+1 unless given (odd)
 //   motion:LENGTH,ANGLE     a line segment LENGTH pixels long at ANGLE degrees
-//                           (counter-clockwise from the x axis), anti-aliased
+//                           (counter-clockwise from the x axis), anti-aliased by our splat
+//   line:LENGTH,ANGLE       the same segment drawn by cv::line (LINE_8, not anti-aliased;
+//                           line_kernel.hpp), as other tools' motion kernels are
 //   box:N                   N×N uniform average
+//   disc:RADIUS             defocus: a uniform disc, anti-aliased (disc_kernel.hpp)
+//   shake:SEED[,SIZE]       camera shake: a random trajectory in a SIZE×SIZE box, SIZE odd,
+//                           drawn from the seed unless given (shake_kernel.hpp)
+//   kernel:FILE             a kernel image; read by deblur::load_blur_kernel (deblur/
+//                           kernel_spec.hpp), as imaging/ reads no files
 // Every kernel is CV_32FC1, odd-sized, centred, non-negative and sums to 1.
 #include <array>
 #include <random>
@@ -18,8 +25,15 @@ cv::Mat gaussian_kernel(double sigma, int size = 0);  // size 0: 2⌈3σ⌉+1
 cv::Mat motion_kernel(double length, double angle_degrees);
 cv::Mat box_kernel(int size);
 
-// Parses a spec as above; throws Error naming the spec and what is wrong.
+// The spec forms above, for error and help texts: "gaussian:SIGMA[,SIZE], …, kernel:FILE".
+std::string blur_spec_forms();
+// Parses a spec as above but kernel:FILE; throws Error naming the spec and what is wrong.
 cv::Mat parse_blur_kernel(const std::string& spec);
+
+// `kernel` without its outer rings that are all zero, still centred and odd-sized.
+cv::Mat trim_kernel(const cv::Mat& kernel);
+// The full convolution of two kernels (one blur after the other), normalised and trimmed.
+cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b);
 
 // A blur as three numbers, for networks that are told (or estimate) the blur: the kernel's
 // second moments about its centre in pixels², (Σxx, Σyy, Σxy) / kBlurCodeScale, x to the
@@ -57,14 +71,23 @@ int kernel_radius(const cv::Mat& kernel);
 // kernel smears the way the PSF says); borders mirrored with the edge pixel repeated.
 cv::Mat blur_image(const cv::Mat& image, const cv::Mat& kernel);
 
-// The random blurs of the deblurring training data: half Gaussian with σ uniform in
-// [0.5, 3], half motion with length uniform in [3, 15] and any angle.
+// The random blurs of the deblurring training data. The default mix: half Gaussian with σ
+// uniform in [0.5, 3], half motion with length uniform in [3, 15] and any angle. The
+// real-world mix (real_world_blur.hpp) also has anisotropic Gaussians, streaks by three
+// rasterisers, defocus discs, camera shake and combinations, for blurs made elsewhere.
+enum class BlurMix { gaussian_motion, real_world };
+// What a random kernel is, for tests and logs.
+enum class BlurKind { gaussian, anisotropic, motion, line, line_aa, disc, shake, combined };
 struct RandomBlurOptions {
-  double min_sigma = 0.5, max_sigma = 3.0;
-  double min_length = 3.0, max_length = 15.0;
-  double motion_fraction = 0.5;
+  double min_sigma = 0.5, max_sigma = 3.0;     // Gaussians (both axes of an anisotropic one)
+  double min_length = 3.0, max_length = 15.0;  // streaks
+  double motion_fraction = 0.5;                // gaussian_motion: the share of streaks
+  BlurMix mix = BlurMix::gaussian_motion;
+  // σ 0.5–3, streaks 3–25 px, the real-world mix.
+  static RandomBlurOptions real_world();
 };
-cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& options = {});
+// `kind`, when given, receives what was drawn.
+cv::Mat random_blur_kernel(std::mt19937& rng, const RandomBlurOptions& options = {}, BlurKind* kind = nullptr);
 // The widest kernel random_blur_kernel can return, as a radius.
 int max_random_kernel_radius(const RandomBlurOptions& options = {});
 

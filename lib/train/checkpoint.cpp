@@ -21,6 +21,8 @@ std::string run_signature(const TrainOptions& o) {
   // Only when not the default, so the checkpoints of earlier deblurring runs still resume.
   if (o.motion_fraction != TrainOptions{}.motion_fraction) j["motion_fraction"] = o.motion_fraction;
   if (!o.fixed_blur.empty()) j["fixed_blur"] = o.fixed_blur;
+  if (o.real_world_blurs) j["real_world_blurs"] = true;
+  if (o.colour_noise_fraction > 0) j["colour_noise_fraction"] = o.colour_noise_fraction;
   if (!o.code_estimator.empty()) j["code_estimator"] = o.code_estimator.string();
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());

@@ -2,8 +2,9 @@
 // Training pairs for deblurring: sharp Y patches of HR images (down-scaled by 0.6–1.0,
 // flipped and rotated at random, as for super-resolution), each blurred on the fly with
 // its own random kernel (Gaussian σ 0.5–3 or motion 3–15 px at any angle, see
-// blur_kernels.hpp), given Gaussian noise of a random σ in [0, 2/255] and rounded to
-// 8-bit levels as a blurred photo file would be.
+// blur_kernels.hpp; or the real-world mix), given Gaussian noise of a random σ in
+// [0, 2/255] and rounded to 8-bit levels as a blurred grey photo file would be. Optionally
+// a share of patches gets the noise of a colour photo instead (colour_noise_y_sigma).
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -22,8 +23,17 @@ struct DeblurDataOptions {
   imaging::RandomBlurOptions blur;
   cv::Mat fixed_kernel;                        // when set, every patch gets this one blur instead
   double max_noise = 2.0 / 255.0;              // noise σ is drawn uniformly in [0, max_noise]
+  // The share of patches whose noise is a colour photo's: σ per RGB channel drawn
+  // uniformly in [0, max_colour_noise], seen on Y as colour_noise_y_sigma says, and Y not
+  // rounded (Y taken from a colour file is not on 8-bit levels).
+  double colour_noise_fraction = 0;
+  double max_colour_noise = 5.0 / 255.0;
   std::vector<double> downscales = {1.0, 0.9, 0.8, 0.7, 0.6};
 };
+
+// The σ on BT.601 Y (of 1) of Gaussian noise of σ `sigma_per_channel` (of 1) on each of
+// R, G and B, independent, followed by each channel's rounding to 8 bits.
+double colour_noise_y_sigma(double sigma_per_channel);
 
 class DeblurPatchSampler {
  public:

@@ -6,6 +6,7 @@
 #include "analysis/evaluation.hpp"
 #include "deblur/blur_estimate.hpp"
 #include "deblur/evaluation.hpp"
+#include "deblur/kernel_spec.hpp"
 #include "deblur/told_network.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "pipeline/learned_methods.hpp"
@@ -73,8 +74,10 @@ class DeblurTask final : public TrainingTask {
   static std::shared_ptr<const DeblurPatchSampler> load_deblur_data(const TrainOptions& o, const Log& log) {
     DeblurDataOptions data_options;
     data_options.folders = o.train_folders;
+    if (o.real_world_blurs) data_options.blur = imaging::RandomBlurOptions::real_world();
     data_options.blur.motion_fraction = o.motion_fraction;
-    if (!o.fixed_blur.empty()) data_options.fixed_kernel = imaging::parse_blur_kernel(o.fixed_blur);
+    data_options.colour_noise_fraction = o.colour_noise_fraction;
+    if (!o.fixed_blur.empty()) data_options.fixed_kernel = deblur::load_blur_kernel(o.fixed_blur);
     auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
     log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
         " sharp images with down-scaling augmentation, blurred on the fly");

@@ -28,6 +28,8 @@ struct TrainOptions {
   std::vector<std::string> validation_damage;
   double motion_fraction = 0.5;                   // deblur: share of motion blurs (the rest Gaussian)
   std::string fixed_blur;                         // deblur: one known blur for every patch (a non-blind model)
+  bool real_world_blurs = false;                  // deblur: imaging::RandomBlurOptions::real_world()'s mix
+  double colour_noise_fraction = 0;               // deblur: share of patches with a colour photo's noise
   // deblur, a network told the blur: tell it what this blur estimator reads off each patch
   // (as `upsample deblur` will) instead of the true blur; empty = the true blur.
   std::filesystem::path code_estimator;

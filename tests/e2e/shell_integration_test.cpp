@@ -99,7 +99,7 @@ TEST_CASE("the man page names every subcommand and option, and groff reads it wi
   const auto help = run_cli({"--help"}, dir.path());
   CHECK(man.out.starts_with(".\\\""));
   CHECK(man.out.find(".TH UPSAMPLE 1") != std::string::npos);
-  for (const char* command : {"eval", "deblur", "estimate-blur", "compare", "artifacts", "bench", "models", "report",
+  for (const char* command : {"eval", "deblur", "estimate-blur", "blur-kernel", "compare", "artifacts", "bench", "models", "report",
                               "train", "completion", "man"}) {
     CAPTURE(command);
     CHECK(man.out.find(".SS \"upsample " + std::string(command) + "\"") != std::string::npos);
