@@ -79,6 +79,40 @@ void print_table(const std::vector<Row>& rows, const std::vector<std::string>& m
   }
 }
 
+// After several deblurring conditions: one row each (the average Y PSNR of every method),
+// Wiener at its best NSR of the sweep as one more column, and their mean over the rows —
+// the figures the deblurring targets are read from.
+void print_deblur_summary(const std::vector<Row>& rows, const std::vector<std::string>& methods) {
+  std::vector<std::string> conditions;
+  for (const Row& r : rows)
+    if (std::find(conditions.begin(), conditions.end(), r.data) == conditions.end()) conditions.push_back(r.data);
+  if (conditions.size() < 2) return;
+  const bool sweep = std::any_of(methods.begin(), methods.end(), [](const std::string& m) { return m.starts_with("wiener nsr="); });
+  std::vector<std::string> columns = methods;
+  if (sweep) columns.emplace_back("wiener best");
+  std::printf("\nSummary (average Y PSNR dB)\n%-34s", "condition");
+  for (const auto& c : columns) std::printf(" %16.16s", c.c_str());
+  std::printf("\n");
+  std::vector<double> sums(columns.size(), 0.0);
+  for (const std::string& condition : conditions) {
+    std::printf("%-34.34s", condition.c_str());
+    for (size_t c = 0; c < columns.size(); ++c) {
+      double value = -1;
+      for (const Row& r : rows) {
+        if (r.data != condition || r.image != "average") continue;
+        const bool counts = columns[c] == "wiener best" ? r.method.starts_with("wiener nsr=") : r.method == columns[c];
+        if (counts) value = std::max(value, r.score.psnr);
+      }
+      sums[c] += value;
+      std::printf(" %16.2f", value);
+    }
+    std::printf("\n");
+  }
+  std::printf("%-34s", "mean");
+  for (double sum : sums) std::printf(" %16.2f", sum / static_cast<double>(conditions.size()));
+  std::printf("\n");
+}
+
 // --task deblur: every image of `folder` under each blur and noise level, restored by each
 // method (wiener and richardson-lucy are told the blur); one table block per condition.
 void evaluate_deblurring(const EvalOptions& o, const std::string& folder, std::vector<Row>& rows,
@@ -259,6 +293,7 @@ Examples:
                             r.score.psnr, r.score.ssim, r.score.seconds);
             } else {
               print_table(rows, shown_methods, o->per_image);
+              if (o->task == "deblur") print_deblur_summary(rows, shown_methods);
             }
             return 0;
           }};

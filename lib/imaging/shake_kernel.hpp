@@ -2,7 +2,7 @@
 // Camera shake: the path a hand-held camera's image drifts along during the exposure, as
 // the trajectory generator of Boracchi & Foi (2012) used by DeblurGAN makes it (a velocity
 // with momentum, small random pushes, a pull back towards the start and now and then an
-// impulsive jerk), sampled densely and splatted bilinearly (anti-aliased), scaled to fit
+// impulsive jerk), over a random share of the exposure, sampled densely and splatted bilinearly (anti-aliased), scaled to fit
 // a SIZE×SIZE box, shifted so its centre of mass is the centre pixel (deblurring with it
 // does not move the image) and normalised.
 #include <cstdint>
