@@ -24,6 +24,14 @@ cv::Mat normalised(cv::Mat kernel) {
   return kernel;
 }
 
+// `a` given room to spread, blurred by `b` (the zero border reflects zeros only), normalised.
+cv::Mat full_convolution(const cv::Mat& a, const cv::Mat& b) {
+  const int spread = kernel_radius(b);
+  cv::Mat padded;
+  cv::copyMakeBorder(a, padded, spread, spread, spread, spread, cv::BORDER_CONSTANT, 0);
+  return normalised(blur_image(padded, b));
+}
+
 std::vector<double> parse_numbers(const std::string& spec, const std::string& text) {
   std::vector<double> values;
   size_t start = 0;
@@ -71,13 +79,7 @@ cv::Mat trim_kernel(const cv::Mat& kernel) {
   return kernel(cv::Rect(c - r, c - r, 2 * r + 1, 2 * r + 1)).clone();
 }
 
-cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b) {
-  // `a` given room to spread, blurred by `b`: the zero border reflects zeros only.
-  const int spread = kernel_radius(b);
-  cv::Mat padded;
-  cv::copyMakeBorder(a, padded, spread, spread, spread, spread, cv::BORDER_CONSTANT, 0);
-  return trim_kernel(normalised(blur_image(padded, b)));
-}
+cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b) { return trim_kernel(full_convolution(a, b)); }
 
 BlurCode blur_code(const cv::Mat& kernel) {
   CV_Assert(kernel.type() == CV_32FC1 && kernel.rows % 2 == 1 && kernel.cols % 2 == 1);
@@ -129,12 +131,7 @@ std::string describe_blur(const BlurShape& shape) {
 cv::Mat kernel_from_blur_code(const BlurCode& code) {
   const BlurShape shape = blur_shape(code);
   const cv::Mat line = shape.streak > kMinStreak ? motion_kernel(shape.streak, shape.angle) : cv::Mat::ones(1, 1, CV_32F);
-  const cv::Mat gauss = gaussian_kernel(shape.sigma);
-  // Their full convolution: the line, given room to spread, blurred by the Gaussian.
-  const int spread = kernel_radius(gauss);
-  cv::Mat padded;
-  cv::copyMakeBorder(line, padded, spread, spread, spread, spread, cv::BORDER_CONSTANT, 0);
-  return normalised(blur_image(padded, gauss));
+  return full_convolution(line, gaussian_kernel(shape.sigma));
 }
 
 cv::Mat gaussian_kernel(double sigma, int size) {

@@ -16,12 +16,7 @@ class BlurEstimateTask final : public TrainingTask {
  public:
   BlurEstimateTask(models::Model& model, const TrainOptions& o, const Log& log) : options_(o) {
     if (!o.code_estimator.empty()) throw Error("train: --estimator is for --task deblur");
-    DeblurDataOptions data_options;
-    data_options.folders = o.train_folders;
-    if (o.real_world_blurs) data_options.blur = imaging::RandomBlurOptions::real_world();
-    data_options.blur.motion_fraction = o.motion_fraction;
-    data_options.colour_noise_fraction = o.colour_noise_fraction;
-    data_ = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
+    data_ = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(deblur_data_options(o), log));
     log("training data: " + std::to_string(data_->files()) + " images, " + std::to_string(data_->images()) +
         " sharp images with down-scaling augmentation, blurred on the fly");
     if (o.validation_folder || !o.final_eval_folders.empty())

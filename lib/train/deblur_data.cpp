@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tensor/error.hpp"
+#include "train/trainer.hpp"
 
 namespace upsample::train {
 
@@ -15,6 +16,15 @@ double colour_noise_y_sigma(double sigma_per_channel) {
   // Rounding a channel to 8 bits adds an error uniform over one level: variance 1/12 level².
   constexpr double kRounding = 1.0 / (12.0 * 255.0 * 255.0);
   return std::sqrt(kWeights * (sigma_per_channel * sigma_per_channel + kRounding));
+}
+
+DeblurDataOptions deblur_data_options(const TrainOptions& o) {
+  DeblurDataOptions data;
+  data.folders = o.train_folders;
+  if (o.real_world_blurs) data.blur = imaging::RandomBlurOptions::real_world();
+  data.blur.motion_fraction = o.motion_fraction;
+  data.colour_noise_fraction = o.colour_noise_fraction;
+  return data;
 }
 
 DeblurPatchSampler DeblurPatchSampler::build(const DeblurDataOptions& options,

@@ -35,6 +35,11 @@ struct DeblurDataOptions {
 // R, G and B, independent, followed by each channel's rounding to 8 bits.
 double colour_noise_y_sigma(double sigma_per_channel);
 
+struct TrainOptions;
+// The data options a deblurring or blur-estimation run asks for: its folders, random blur
+// mix (--blurs, --motion-fraction) and colour-noise share.
+DeblurDataOptions deblur_data_options(const TrainOptions& options);
+
 class DeblurPatchSampler {
  public:
   // Loads and prepares every image; `log` receives notes about unusable files.

@@ -72,11 +72,7 @@ class DeblurTask final : public TrainingTask {
 
  private:
   static std::shared_ptr<const DeblurPatchSampler> load_deblur_data(const TrainOptions& o, const Log& log) {
-    DeblurDataOptions data_options;
-    data_options.folders = o.train_folders;
-    if (o.real_world_blurs) data_options.blur = imaging::RandomBlurOptions::real_world();
-    data_options.blur.motion_fraction = o.motion_fraction;
-    data_options.colour_noise_fraction = o.colour_noise_fraction;
+    DeblurDataOptions data_options = deblur_data_options(o);
     if (!o.fixed_blur.empty()) data_options.fixed_kernel = deblur::load_blur_kernel(o.fixed_blur);
     auto data = std::make_shared<const DeblurPatchSampler>(DeblurPatchSampler::build(data_options, log));
     log("training data: " + std::to_string(data->files()) + " images, " + std::to_string(data->images()) +
