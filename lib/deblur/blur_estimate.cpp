@@ -84,13 +84,17 @@ imaging::BlurCode estimate_blur_code(const models::Model& estimator, const cv::M
   return estimate_blur_codes(estimator, pipeline::mat_to_tensor(region)).front();
 }
 
-imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image) {
+cv::Mat blur_luma(const cv::Mat& image) {
   if (image.empty()) throw Error("blur estimate: empty image");
   cv::Mat colour = image;
   if (image.channels() == 4) cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   if (colour.channels() != 1 && colour.channels() != 3)
     throw Error("blur estimate: expects a grey, BGR or BGRA image, not " + std::to_string(image.channels()) + " channels");
-  return estimate_blur_code(estimator, imaging::luma_of(colour));
+  return imaging::luma_of(colour);
+}
+
+imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image) {
+  return estimate_blur_code(estimator, blur_luma(image));
 }
 
 std::vector<imaging::BlurCode> estimate_blur_codes(const models::Model& estimator, const Tensor& images) {

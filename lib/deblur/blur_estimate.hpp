@@ -20,7 +20,9 @@ namespace upsample::deblur {
 // which bounds the time and memory for large photos.
 constexpr int kEstimateRegion = 768;
 imaging::BlurCode estimate_blur_code(const models::Model& estimator, const cv::Mat& y);
-// The same for a photo: 8- or 16-bit, grey, BGR or BGRA (alpha ignored); read on its Y.
+// The same for a photo: 8- or 16-bit, grey, BGR or BGRA (alpha ignored); read on its Y,
+// which blur_luma gives (CV_32FC1 in [0, 1]).
+cv::Mat blur_luma(const cv::Mat& image);
 imaging::BlurCode estimate_image_blur(const models::Model& estimator, const cv::Mat& image);
 
 // One code per image of a [N, 1, H, W] batch, read as above: what the trainer tells a

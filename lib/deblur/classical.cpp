@@ -32,9 +32,9 @@ cv::Mat mirrored_periodic(const cv::Mat& plane) {
   return out;
 }
 
-// The PSF's transfer function on a rows×cols grid: the kernel centre sits at (0, 0)
-// and the rest wraps around, so the product in frequency is a true convolution.
-cv::Mat transfer_function(const cv::Mat& psf, int rows, int cols) {
+}  // namespace
+
+cv::Mat psf_spectrum(const cv::Mat& psf, int rows, int cols) {
   cv::Mat padded = cv::Mat::zeros(rows, cols, CV_32F);
   const int r = imaging::kernel_radius(psf);
   for (int y = -r; y <= r; ++y)
@@ -47,6 +47,8 @@ cv::Mat transfer_function(const cv::Mat& psf, int rows, int cols) {
   return spectrum;
 }
 
+namespace {
+
 void check_wiener_inputs(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
   check_inputs(blurred, psf, "Wiener deconvolution");
   if (!(nsr > 0)) throw Error("Wiener deconvolution: the noise-to-signal ratio must be > 0");
@@ -56,7 +58,7 @@ void check_wiener_inputs(const cv::Mat& blurred, const cv::Mat& psf, double nsr)
 cv::Mat wiener_in_one_transform(const cv::Mat& blurred, const cv::Mat& psf, double nsr) {
   std::vector<cv::Mat> planes;
   cv::split(blurred, planes);
-  const cv::Mat kernel_spectrum = transfer_function(psf, blurred.rows * 2, blurred.cols * 2);
+  const cv::Mat kernel_spectrum = psf_spectrum(psf, blurred.rows * 2, blurred.cols * 2);
   // The Wiener filter conj(K) / (|K|² + nsr), the same for every channel.
   cv::Mat filter(kernel_spectrum.size(), CV_32FC2);
   for (int y = 0; y < filter.rows; ++y)

@@ -22,6 +22,10 @@ cv::Mat wiener_deconvolve(const cv::Mat& blurred, const cv::Mat& psf, double nsr
 // The same in one transform of the whole image (2H×2W), whatever its size.
 cv::Mat wiener_deconvolve_untiled(const cv::Mat& blurred, const cv::Mat& psf, double nsr);
 
+// The PSF's transfer function on a rows×cols grid: the kernel centre sits at (0, 0) and
+// the rest wraps around, so a product in frequency is a true (periodic) convolution.
+cv::Mat psf_spectrum(const cv::Mat& psf, int rows, int cols);
+
 // Richardson–Lucy: `iterations` multiplicative updates x ← x · Kᵀ(b / (K x)), the
 // maximum-likelihood restoration under Poisson noise. More iterations sharpen more and
 // amplify noise more. Starts from the blurred image.

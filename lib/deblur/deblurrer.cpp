@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "deblur/blur_estimate.hpp"
+#include "deblur/blur_reading.hpp"
 #include "deblur/classical.hpp"
 #include "deblur/kernel_spec.hpp"
 #include "deblur/told_network.hpp"
@@ -126,8 +129,14 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     return kernel_told_restorer(std::move(model), o.tile, [told](const cv::Mat&) { return told; });
   }
   std::shared_ptr<const models::Model> estimator = load_blur_estimator(o.estimator);
-  return told_network_restorer(std::move(model), o.tile,
-                               [estimator](const cv::Mat& y) { return estimate_blur_code(*estimator, y); });
+  return kernel_told_restorer(std::move(model), o.tile, [estimator](const cv::Mat& y) {
+    const BlurReading reading = read_blur(*estimator, y);
+    const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(reading.kernel));
+    spdlog::debug("blur read from the {}: {} ({}×{} kernel; shape match {:.2f}, agreement {:.2f})",
+                  source_name(reading.source), imaging::describe_blur(shape), reading.kernel.cols, reading.kernel.rows,
+                  reading.shape_match, reading.agreement);
+    return reading.kernel;
+  });
 }
 
 std::shared_ptr<const models::Model> load_blur_estimator(const std::string& file) {

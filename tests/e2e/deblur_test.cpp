@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_runner.hpp"
+#include "imaging/blur_kernels.hpp"
 #include "models/model.hpp"
 
 namespace fs = std::filesystem;
@@ -147,7 +148,7 @@ TEST_CASE("deblur: a network told the blur takes --psf or estimates the blur, a 
   CHECK_FALSE(fs::exists(dir / "e.png"));
 }
 
-TEST_CASE("estimate-blur: one spec per image, --json, errors name the file") {
+TEST_CASE("estimate-blur: one spec per image and what it came from, --json, --save-kernels, errors name the file") {
   ScratchFolder dir;
   // An estimator whose every cell says the code of gaussian:1.6 (last layer: weights 0,
   // biases the code), whatever the image.
@@ -158,18 +159,34 @@ TEST_CASE("estimate-blur: one spec per image, --json, errors name the file") {
   params.end()[-1]->value.data()[0] = params.end()[-1]->value.data()[1] = 0.32f;  // 1.6² / 8
   upsample::models::save_model(*estimator, dir / "est.safetensors");
   fs::create_directories(dir / "shots");
-  fs::copy_file(sample("scene.png"), dir / "shots/a.png");
-  fs::copy_file(sample("scene.png"), dir / "shots/b.png");
-  auto r = run_cli({"estimate-blur", "shots", "--estimator", "est.safetensors"}, dir.path());
+  // a.png blurred as the estimator says; b.png by camera shake, which the kernel search finds.
+  cv::Mat scene;
+  cv::imread(sample("scene.png").string()).convertTo(scene, CV_32F);
+  const auto write_blurred = [&](const std::string& name, const std::string& spec) {
+    cv::Mat blurred;
+    upsample::imaging::blur_image(scene, upsample::imaging::parse_blur_kernel(spec)).convertTo(blurred, CV_8U);
+    REQUIRE(cv::imwrite((dir / "shots" / name).string(), blurred));
+  };
+  write_blurred("a.png", "gaussian:1.6");
+  write_blurred("b.png", "shake:6");
+  auto r = run_cli({"estimate-blur", "shots", "--estimator", "est.safetensors", "--save-kernels", "k"}, dir.path());
   INFO(r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "shots/a.png: gaussian:1.6\nshots/b.png: gaussian:1.6\n");
+  CHECK(r.out.starts_with("shots/a.png: gaussian:1.6  (estimator)\nshots/b.png: "));
+  CHECK(r.out.ends_with("  (free-form kernel)\n"));
+  INFO(r.out);
+  const cv::Mat kernel = cv::imread((dir / "k" / "b_kernel.png").string(), cv::IMREAD_UNCHANGED);
+  REQUIRE(!kernel.empty());
+  CHECK(kernel.depth() == CV_16U);
+  CHECK(kernel.rows % 2 == 1);
+  CHECK(kernel.rows > 9);  // the trajectory, not a point
   r = run_cli({"estimate-blur", "shots/a.png", "missing.png", "--estimator", "est.safetensors", "--json"}, dir.path());
   CHECK(r.exit_code == 1);
   const auto list = nlohmann::json::parse(r.out);
   REQUIRE(list.size() == 2);
   CHECK(list[0]["blur"] == "gaussian:1.6");
-  CHECK(list[0]["sigma"].get<double>() == doctest::Approx(1.6).epsilon(1e-4));
+  CHECK(list[0]["source"] == "estimator");
+  CHECK(list[0]["sigma"].get<double>() == doctest::Approx(1.6).epsilon(0.01));  // the kernel the code describes, measured again
   CHECK(list[1]["error"].get<std::string>().find("missing.png") != std::string::npos);
   CHECK(r.err.find("missing.png") != std::string::npos);
   fs::create_directories(dir / "empty");

@@ -1,0 +1,146 @@
+// Reading the whole blur kernel off an image (deblur/blind_kernel.hpp) and choosing what a
+// deblurring network is told (deblur/blur_reading.hpp).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli_runner.hpp"
+#include "deblur/blind_kernel.hpp"
+#include "deblur/blur_estimate.hpp"
+#include "deblur/blur_reading.hpp"
+#include "deblur/classical.hpp"
+#include "deblur/kernel_spec.hpp"
+#include "imaging/blur_kernels.hpp"
+#include "models/model.hpp"
+#include "tensor/error.hpp"
+
+namespace fs = std::filesystem;
+using namespace upsample;
+
+namespace {
+
+// The scene sample's Y in [0, 1]: edges in every direction.
+cv::Mat scene_y() {
+  const cv::Mat image = cv::imread(testing::sample("scene.png").string(), cv::IMREAD_GRAYSCALE);
+  REQUIRE(!image.empty());
+  cv::Mat y;
+  image.convertTo(y, CV_32F, 1.0 / 255);
+  return y;
+}
+
+// `sharp` blurred as the evaluation blurs (true convolution, mirrored borders), with
+// Gaussian noise of σ `noise` levels of 255, seeded.
+cv::Mat blurred_with(const cv::Mat& sharp, const std::string& spec, double noise = 0) {
+  cv::Mat blurred = imaging::blur_image(sharp, deblur::load_blur_kernel(spec));
+  if (noise > 0) {
+    cv::Mat n(blurred.size(), CV_32F);
+    cv::RNG rng(5);
+    rng.fill(n, cv::RNG::NORMAL, 0, noise / 255);
+    blurred += n;
+  }
+  return blurred;
+}
+
+// `sharp` convolved with `kernel` periodically (what the kernel step assumes).
+cv::Mat periodic_blur(const cv::Mat& sharp, const cv::Mat& kernel) {
+  cv::Mat spectrum, product, out;
+  cv::dft(sharp, spectrum, cv::DFT_COMPLEX_OUTPUT);
+  cv::mulSpectrums(spectrum, deblur::psf_spectrum(kernel, sharp.rows, sharp.cols), product, 0);
+  cv::idft(product, out, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
+  return out;
+}
+
+// PSNR of `blurred` Wiener-deconvolved with `kernel` against `sharp`, away from the borders.
+double wiener_psnr(const cv::Mat& blurred, const cv::Mat& kernel, const cv::Mat& sharp) {
+  const cv::Rect inside(16, 16, sharp.cols - 32, sharp.rows - 32);
+  const cv::Mat restored = cv::min(cv::max(deblur::wiener_deconvolve(blurred, kernel, 0.005), 0.0f), 1.0f);
+  return cv::PSNR(restored(inside), sharp(inside), 1.0);
+}
+
+}  // namespace
+
+TEST_SUITE("blind kernel") {
+
+TEST_CASE("kernel_match: 1 for the same shape at any size and mass, less for another shape") {
+  const cv::Mat line = imaging::parse_blur_kernel("line:9,0");
+  cv::Mat padded;
+  cv::copyMakeBorder(line * 3, padded, 4, 4, 4, 4, cv::BORDER_CONSTANT, 0);
+  CHECK(deblur::kernel_match(line, padded) == doctest::Approx(1.0));
+  CHECK(deblur::kernel_match(line, imaging::parse_blur_kernel("line:9,90")) < 0.2);
+  CHECK(deblur::kernel_match(line, cv::Mat::zeros(3, 3, CV_32F)) == 0.0);
+}
+
+TEST_CASE("the kernel step finds the kernel that blurred a periodic image, shake included") {
+  const cv::Mat sharp = scene_y();
+  const cv::Mat window = cv::Mat::ones(sharp.size(), CV_32F);
+  for (const std::string spec : {"line:15,30", "shake:2", "gaussian:1.6"}) {
+    const cv::Mat truth = deblur::load_blur_kernel(spec);
+    const cv::Mat found = deblur::kernel_from_gradients(sharp, periodic_blur(sharp, truth), window, 31);
+    const double match = deblur::kernel_match(found, truth);
+    INFO(spec << ": match " << match);
+    CHECK(match > 0.95);
+    CHECK(cv::sum(found)[0] == doctest::Approx(1.0).epsilon(1e-4));
+    double least = 0;
+    cv::minMaxLoc(found, &least);
+    CHECK(least >= 0);
+  }
+}
+
+TEST_CASE("the blind search reads streaks and shake off a blurred photo, and no blur off a sharp one") {
+  const cv::Mat sharp = scene_y();
+  // Thin kernels match only where their taps land on the same pixels: the bounds are
+  // those of readings that deblur well (a scene this small has few edges to read).
+  struct Case {
+    std::string spec;
+    double least_match;
+  };
+  for (const Case& c : {Case{"line:15,0", 0.6}, Case{"line:21,75", 0.5}, Case{"shake:2", 0.7}}) {
+    const cv::Mat found = deblur::estimate_blur_kernel(blurred_with(sharp, c.spec, 2));
+    const double match = deblur::kernel_match(found, deblur::load_blur_kernel(c.spec));
+    INFO(c.spec << ": match " << match << ", " << found.cols << "×" << found.rows);
+    CHECK(match > c.least_match);
+    CHECK(found.rows % 2 == 1);
+    CHECK(found.rows <= 31);
+  }
+  const cv::Mat none = deblur::estimate_blur_kernel(sharp);
+  INFO("sharp: " << none.cols << "×" << none.rows << ", centre tap " << none.at<float>(none.rows / 2, none.cols / 2));
+  CHECK(none.rows <= 5);
+  CHECK(cv::sum(none(cv::Rect(none.cols / 2 - 1, none.rows / 2 - 1, 3, 3)))[0] > 0.9);
+  CHECK_THROWS_AS(deblur::estimate_blur_kernel(sharp(cv::Rect(0, 0, 20, 40))), Error);
+}
+
+TEST_CASE("read_blur: shake as the kernel found, a Gaussian and a long streak by their moments") {
+  const fs::path file = testing::source_dir() / "weights" / "blur-estimator_x1.safetensors";
+  REQUIRE(fs::is_regular_file(file));
+  const auto estimator = models::load_model(file);
+  const cv::Mat sharp = scene_y();
+  struct Case {
+    std::string spec;
+    bool free_form;
+    double least_match;
+  };
+  for (const Case& c : {Case{"shake:2", true, 0.7}, Case{"gaussian:1.6", false, 0.95},
+                        Case{"line:21,0", false, 0.5}}) {
+    const cv::Mat blurred = blurred_with(sharp, c.spec, 2);
+    const deblur::BlurReading reading = deblur::read_blur(*estimator, blurred);
+    const cv::Mat truth = deblur::load_blur_kernel(c.spec);
+    const double match = deblur::kernel_match(reading.kernel, truth);
+    const cv::Mat estimated = imaging::kernel_from_blur_code(deblur::estimate_blur_code(*estimator, blurred));
+    const double restored = wiener_psnr(blurred, reading.kernel, sharp), by_estimator = wiener_psnr(blurred, estimated, sharp);
+    INFO(c.spec << ": " << deblur::source_name(reading.source) << ", shape match " << reading.shape_match
+                << ", agreement " << reading.agreement << ", match to the truth " << match << "; Wiener with it "
+                << restored << " dB, with the estimator's blur " << by_estimator << " dB");
+    CHECK((reading.source == deblur::BlurReading::Source::free_form) == c.free_form);
+    CHECK(match > c.least_match);
+    CHECK(restored >= by_estimator - 0.05);
+  }
+  // Too small for the search: the estimator's reading.
+  const deblur::BlurReading small = deblur::read_blur(*estimator, sharp(cv::Rect(0, 0, 24, 24)).clone());
+  CHECK(small.source == deblur::BlurReading::Source::estimator);
+}
+
+}  // TEST_SUITE
