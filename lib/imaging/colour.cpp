@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "imaging/cubic_upscale.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::imaging {
@@ -93,7 +94,13 @@ cv::Mat map_luma(const cv::Mat& unit, const std::function<cv::Mat(const cv::Mat&
   cv::Mat y, cb, cr;
   bgr_to_ycbcr(unit, y, cb, cr);
   const cv::Mat new_y = on_y(y);
-  if (new_y.size() != y.size()) {
+  const int factor = y.cols > 0 ? new_y.cols / y.cols : 1;
+  if (new_y.size() == y.size() * factor) {
+    if (factor > 1) {
+      cb = cubic_upscale(cb, factor);
+      cr = cubic_upscale(cr, factor);
+    }
+  } else {
     cv::resize(cb, cb, new_y.size(), 0, 0, cv::INTER_CUBIC);
     cv::resize(cr, cr, new_y.size(), 0, 0, cv::INTER_CUBIC);
   }

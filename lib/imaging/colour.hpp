@@ -28,7 +28,8 @@ cv::Mat y_to_grey(const cv::Mat& y);
 // The Y plane ([0, 1]) of a grey or BGR image, 8-bit, 16-bit or already in [0, 1].
 cv::Mat luma_of(const cv::Mat& image);
 // `on_y` applied to the Y of a grey or BGR image in [0, 1], returned as the same kind of
-// image. Colour keeps its Cb and Cr, resized (bicubic) if `on_y` changed the size.
+// image. Colour keeps its Cb and Cr, resized (bicubic) if `on_y` changed the size: by
+// cubic_upscale for a whole factor, so a tile's chroma is the whole image's.
 cv::Mat map_luma(const cv::Mat& unit, const std::function<cv::Mat(const cv::Mat&)>& on_y);
 
 }  // namespace upsample::imaging

@@ -284,14 +284,6 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
   const bool from_stdin = path == kStandardStream;
   const std::vector<std::byte> bytes = from_stdin ? read_standard_input() : read_file_bytes(path);
   if (bytes.empty()) throw Error(path.string() + (from_stdin ? ": standard input is empty" : ": the file is empty"));
-  if (options.file_bytes) *options.file_bytes = bytes;
-  // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
-  // and fills the missing rows, so the result would pass for a whole picture.
-  std::string truncation = damage_in(bytes);
-  if (!truncation.empty()) {
-    if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + truncation);
-    if (damage) *damage = truncation;
-  }
   const auto check_size = [&](const ImageHeader& header) {
     if (!options.check_size) return;
     try {
@@ -300,8 +292,17 @@ cv::Mat load_image(const std::filesystem::path& path, const LoadOptions& options
       throw Error(path.string() + ": " + e.what());
     }
   };
+  // First: an image too large for memory is refused before its bytes are copied or scanned.
   const std::optional<ImageHeader> header = read_image_header(bytes);
   if (header) check_size(*header);
+  if (options.file_bytes) *options.file_bytes = bytes;
+  // Checked before decoding: libjpeg decodes a truncated file with a warning nobody sees
+  // and fills the missing rows, so the result would pass for a whole picture.
+  std::string truncation = damage_in(bytes);
+  if (!truncation.empty()) {
+    if (!options.accept_damaged) throw DamagedImageError(path.string() + ": " + truncation);
+    if (damage) *damage = truncation;
+  }
   // After the size check (it decodes every row), and only where truncation said nothing.
   if (header && truncation.empty())
     if (std::string found = corruption_in(bytes); !found.empty()) {
@@ -422,6 +423,10 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
       throw Error(path.string() + ": cannot encode as " + ext + ": " + e.what());
     }
   } else {
+    // OpenCV's encoders append to the buffer as they go, and each time it grows its old
+    // and new copies are both held: reserved for the raw pixels (address space, not memory,
+    // until written), the buffer never moves and the peak is the file's size.
+    encoded.reserve(pixels.total() * pixels.elemSize() + static_cast<size_t>(pixels.rows) * 8 + (1 << 16));
     bool ok = false;
     try {
       ok = cv::imencode("." + std::string(format->extensions.front()), pixels, encoded, params);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "ops/activations.hpp"
 #include "ops/conv_pair_plan.hpp"
@@ -344,10 +345,25 @@ Tensor ResizeConv2d::backward(const Tensor& grad_output) {
   return at_low_resolution.input;
 }
 
+bool ResizeConv2d::folded_winograd() const {
+  if (!folded_) return false;
+  const Shape& w = conv_.weight().value.shape();
+  const int factor = resize_.factor();
+  return ops::winograd_suits(ops::folded_weight_shape(w, factor), padded(ops::folded_padding(w, factor)));
+}
+
 int ResizeConv2d::context() const {
+  if (folded_winograd()) return ops::kWinogradTile;
   // The conv's context is in resized pixels: ⌈pad/factor⌉ input pixels.
   const int factor = resize_.factor();
   return resize_.context() + (conv_.context() + factor - 1) / factor;
+}
+
+int ResizeConv2d::alignment() const {
+  if (folded_) return folded_winograd() ? ops::kWinogradTile : 1;
+  // The unfolded conv's grid is in resized pixels: a tile starting at input pixel x starts there at factor·x.
+  const int grid = conv_.alignment();
+  return grid / std::gcd(grid, resize_.factor());
 }
 
 double ResizeConv2d::working_bytes(const Shape& input) const {

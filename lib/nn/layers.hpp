@@ -125,7 +125,9 @@ class ResizeConv2d final : public Layer {
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override { return conv_.parameters(); }
   int upscale() const override { return resize_.factor(); }
+  // As Conv2d's: a folded conv computed by Winograd needs the 4×4 tile's patch and grid.
   int context() const override;
+  int alignment() const override;
   double working_bytes(const Shape& input) const override;
   double flops(const Shape& input) const override;
   void set_name_prefix(const std::string& prefix) override { conv_.set_name_prefix(prefix); }
@@ -141,6 +143,8 @@ class ResizeConv2d final : public Layer {
   bool folded() const { return folded_; }
 
  private:
+  bool folded_winograd() const;
+
   Resize resize_;
   Conv2d conv_;
   bool folded_;

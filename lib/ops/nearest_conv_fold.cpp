@@ -62,6 +62,13 @@ bool nearest_conv_foldable(const Shape& weight, const Conv2dParams& params) {
          p.pad_top == same && p.pad_bottom == same && p.pad_left == same && p.pad_right == same;
 }
 
+Shape folded_weight_shape(const Shape& weight, int scale) {
+  const FoldGeometry g = geometry(weight, scale);
+  return Shape{g.out_channels * scale * scale, g.in_channels, g.folded_kernel, g.folded_kernel};
+}
+
+int folded_padding(const Shape& weight, int scale) { return geometry(weight, scale).folded_pad; }
+
 NearestConvFold fold_nearest_conv(const Tensor& weight, const Tensor& bias, int scale) {
   const Shape& ws = weight.shape();
   if (ws.rank() != 4 || ws[2] != ws[3] || ws[2] % 2 == 0)

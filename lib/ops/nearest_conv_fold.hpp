@@ -26,6 +26,10 @@ struct NearestConvFold {
 // takes: a square odd kernel, one group, stride and dilation 1, "same" padding.
 bool nearest_conv_foldable(const Shape& weight, const Conv2dParams& params);
 
+// The folded weight's shape [Cout·s², Cin, K, K] and its padding ⌈p/s⌉, without folding.
+Shape folded_weight_shape(const Shape& weight, int scale);
+int folded_padding(const Shape& weight, int scale);
+
 // weight [Cout, Cin, k, k], bias [Cout] or empty; throws upsample::Error unless foldable.
 NearestConvFold fold_nearest_conv(const Tensor& weight, const Tensor& bias, int scale);
 

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Chroma is upscaled by cv::resize INTER_CUBIC, which reads 2 pixels each side.
+// Chroma is upscaled by imaging::cubic_upscale, which reads 2 pixels each side.
 constexpr int kChromaHalo = 3;
 
 class LearnedUpscaler final : public Upscaler {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -14,12 +15,14 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   const double in = static_cast<double>(input.decoded_bytes());
   const double out = in * scale * scale;
   // Held at once: the process itself; the decoded input and one converted copy; the
-  // result and the encoded file. A learned method adds float planes of the result (its Y,
-  // the chroma and alpha upscaled beside it) and the tiles its threads work on.
+  // result and its encoded file, counted as half of it (upscaled pixels compress; the
+  // encoder writes into one buffer reserved up front, so it is never copied as it grows).
+  // With alpha, the colour's result is held beside the whole result while the two are put
+  // together. A learned method adds the tiles its threads work on.
   const double process = 64e6;
   const double tiles = kind == MethodKind::learned ? 64e6 : 0.0;
-  const double out_copies = kind == MethodKind::learned ? 2.5 : 2.0;
-  return static_cast<std::uint64_t>(process + tiles + 2.0 * in + out_copies * out);
+  const double colour_beside_result = input.channels == 4 ? 0.75 * out : 0.0;
+  return static_cast<std::uint64_t>(process + tiles + 2.0 * in + 1.5 * out + colour_beside_result);
 }
 
 std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int output_width, int output_height,
@@ -29,11 +32,18 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int output_widt
   const double out_pixels = static_cast<double>(output_width) * static_cast<double>(output_height);
   const double out = pixels > 0 ? in * out_pixels / pixels : 0.0;
   const double process = 64e6;
-  if (kind == MethodKind::classical) return static_cast<std::uint64_t>(process + 2.0 * in + 2.0 * out);
-  // The working result with the learned method's copies (as for a whole scale), then the
-  // shrunk result and its encoded file beside it; the shrink keeps only bands of rows in double.
-  const double working = in * working_scale * working_scale;
-  return static_cast<std::uint64_t>(process + 64e6 + 2.0 * in + 2.5 * working + 2.0 * out);
+  // The method sees the colour alone; with alpha its result is held beside the whole
+  // result while the two are put together.
+  const double colour_share = input.channels == 4 ? 0.75 : 1.0;
+  const double colour_beside_result = input.channels == 4 ? colour_share * out : 0.0;
+  // The most held at one time, stage by stage: the result with alpha being put together;
+  // the result and its encoded file (as for a whole scale); for a learned method, first
+  // its working result, shrunk in bands of rows into the colour result.
+  double held = std::max(out + colour_beside_result, 1.5 * out);
+  if (kind == MethodKind::classical) return static_cast<std::uint64_t>(process + 2.0 * in + held);
+  const double working = colour_share * in * working_scale * working_scale;
+  held = std::max(held, working + colour_share * out);
+  return static_cast<std::uint64_t>(process + 64e6 + 2.0 * in + held);
 }
 
 std::uint64_t physical_memory_bytes() {

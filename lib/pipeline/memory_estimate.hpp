@@ -2,8 +2,10 @@
 // How much memory upscaling one image takes at its peak, told before it is decoded, so
 // that a job the machine cannot hold is refused with the number instead of swapping or
 // being killed. An estimate from the sizes of what is held at once (the decoded input,
-// the result, the method's copies of it and its working tiles), meant to be above the
-// real peak; `upsample ... -v` prints it per file.
+// the result, the method's copies of it and its working tiles), meant to be at or a
+// little above the real peak; the encoded file is counted as half the result, so a result
+// that does not compress at all can take up to that half more. `upsample ... -v` prints
+// it per file.
 #include <cstdint>
 #include <string>
 

@@ -12,13 +12,18 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
   cv::Mat colour, alpha;
   cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
   cv::extractChannel(image, alpha, 3);
-  const cv::Mat colour_up = upscaler.upscale_photo(colour, facts, notes);
+  cv::Mat colour_up = upscaler.upscale_photo(colour, facts, notes);
+  colour.release();
+  // The result is filled part by part, each upscaled part let go once it is in: beside
+  // the result only one of them is held at a time, not both.
+  cv::Mat out(colour_up.size(), CV_MAKETYPE(colour_up.depth(), 4));
+  cv::mixChannels(std::vector<cv::Mat>{colour_up}, std::vector<cv::Mat>{out}, {0, 0, 1, 1, 2, 2});
+  colour_up.release();
   // To the colour's size: s times the input's for a whole scale, the asked size for a
   // sized upscaler (sized_upscaler.hpp).
   cv::Mat alpha_up;
-  cv::resize(alpha, alpha_up, colour_up.size(), 0, 0, cv::INTER_CUBIC);
-  cv::Mat out;
-  cv::merge(std::vector<cv::Mat>{colour_up, alpha_up}, out);
+  cv::resize(alpha, alpha_up, out.size(), 0, 0, cv::INTER_CUBIC);
+  cv::mixChannels(std::vector<cv::Mat>{alpha_up}, std::vector<cv::Mat>{out}, {0, 3});
   return out;
 }
 

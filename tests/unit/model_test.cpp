@@ -116,19 +116,26 @@ TEST_CASE("a saved model reloads with identical outputs, bad files are refused b
   CHECK_THROWS_WITH_AS(models::load_model(dir / "shape.safetensors"), doctest::Contains("has shape"), Error);
 }
 
-TEST_CASE("tiled inference equals whole-image inference on sizes that are not tile multiples") {
+TEST_CASE("tiled inference equals whole-image inference exactly, at every scale, on sizes that are not tile multiples") {
   for (const auto& arch : models::architectures()) {
     if (arch.defaults.count("task")) continue;  // not super-resolution: tested in its own file
-    for (int scale : {2, 3}) {
-      CAPTURE(arch.name);
-      CAPTURE(scale);
-      const auto model = models::build_model(small(arch.name, scale), 7);
-      const cv::Mat image = smooth_random_image(37, 29, CV_32F, 3);
-      const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
-      for (int tile : {8, 13, 16}) {
-        CAPTURE(tile);
-        const cv::Mat tiled = pipeline::run_network_tiled(model->net(), image, tile);
-        CHECK(max_abs_diff(whole, tiled) <= 1e-5);
+    for (int scale : {2, 3, 4}) {
+      // The small variant, and the shipped widths, which take the fast paths the small one
+      // does not (Winograd, also for resize-conv's folded conv at x3 and x4).
+      for (const bool shipped_width : {false, true}) {
+        CAPTURE(arch.name);
+        CAPTURE(scale);
+        CAPTURE(shipped_width);
+        const models::Metadata metadata =
+            shipped_width ? models::Metadata{{"arch", arch.name}, {"scale", std::to_string(scale)}} : small(arch.name, scale);
+        const auto model = models::build_model(metadata, 7);
+        const cv::Mat image = smooth_random_image(37, 29, CV_32F, 3);
+        const cv::Mat whole = pipeline::run_network_tiled(model->net(), image, 0);
+        for (int tile : {8, 13, 16}) {
+          CAPTURE(tile);
+          const cv::Mat tiled = pipeline::run_network_tiled(model->net(), image, tile);
+          CHECK(max_abs_diff(whole, tiled) == 0);
+        }
       }
     }
   }

@@ -183,6 +183,22 @@ TEST_CASE("the memory estimate of an asked size holds the learned method's large
   CHECK(learned > classical + 2 * 2000 * 2000 * 3ULL);
 }
 
+TEST_CASE("the memory estimate of an image with alpha holds the colour's result beside the whole result") {
+  io::ImageHeader rgb;
+  rgb.width = 1000;
+  rgb.height = 1000;
+  rgb.channels = 3;
+  io::ImageHeader rgba = rgb;
+  rgba.channels = 4;
+  for (const auto kind : {pipeline::MethodKind::classical, pipeline::MethodKind::learned}) {
+    const double rgba_result = 4.0 * 4000 * 4000;
+    const auto with_alpha = static_cast<double>(pipeline::estimated_peak_bytes(rgba, 4, kind));
+    const auto without = static_cast<double>(pipeline::estimated_peak_bytes(rgb, 4, kind));
+    CHECK(with_alpha >= 2 * rgba_result);  // the result, and its colour part beside it
+    CHECK(with_alpha - without >= 0.75 * rgba_result);
+  }
+}
+
 TEST_CASE("the evaluation at 1.5 crops the HR to a multiple of 3 and shrinks it to exactly 2/3") {
   testing::ScratchFolder dir;
   cv::Mat hr(50, 64, CV_8UC3);
