@@ -248,7 +248,10 @@ cv::Mat estimate_blur_kernel(const cv::Mat& y, const BlindKernelOptions& o) {
     throw Error("blur kernel estimate: the image must be at least " + std::to_string(kMinBlindSide) + " pixels on each side");
   if (o.max_size < 3 || o.max_size % 2 == 0 || o.max_size > 101)
     throw Error("blur kernel estimate: the kernel size must be odd, 3..101");
-  const cv::Mat region = y(busiest_region(y, o.region));
+  // Looked for within the central area of a large photo, which bounds time and memory.
+  const int area_rows = std::min(y.rows, kBlindSearchArea), area_cols = std::min(y.cols, kBlindSearchArea);
+  const cv::Mat central = y(cv::Rect((y.cols - area_cols) / 2, (y.rows - area_rows) / 2, area_cols, area_rows));
+  const cv::Mat region = central(busiest_region(central, o.region));
   // Kernel sizes from the finest level down, each level 1/√2 of the next finer.
   std::vector<int> sizes{o.max_size};
   while (sizes.back() > 5) sizes.push_back(std::max(3, static_cast<int>(std::lround(sizes.back() / std::sqrt(2.0))) | 1));

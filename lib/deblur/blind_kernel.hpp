@@ -15,6 +15,7 @@
 namespace upsample::deblur {
 
 constexpr int kMinBlindSide = 32;
+constexpr int kBlindSearchArea = 1024;  // the region is looked for within the central area of this side
 
 struct BlindKernelOptions {
   int max_size = 31;         // odd: the widest kernel looked for (a 25 px streak fits with room)
