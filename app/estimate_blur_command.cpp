@@ -61,12 +61,14 @@ Command add_estimate_blur_command(CLI::App& app) {
                   "Write each image's kernel to FOLDER/<name>_kernel.png (16-bit; --psf kernel:FILE takes it)");
   cmd->add_flag("--json", o->json, "Print a machine-readable list on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
-  cmd->add_flag("-v,--verbose", o->verbose, "Also print the blur code (the kernel's second moments)");
+  cmd->add_flag("-v,--verbose", o->verbose, "Also print the kernel's size, its blur code (second moments) and how the readers matched");
   cmd->footer(R"(
-Two readers look at each image (at most its central 768x768 pixels):
+Two readers look at each image:
   - the blur estimator (a small network, trained by `upsample train --task blur-estimate`
-    on Gaussian sigma 0.5-3 and motion 3-15 px) gives the blur's second moments;
-  - a blind kernel search (coarse to fine, sparse edges) finds the whole kernel, any shape.
+    on Gaussian sigma 0.5-3 and motion 3-15 px) gives the blur's second moments, read
+    over at most the central 768x768 pixels;
+  - a blind kernel search (coarse to fine, sparse edges) finds the whole kernel, any
+    shape up to 31x31, on the 320x320 with the most edges within the central 1024x1024.
 What is used, printed after the spec:
   estimator         the estimator's blur agrees with the moments of the kernel found
   kernel moments    the kernel found is a Gaussian or streak the estimator does not know
