@@ -70,9 +70,10 @@ Two readers look at each image:
   - a blind kernel search (coarse to fine, sparse edges) finds the whole kernel, any
     shape up to 31x31, on the 320x320 with the most edges within the central 1024x1024.
 What is used, printed after the spec:
-  estimator         the estimator's blur agrees with the moments of the kernel found
-  kernel moments    the kernel found is a Gaussian or streak the estimator does not know
-                    (a longer streak): the blur its moments describe
+  estimator         the estimator's blur agrees with the moments of the kernel found, or
+                    that kernel is a Gaussian or streak within the estimator's reach
+  kernel moments    the kernel found is a streak longer than the estimator knows (12 px
+                    or more): the blur its moments describe
   free-form kernel  a shape no spec describes (camera shake, a bent streak): the kernel
                     found as it is; the spec printed is only its nearest Gaussian/streak
 The spec is gaussian:SIGMA, motion:LENGTH,ANGLE (degrees counter-clockwise, 0-180) or both
@@ -121,10 +122,11 @@ Examples:
                   if (!kernel_file.empty()) entry["kernel_file"] = kernel_file;
                   list.push_back(entry);
                 } else if (o->verbose) {
-                  std::printf("%s: %s  (%s, %dx%d; code %.3f %.3f %.3f; shape match %.2f, agreement %.2f)\n",
+                  const std::string estimated = imaging::describe_blur(imaging::blur_shape(imaging::blur_code(reading.estimated)));
+                  std::printf("%s: %s  (%s, %dx%d; code %.3f %.3f %.3f; shape match %.2f, agreement %.2f; estimator %s)\n",
                               file.string().c_str(), spec.c_str(), source.c_str(), reading.kernel.cols, reading.kernel.rows,
                               static_cast<double>(code[0]), static_cast<double>(code[1]), static_cast<double>(code[2]),
-                              reading.shape_match, reading.agreement);
+                              reading.shape_match, reading.agreement, estimated.c_str());
                 } else {
                   std::printf("%s: %s  (%s)\n", file.string().c_str(), spec.c_str(), source.c_str());
                 }

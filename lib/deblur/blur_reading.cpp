@@ -28,7 +28,8 @@ double kernel_match(const cv::Mat& a, const cv::Mat& b) {
 
 BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
   BlurReading reading;
-  const cv::Mat estimated = imaging::kernel_from_blur_code(estimate_blur_code(estimator, y));
+  reading.estimated = imaging::kernel_from_blur_code(estimate_blur_code(estimator, y));
+  const cv::Mat& estimated = reading.estimated;
   if (y.rows < kMinBlindSide || y.cols < kMinBlindSide) {  // too small for the search: the estimator alone
     reading.kernel = estimated;
     return reading;
@@ -37,7 +38,9 @@ BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
   const cv::Mat described = imaging::kernel_from_blur_code(imaging::blur_code(found));
   reading.shape_match = kernel_match(found, described);
   reading.agreement = kernel_match(estimated, described);
-  if (reading.agreement >= kEstimatorAgreement) {
+  const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(found));
+  const bool within_estimator_reach = shape.streak < kEstimatorLongestStreak && shape.sigma <= kEstimatorWidestSigma;
+  if (reading.agreement >= kEstimatorAgreement || (reading.shape_match >= kFreeFormMatch && within_estimator_reach)) {
     reading.source = BlurReading::Source::estimator;
     reading.kernel = estimated;
   } else if (reading.shape_match >= kFreeFormMatch) {

@@ -4,11 +4,12 @@
 // code, precise for the Gaussians and short streaks it was trained on; the blind kernel
 // search (deblur/blind_kernel.hpp) finds any shape, shake included, but its taps are
 // noisy. Each is compared with the blur the found kernel's moments describe:
-//   - the estimator's blur like it (agreement ≥ kEstimatorAgreement): a blur the estimator
-//     knows, and its reading is the finer one;
-//   - else, the found kernel like it (shape match ≥ kFreeFormMatch): a Gaussian or streak
-//     the estimator does not know (a longer streak); its moments' blur, which drops the
-//     noise in the found taps;
+//   - the estimator's blur like it (agreement ≥ kEstimatorAgreement), or the found kernel
+//     like it (shape match ≥ kFreeFormMatch) and within the estimator's reach: a blur the
+//     estimator knows, and its reading is the finer one (a sharp photo stays "sharp", not
+//     a short streak the search reads off its edges);
+//   - else, the found kernel like it: a streak longer than the estimator knows; its
+//     moments' blur, which drops the noise in the found taps;
 //   - else a blur no code describes, such as camera shake: the found kernel as it is.
 // Matches are the normalised correlation of two kernels centred on one canvas.
 #include <string>
@@ -21,10 +22,15 @@ namespace upsample::deblur {
 
 constexpr double kFreeFormMatch = 0.8;
 constexpr double kEstimatorAgreement = 0.96;
+// The blurs the estimator reads well (it was trained on streaks up to 15 px, Gaussians up
+// to σ 3, and reads the longest of them short).
+constexpr double kEstimatorLongestStreak = 12;
+constexpr double kEstimatorWidestSigma = 3;
 
 struct BlurReading {
   enum class Source { estimator, kernel_moments, free_form };
   cv::Mat kernel;              // CV_32FC1, odd, square, summing to 1
+  cv::Mat estimated;           // the estimator's blur, used or not
   Source source = Source::estimator;
   double shape_match = 0;      // kernel found against the blur its moments describe
   double agreement = 0;        // that blur against the estimator's

@@ -123,7 +123,7 @@ TEST_CASE("the blind search reads streaks and shake off a blurred photo, and no 
   CHECK_THROWS_AS(deblur::estimate_blur_kernel(sharp(cv::Rect(0, 0, 20, 40))), Error);
 }
 
-TEST_CASE("read_blur: shake as the kernel found, a Gaussian and a long streak by their moments") {
+TEST_CASE("read_blur: shake as the kernel found, a long streak by its moments, a Gaussian and a sharp photo by the estimator") {
   const fs::path file = testing::source_dir() / "weights" / "blur-estimator_x1.safetensors";
   REQUIRE(fs::is_regular_file(file));
   const auto estimator = models::load_model(file);
@@ -148,6 +148,11 @@ TEST_CASE("read_blur: shake as the kernel found, a Gaussian and a long streak by
     CHECK(match > c.least_match);
     CHECK(restored >= by_estimator - 0.05);
   }
+  // A sharp photo: the search finds a few pixels' blur, within the estimator's reach, so
+  // the estimator's reading (its own softness) is used, not a short streak.
+  const deblur::BlurReading of_sharp = deblur::read_blur(*estimator, sharp);
+  INFO("sharp: shape match " << of_sharp.shape_match << ", agreement " << of_sharp.agreement);
+  CHECK(of_sharp.source == deblur::BlurReading::Source::estimator);
   // Too small for the search: the estimator's reading.
   const deblur::BlurReading small = deblur::read_blur(*estimator, sharp(cv::Rect(0, 0, 24, 24)).clone());
   CHECK(small.source == deblur::BlurReading::Source::estimator);
