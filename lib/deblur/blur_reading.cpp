@@ -30,19 +30,19 @@ BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
   BlurReading reading;
   reading.estimated = imaging::kernel_from_blur_code(estimate_blur_code(estimator, y));
   const cv::Mat& estimated = reading.estimated;
+  reading.kernel = estimated;
   if (y.rows < kMinBlindSide || y.cols < kMinBlindSide) {  // too small for the search: the estimator alone
-    reading.kernel = estimated;
     return reading;
   }
   const cv::Mat found = estimate_blur_kernel(y);
-  const cv::Mat described = imaging::kernel_from_blur_code(imaging::blur_code(found));
+  const imaging::BlurCode moments = imaging::blur_code(found);
+  const cv::Mat described = imaging::kernel_from_blur_code(moments);
   reading.shape_match = kernel_match(found, described);
   reading.agreement = kernel_match(estimated, described);
-  const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(found));
+  const imaging::BlurShape shape = imaging::blur_shape(moments);
   const bool within_estimator_reach = shape.streak < kEstimatorLongestStreak && shape.sigma <= kEstimatorWidestSigma;
   if (reading.agreement >= kEstimatorAgreement || (reading.shape_match >= kFreeFormMatch && within_estimator_reach)) {
     reading.source = BlurReading::Source::estimator;
-    reading.kernel = estimated;
   } else if (reading.shape_match >= kFreeFormMatch) {
     reading.source = BlurReading::Source::kernel_moments;
     reading.kernel = described;
