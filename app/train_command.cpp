@@ -40,6 +40,7 @@ struct TrainCliOptions {
   std::vector<std::string> final_eval;
   std::vector<std::string> damage, validation_damage;
   std::vector<std::string> init;
+  std::vector<std::string> init_layer_moves;  // FROM=TO
   std::string output, checkpoint;
   // Per-task defaults when not given: small batches of small patches learn fastest per
   // second for super-resolution; the U-Net's deepest level needs large patches.
@@ -127,6 +128,14 @@ void add_optimiser_options(CLI::App* cmd, TrainCliOptions& opts) {
   cmd->add_option("--init", o->init,
                   "Start from this model's weights (tensors with the same name and shape); repeat to combine "
                   "models, later ones taking precedence");
+  cmd->add_option("--init-layer", o->init_layer_moves,
+                  "Growing a network: the --init models' layer FROM fills this model's layer TO, FROM=TO "
+                  "(indices as in the tensor names; comma-separated or repeated)")
+      ->delimiter(',');
+  cmd->add_option("--identity-layer", o->train.identity_layers,
+                  "Start these layers as the identity (a square conv passing each plane through, the PReLU after "
+                  "it with slope 1): new layers between trained ones leave the output unchanged at step 0")
+      ->delimiter(',');
   cmd->add_flag("--last-layer-only", o->train.train_last_layer_only,
                 "Train only the last layer (e.g. x2/x4 from an x3 model, as FSRCNN does)");
   cmd->add_option("--layer-lr", o->layer_lr,
@@ -205,6 +214,24 @@ void apply_task(TrainCliOptions& o, const CLI::App* cmd) {
                      std::to_string(kMaxBatchPixels) + ": use fewer or smaller patches");
 }
 
+std::map<int, int> parse_layer_moves(const std::vector<std::string>& specs) {
+  std::map<int, int> moves;
+  for (const auto& kv : specs) {
+    const auto eq = kv.find('=');
+    try {
+      size_t used = 0;
+      const int from = std::stoi(kv.substr(0, eq), &used);
+      if (used != eq || from < 0) throw std::invalid_argument(kv);
+      const int to = std::stoi(kv.substr(eq + 1), &used);
+      if (used != kv.size() - eq - 1 || to < 0) throw std::invalid_argument(kv);
+      if (!moves.emplace(from, to).second) throw UsageError("--init-layer: layer " + std::to_string(from) + " is moved twice");
+    } catch (const std::logic_error&) {
+      throw UsageError("--init-layer " + kv + ": expected FROM=TO, e.g. 12=20");
+    }
+  }
+  return moves;
+}
+
 std::map<int, float> parse_layer_learning_rates(const std::vector<std::string>& specs) {
   std::map<int, float> multipliers;
   for (const auto& kv : specs) {
@@ -232,6 +259,7 @@ void apply_model_and_data(TrainCliOptions& o) {
     t.model[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   t.layer_lr_multipliers = parse_layer_learning_rates(o.layer_lr);
+  t.init_layer_moves = parse_layer_moves(o.init_layer_moves);
   apply_data_defaults(o);
   for (const auto& d : o.data) t.train_folders.emplace_back(d);
   if (!o.validation->empty()) t.validation_folder = *o.validation;
@@ -306,6 +334,8 @@ Examples:
   upsample train -m espcn -s 3 -o espcn_x3.safetensors --resume     # continue a stopped run
   upsample train -m resizeconv -s 3 --init resizeconv_x3.safetensors --init fsrcnn_x3.safetensors -o rc.safetensors
   upsample train -m fsrcnn -s 3 --set d=32 --set s=5 --set m=1 -o fsrcnn-small_x3.safetensors
+  upsample train -m fsrcnn -s 2 --set m=6 --init fsrcnn_x2.safetensors --init-layer 12=16,13=17,14=18 \
+      --identity-layer 12,14 -o fsrcnn-deeper_x2.safetensors    (two more mapping layers, same output at step 0)
   upsample train -m fsrcnn -s 2 --set condition=3 --set s=32 --damage default --val-degrade jpeg:50 \
       -o fsrcnn-real_x2.safetensors
   upsample train --task deblur --set up=pixelshuffle -o deblur-blind_x1.safetensors

@@ -6,6 +6,7 @@
 
 #include "ops/losses.hpp"
 #include "imaging/degradations.hpp"
+#include "nn/layers.hpp"
 #include "tensor/error.hpp"
 #include "train/training_loop.hpp"
 #include "train/training_task.hpp"
@@ -36,15 +37,29 @@ bool reads_more_planes(const Shape& target, const Shape& source) {
          target.w() == source.w() && target.c() > source.c();
 }
 
-// Copies every tensor of `source` whose name and shape match into `model` (a conv that
-// reads more planes takes the source's taps for the planes it had); returns how many
-// parameters were taken.
-size_t take_matching_weights(models::Model& model, const models::Model& source) {
+// A source tensor's name in the model being trained: "N.weight" becomes "M.weight" when
+// the layer moves from N to M.
+std::string moved_name(const std::string& name, const std::map<int, int>& moves) {
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos || dot == 0) return name;
+  int index = 0;
+  for (size_t i = 0; i < dot; ++i) {
+    if (name[i] < '0' || name[i] > '9') return name;
+    index = index * 10 + (name[i] - '0');
+  }
+  const auto move = moves.find(index);
+  return move == moves.end() ? name : std::to_string(move->second) + name.substr(dot);
+}
+
+// Copies every tensor of `source` whose name (after `moves`) and shape match into `model`
+// (a conv that reads more planes takes the source's taps for the planes it had); returns
+// how many parameters were taken.
+size_t take_matching_weights(models::Model& model, const models::Model& source, const std::map<int, int>& moves) {
   size_t taken = 0;
   const auto from = source.net().parameters();
   for (nn::Parameter* p : model.net().parameters())
     for (const nn::Parameter* q : from) {
-      if (q->name != p->name) continue;
+      if (moved_name(q->name, moves) != p->name) continue;
       const Shape &to = p->value.shape(), &have = q->value.shape();
       if (have == to) {
         std::copy_n(q->value.data(), q->value.numel(), p->value.data());
@@ -69,6 +84,32 @@ std::vector<nn::Parameter*> last_layer_parameters(models::Model& model) {
     if (!params.empty()) return params;
   }
   return {};
+}
+
+// Makes layer `index` a pass-through: its conv copies each input plane to the same output
+// plane, and a PReLU right after it gets slope 1.
+void start_as_identity(models::Model& model, int index) {
+  nn::Sequential& net = model.net();
+  for (size_t i = 0; i < net.size(); ++i) {
+    if (net[i].parameters().empty() || net.parameter_index(i) != index) continue;
+    auto* conv = dynamic_cast<nn::Conv2d*>(&net[i]);
+    Tensor* w = conv ? &conv->weight().value : nullptr;
+    const ops::Conv2dParams* cp = conv ? &conv->params() : nullptr;
+    if (w == nullptr || w->shape().n() != w->shape().c() || w->shape().h() != w->shape().w() ||
+        w->shape().h() % 2 == 0 || cp->groups != 1 || cp->stride_h != 1 || cp->stride_w != 1 ||
+        cp->dilation_h != 1 || cp->dilation_w != 1)
+      throw Error("train: layer " + std::to_string(index) + " of " + model.arch() +
+                  " cannot start as the identity: it is not a stride-1 convolution with an odd square kernel "
+                  "and as many outputs as inputs");
+    const int64_t planes = w->shape().n(), k = w->shape().h();
+    w->fill(0.0f);
+    for (int64_t o = 0; o < planes; ++o) w->data()[((o * planes + o) * k + k / 2) * k + k / 2] = 1.0f;
+    conv->bias().value.fill(0.0f);
+    if (i + 1 < net.size())
+      if (auto* prelu = dynamic_cast<nn::PRelu*>(&net[i + 1])) prelu->parameters().front()->value.fill(1.0f);
+    return;
+  }
+  throw Error("train: " + model.arch() + " has no layer " + std::to_string(index) + " to start as the identity");
 }
 
 }  // namespace
@@ -131,10 +172,11 @@ void apply_layer_learning_rates(models::Model& model, const std::map<int, float>
 std::unique_ptr<models::Model> prepare_model(const TrainOptions& o, const Log& log) {
   auto model = models::build_model(o.model, o.seed);
   for (const fs::path& init : o.init) {
-    const size_t taken = take_matching_weights(*model, *models::load_model(init));
+    const size_t taken = take_matching_weights(*model, *models::load_model(init), o.init_layer_moves);
     log("initialised " + std::to_string(taken) + " of " + std::to_string(model->net().parameters().size()) +
         " parameter tensors from " + init.string());
   }
+  for (int index : o.identity_layers) start_as_identity(*model, index);
   if (o.train_last_layer_only) {
     for (nn::Parameter* p : model->net().parameters()) p->trainable = false;
     // The papers' slower last layer balances it against the body; with the body frozen

@@ -36,6 +36,12 @@ struct TrainOptions {
   // Start from these models' weights (fine-tuning), applied in order: a later file's
   // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
   std::vector<std::filesystem::path> init;
+  // Growing a network: the --init models' layer FROM fills this model's layer TO (indices
+  // as in the tensor names), and these layers start as the identity (a conv with as many
+  // outputs as inputs passing each plane through its centre tap, the PReLU after it with
+  // slope 1), so new layers can be put between trained ones without changing the output.
+  std::map<int, int> init_layer_moves;
+  std::vector<int> identity_layers;
   bool train_last_layer_only = false;             // freeze all but the last parameterised layer
   // Learning-rate multipliers by layer index (the N of the "N.weight" tensor names), in
   // place of the model's own (the SR models train their last layer 10× slower). Under

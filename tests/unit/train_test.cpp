@@ -221,6 +221,42 @@ TEST_CASE("several --init models combine, later ones taking precedence") {
   CHECK(from_resizeconv == 2);  // the last convolution's weight and bias
 }
 
+TEST_CASE("a network grown with moved layers and identity layers starts out computing what it was grown from") {
+  testing::ScratchFolder dir;
+  make_training_folder(dir / "train");
+  auto base = testing::tiny_training_run(dir.path());  // m = 1: mapping conv 4, expand 6, deconv 8
+  base.steps = 3;
+  base.output = dir / "base.safetensors";
+  train::train_model(base, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  // m = 3: the trained mapping conv stays at 4, new ones at 6 and 8, expand moves to 10.
+  auto grown = base;
+  grown.model["m"] = "3";
+  grown.init = {base.output};
+  grown.init_layer_moves = {{6, 10}, {7, 11}, {8, 12}};
+  grown.identity_layers = {6, 8};
+  grown.learning_rate = grown.final_learning_rate = 0;
+  grown.steps = 1;
+  grown.output = dir / "grown.safetensors";
+  train::train_model(grown, [](const train::TrainProgress&) {}, [](const std::string&) {});
+  const auto before = models::load_model(base.output), after = models::load_model(grown.output);
+  REQUIRE(after->net().size() == before->net().size() + 4);
+  Tensor x(Shape{1, 1, 13, 17});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = static_cast<float>((i * 37) % 101) / 100.0f;
+  const Tensor a = before->forward(x), b = after->forward(x);
+  REQUIRE(a.shape() == b.shape());
+  float worst = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
+  CHECK(worst < 1e-5f);
+
+  auto wrong = grown;
+  wrong.identity_layers = {2};  // the 1×1 shrink: fewer outputs than inputs
+  CHECK_THROWS_WITH_AS(train::train_model(wrong, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("cannot start as the identity"), Error);
+  wrong.identity_layers = {40};
+  CHECK_THROWS_WITH_AS(train::train_model(wrong, [](const train::TrainProgress&) {}, [](const std::string&) {}),
+                       doctest::Contains("has no layer 40"), Error);
+}
+
 TEST_CASE("the loss border leaves the outputs near a patch edge out of the loss and its gradient") {
   const Shape shape{2, 1, 10, 12};
   Tensor target(shape), prediction(shape);
