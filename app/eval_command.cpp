@@ -1,6 +1,8 @@
 // `upsample eval`: the standard SR evaluation of methods on folders of HR images.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -192,12 +194,26 @@ void evaluate_upscaling(const EvalOptions& o, const std::string& folder, std::ve
   }
 }
 
+// A --data name that is not a folder here but one of the shared benchmark sets
+// ($UPSAMPLE_DATA/sr-bench/NAME), as the examples write it.
+std::string benchmark_folder(const std::string& name) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(name, ec)) return name;
+  const char* root = std::getenv("UPSAMPLE_DATA");
+  if (root == nullptr || name.find('/') != std::string::npos) return name;
+  const std::filesystem::path shared = std::filesystem::path(root) / "sr-bench" / name;
+  return std::filesystem::is_directory(shared, ec) ? shared.string() : name;
+}
+
 }  // namespace
 
 Command add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* cmd = app.add_subcommand("eval", "Score methods by the standard SR protocol (Y PSNR / SSIM)");
-  cmd->add_option("--data", o->data, "Folder(s) of HR images, e.g. ../shared/data/sr-bench/Set5")->required();
+  cmd->add_option("--data", o->data,
+                  "Folder(s) of HR images, e.g. ../shared/data/sr-bench/Set5; a bare name not found here is "
+                  "looked for in $UPSAMPLE_DATA/sr-bench (Set5, Set14, BSD100)")
+      ->required();
   cmd->add_option("-s,--scale", o->scales,
                   "Scale(s) to evaluate, 1 to 16; one that is not whole (1.5) is the clean protocol with the HR "
                   "cropped so that the LR is whole (see below)")
@@ -273,6 +289,7 @@ Examples:
             std::vector<Row> rows;
             std::vector<std::string> shown_methods;
             if (o->task == "deblur" && cmd->count("--method") == 0) o->methods = {"deblur", "wiener", "none"};
+            for (auto& folder : o->data) folder = benchmark_folder(folder);
             for (const auto& folder : o->data) {
               if (o->task == "deblur") {
                 evaluate_deblurring(*o, folder, rows, shown_methods);

@@ -156,6 +156,21 @@ TEST_CASE("eval -s 1.5 scores methods by the protocol with the HR cropped to a m
   CHECK(nlohmann::json::parse(whole.out)[0]["scale"].dump() == "2");  // a whole scale stays an integer
 }
 
+TEST_CASE("eval --data takes a benchmark set's bare name from $UPSAMPLE_DATA/sr-bench") {
+  ScratchFolder dir;
+  fs::create_directories(dir / "shared/sr-bench/Tiny");
+  write_picture(dir / "shared/sr-bench/Tiny/a.png", 48, 40);
+  const auto r = run_cli({"eval", "--data", "Tiny", "-s", "2", "-m", "bicubic", "--json"}, dir.path(),
+                         {{"UPSAMPLE_DATA", (dir / "shared").string()}});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)[0]["psnr"].get<double>() > 20);
+  const auto missing = run_cli({"eval", "--data", "Nowhere", "-s", "2", "-m", "bicubic"}, dir.path(),
+                               {{"UPSAMPLE_DATA", (dir / "shared").string()}});
+  CHECK(missing.exit_code != 0);
+  CHECK(contains(missing.err, "Nowhere: evaluation folder not found"));
+}
+
 TEST_CASE("asked sizes that cannot be made are refused naming the problem") {
   ScratchFolder dir;
   write_picture(dir / "a.png", 40, 30);
