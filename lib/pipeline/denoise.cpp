@@ -147,7 +147,9 @@ class DenoisingUpscaler final : public Upscaler {
     if (setting_.mode != DenoiseSetting::Mode::automatic) return damaged_->upscale_y(y);
     const double sigma = luma_noise_of(y);
     const double aliasing = damaged_->reads_aliasing() ? aliasing_of(y, sigma) : imaging::kAntialiasedAliasing;
-    if (sigma < luma_noise_sigma(kCleanNoiseSigma, false) && aliasing <= imaging::kAntialiasedAliasing)
+    // A lone plane is judged as a grey image is: a clean photo's texture is the same in R,
+    // G and B, so Y keeps it at full strength, where independent colour noise would shrink.
+    if (sigma < luma_noise_sigma(kCleanNoiseSigma, true) && aliasing <= imaging::kAntialiasedAliasing)
       return clean_->upscale_y(y);
     return damaged_->upscale_y_measured(y, sigma, aliasing);
   }

@@ -131,8 +131,11 @@ TEST_CASE("auto with a model told aliasing: a plain cubic shrink gets the damage
   CHECK(notes.chosen.find("aliasing") != std::string::npos);
   REQUIRE(notes.aliasing);
   CHECK(*notes.aliasing > pipeline::kAliasedAbove);
-  // A noisy image goes to the damage model whatever its aliasing.
-  CHECK(up->upscale_y(imaging::luma_of(proper)).at<float>(0, 0) != 7.0f);
+  // A noisy plane goes to the damage model whatever its aliasing; the clean one does not.
+  cv::Mat luma = imaging::luma_of(proper), noise(luma.size(), CV_32F);
+  CHECK(up->upscale_y(luma).at<float>(0, 0) == 7.0f);
+  cv::RNG(5).fill(noise, cv::RNG::NORMAL, 0.0, 8.0 / 255.0);
+  CHECK(up->upscale_y(luma + noise).at<float>(0, 0) != 7.0f);
   // The first damage models, told no aliasing, keep a clean image on the clean model.
   const auto two_planes = pipeline::denoising_upscaler(std::make_unique<Constant>(7), tiny_damage_model(3), 0,
                                                        pipeline::parse_denoise("auto"));
