@@ -6,6 +6,7 @@
 
 #include "ops/activations.hpp"
 #include "ops/conv_pair_plan.hpp"
+#include "ops/conv_pointwise_plan.hpp"
 #include "ops/nearest_conv_fold.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "ops/prelu.hpp"
@@ -153,16 +154,23 @@ int Conv2d::alignment() const { return ops::winograd_suits(weight_.value.shape()
 
 PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
   const FusedTail tail = fused_tail(next, true);
-  // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass.
-  if (tail.shuffle == 1 && tail.layers < next.size() && ops::ConvPairPlan::first_suits(weight_.value.shape(), params_)) {
-    const auto* second = dynamic_cast<const Conv2d*>(next[tail.layers].get());
-    if (second != nullptr && ops::winograd_suits(second->weight_.value.shape(), second->params_) &&
-        second->weight_.value.shape()[1] == weight_.value.shape()[0]) {
-      const FusedTail second_tail = fused_tail(next.subspan(tail.layers + 1), false);
-      ops::ConvPairPlan pair(weight_.value, bias_.value, params_, tail.epilogue, second->weight_.value,
-                             second->bias_.value, second->params_, second_tail.epilogue);
-      return {std::make_unique<PlanStep<ops::ConvPairPlan>>(std::move(pair)), 2 + tail.layers + second_tail.layers};
-    }
+  const auto* second = tail.shuffle == 1 && tail.layers < next.size() && ops::ConvPairPlan::first_suits(weight_.value.shape(), params_)
+                           ? dynamic_cast<const Conv2d*>(next[tail.layers].get())
+                           : nullptr;
+  if (second != nullptr && second->weight_.value.shape()[1] == weight_.value.shape()[0]) {
+    const Tensor &w2 = second->weight_.value, &b2 = second->bias_.value;
+    const FusedTail second_tail = fused_tail(next.subspan(tail.layers + 1), false);
+    const size_t layers = 2 + tail.layers + second_tail.layers;
+    // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass,
+    if (ops::winograd_suits(w2.shape(), second->params_))
+      return {std::make_unique<PlanStep<ops::ConvPairPlan>>(ops::ConvPairPlan(
+                  weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
+              layers};
+    // and so does one into a 1×1 conv (FSRCNN's feature extraction into its shrinking).
+    if (ops::ConvPointwisePlan::second_suits(w2.shape(), second->params_))
+      return {std::make_unique<PlanStep<ops::ConvPointwisePlan>>(ops::ConvPointwisePlan(
+                  weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
+              layers};
   }
   return conv_step(ops::ConvPlan(weight_.value, bias_.value, params_, tail.epilogue, tail.shuffle), tail);
 }

@@ -1,0 +1,83 @@
+// A same conv into a 1×1 conv as one tiled pass, against the two reference convs: tiles
+// cut at every edge (rows and columns past the tile size), on the AVX2 and AVX-512 kernels.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "fast_test_util.hpp"
+#include "ops/conv_pair_plan.hpp"
+#include "ops/conv_pointwise_plan.hpp"
+#include "ops/ref/activations_ref.hpp"
+#include "ops/ref/conv2d_ref.hpp"
+#include "ops/ref/prelu_ref.hpp"
+#include "test_values.hpp"
+
+namespace upsample {
+namespace {
+
+using fast_test::check_close;
+using fast_test::each_isa;
+using fast_test::random_tensor;
+using testing::kSanitizedBuild;
+
+Tensor activate(const Tensor& y, const ops::ConvEpilogue& e) {
+  switch (e.activation) {
+    case ops::Activation::Tanh: return ops::ref::tanh_forward(y);
+    case ops::Activation::Relu: return ops::ref::relu_forward(y);
+    case ops::Activation::Sigmoid: return ops::ref::sigmoid_forward(y);
+    case ops::Activation::PRelu: return ops::ref::prelu_forward(y, e.prelu_weight);
+    case ops::Activation::None: return y;
+  }
+  return y;
+}
+
+TEST_CASE("a same conv into a 1x1 conv, tile by tile, gives the two reference convs' result") {
+  std::mt19937 rng(11);
+  struct Pair {
+    int in, mid, out, kernel;
+    ops::Activation first, second;
+  };
+  // FSRCNN's extraction into its shrinking (and the damage model's, told 3 planes), and a
+  // 3×3 one; widths past one tile's columns, heights past one tile's rows.
+  const Pair pairs[] = {{1, 56, 12, 5, ops::Activation::PRelu, ops::Activation::PRelu},
+                        {4, 56, 32, 5, ops::Activation::PRelu, ops::Activation::PRelu},
+                        {3, 24, 8, 3, ops::Activation::Tanh, ops::Activation::None}};
+  std::vector<std::array<int, 2>> sizes = {{1, 1}, {3, 5}, {9, 95}, {17, 300}};
+  if (!kSanitizedBuild) sizes.insert(sizes.end(), {{30, 97}, {13, 700}});
+  each_isa([&](ops::x86::Isa isa) {
+    for (const Pair& p : pairs) {
+      ops::Conv2dParams first_params, pointwise;
+      first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = p.kernel / 2;
+      const Tensor w1 = random_tensor(Shape{p.mid, p.in, p.kernel, p.kernel}, rng, 0.3f);
+      const Tensor b1 = random_tensor(Shape{p.mid}, rng, 0.1f);
+      const Tensor w2 = random_tensor(Shape{p.out, p.mid, 1, 1}, rng, 1.0f / std::sqrt(static_cast<float>(p.mid)));
+      const Tensor b2 = random_tensor(Shape{p.out}, rng, 0.1f);
+      ops::ConvEpilogue e1{p.first, {}}, e2{p.second, {}};
+      if (p.first == ops::Activation::PRelu) e1.prelu_weight = random_tensor(Shape{p.mid}, rng, 0.3f);
+      if (p.second == ops::Activation::PRelu) e2.prelu_weight = random_tensor(Shape{p.out}, rng, 0.3f);
+      REQUIRE(ops::ConvPairPlan::first_suits(w1.shape(), first_params));
+      REQUIRE(ops::ConvPointwisePlan::second_suits(w2.shape(), pointwise));
+      const ops::ConvPointwisePlan pair(w1, b1, first_params, e1, w2, b2, pointwise, e2);
+      for (const auto& size : sizes) {
+        const Tensor x = random_tensor(Shape{2, p.in, size[0], size[1]}, rng, 1.0f);
+        const Tensor mid = activate(ops::ref::conv2d_forward(x, w1, b1, first_params), e1);
+        std::ostringstream what;
+        what << ops::x86::isa_name(isa) << " conv into 1x1 " << p.in << "→" << p.mid << "→" << p.out << " k"
+             << p.kernel << " " << size[0] << "×" << size[1];
+        check_close(pair.forward(x), activate(ops::ref::conv2d_forward(mid, w2, b2, pointwise), e2), what.str());
+      }
+    }
+  });
+  ops::Conv2dParams padded;
+  padded.pad_top = padded.pad_bottom = padded.pad_left = padded.pad_right = 1;
+  CHECK_FALSE(ops::ConvPointwisePlan::second_suits(Shape{8, 8, 3, 3}, padded));
+  CHECK_FALSE(ops::ConvPointwisePlan::second_suits(Shape{8, 8, 1, 1}, padded));
+  CHECK(ops::ConvPointwisePlan::second_suits(Shape{8, 8, 1, 1}, ops::Conv2dParams{}));
+}
+
+}  // namespace
+}  // namespace upsample
