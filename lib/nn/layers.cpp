@@ -7,6 +7,7 @@
 #include "ops/activations.hpp"
 #include "ops/conv_pair_plan.hpp"
 #include "ops/conv_pointwise_plan.hpp"
+#include "ops/pointwise_transposed_plan.hpp"
 #include "ops/nearest_conv_fold.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "ops/prelu.hpp"
@@ -152,22 +153,51 @@ int Conv2d::context() const {
 
 int Conv2d::alignment() const { return ops::winograd_suits(weight_.value.shape(), params_) ? ops::kWinogradTile : 1; }
 
+namespace {
+
+// The transposed conv that a 1×1 conv's output (after the activation in `tail`) can feed
+// tile by tile (ops::PointwiseTransposedPlan), or null.
+const ConvTranspose2d* fusable_upscaler(const Conv2d& pointwise, std::span<const LayerPtr> after) {
+  if (!ops::PointwiseTransposedPlan::first_suits(pointwise.weight().value.shape(), pointwise.params())) return nullptr;
+  const FusedTail tail = fused_tail(after, false);
+  if (tail.layers >= after.size()) return nullptr;
+  const auto* up = dynamic_cast<const ConvTranspose2d*>(after[tail.layers].get());
+  const bool suits = up != nullptr && ops::PointwiseTransposedPlan::second_suits(up->weight().value.shape(), up->params()) &&
+                     up->weight().value.shape()[0] == pointwise.weight().value.shape()[0];
+  return suits ? up : nullptr;
+}
+
+}  // namespace
+
 PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
   const FusedTail tail = fused_tail(next, true);
+  // A 1×1 conv into a transposed conv that upscales by its stride (FSRCNN's expanding
+  // into its deconvolution) runs as one pass.
+  if (tail.shuffle == 1) {
+    if (const ConvTranspose2d* up = fusable_upscaler(*this, next)) {
+      const FusedTail up_tail = fused_tail(next.subspan(tail.layers + 1), false);
+      return {std::make_unique<PlanStep<ops::PointwiseTransposedPlan>>(ops::PointwiseTransposedPlan(
+                  weight_.value, bias_.value, params_, tail.epilogue, up->weight().value, up->bias().value,
+                  up->params(), up_tail.epilogue)),
+              2 + tail.layers + up_tail.layers};
+    }
+  }
   const auto* second = tail.shuffle == 1 && tail.layers < next.size() && ops::ConvPairPlan::first_suits(weight_.value.shape(), params_)
                            ? dynamic_cast<const Conv2d*>(next[tail.layers].get())
                            : nullptr;
   if (second != nullptr && second->weight_.value.shape()[1] == weight_.value.shape()[0]) {
     const Tensor &w2 = second->weight_.value, &b2 = second->bias_.value;
-    const FusedTail second_tail = fused_tail(next.subspan(tail.layers + 1), false);
+    const auto after_second = next.subspan(tail.layers + 1);
+    const FusedTail second_tail = fused_tail(after_second, false);
     const size_t layers = 2 + tail.layers + second_tail.layers;
     // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass,
     if (ops::winograd_suits(w2.shape(), second->params_))
       return {std::make_unique<PlanStep<ops::ConvPairPlan>>(ops::ConvPairPlan(
                   weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
               layers};
-    // and so does one into a 1×1 conv (FSRCNN's feature extraction into its shrinking).
-    if (ops::ConvPointwisePlan::second_suits(w2.shape(), second->params_))
+    // and so does one into a 1×1 conv (FSRCNN's feature extraction into its shrinking),
+    // unless that 1×1 conv can feed a transposed conv the same way: its output is the larger.
+    if (ops::ConvPointwisePlan::second_suits(w2.shape(), second->params_) && fusable_upscaler(*second, after_second) == nullptr)
       return {std::make_unique<PlanStep<ops::ConvPointwisePlan>>(ops::ConvPointwisePlan(
                   weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
               layers};

@@ -63,6 +63,8 @@ class ConvTranspose2d final : public Layer {
   PlannedStep plan(std::span<const LayerPtr> next) const override;
   Parameter& weight() { return weight_; }
   Parameter& bias() { return bias_; }
+  const Parameter& weight() const { return weight_; }
+  const Parameter& bias() const { return bias_; }
   const ops::ConvTranspose2dParams& params() const { return params_; }
 
  private:
