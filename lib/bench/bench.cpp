@@ -301,11 +301,11 @@ std::vector<Case> all_cases() {
       cases.push_back({std::string(arch) + " x" + std::to_string(scale) + " 1080p-4k", "network",
                        [meta]() { return prepare_network(meta); }});
     }
-  // The damage models --denoise runs (weights/fsrcnn-real_x*): FSRCNN with a wider
-  // mapping, told three condition planes.
+  // The damage models --denoise runs (weights/fsrcnn-real_x*): FSRCNN with a wider and
+  // deeper mapping, told three condition planes.
   for (int scale : {2, 3, 4}) {
-    const models::Metadata meta = {
-        {"arch", "fsrcnn"}, {"scale", std::to_string(scale)}, {"s", "32"}, {"condition", "3"}};
+    const models::Metadata meta = {{"arch", "fsrcnn"}, {"scale", std::to_string(scale)}, {"s", "32"}, {"m", "8"},
+                                   {"condition", "3"}};
     cases.push_back({"fsrcnn-real x" + std::to_string(scale) + " 1080p-4k", "network",
                      [meta]() { return prepare_network(meta); }});
   }
