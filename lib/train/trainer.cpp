@@ -41,7 +41,7 @@ bool reads_more_planes(const Shape& target, const Shape& source) {
 // the layer moves from N to M.
 std::string moved_name(const std::string& name, const std::map<int, int>& moves) {
   const size_t dot = name.find('.');
-  if (dot == std::string::npos || dot == 0) return name;
+  if (dot == std::string::npos || dot == 0 || dot > 6) return name;  // no layer index past 999999
   int index = 0;
   for (size_t i = 0; i < dot; ++i) {
     if (name[i] < '0' || name[i] > '9') return name;
