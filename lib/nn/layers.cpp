@@ -155,8 +155,8 @@ int Conv2d::alignment() const { return ops::winograd_suits(weight_.value.shape()
 
 namespace {
 
-// The transposed conv that a 1×1 conv's output (after the activation in `tail`) can feed
-// tile by tile (ops::PointwiseTransposedPlan), or null.
+// The transposed conv that a 1×1 conv's output (after the activation that follows it) can
+// feed tile by tile (ops::PointwiseTransposedPlan), or null.
 const ConvTranspose2d* fusable_upscaler(const Conv2d& pointwise, std::span<const LayerPtr> after) {
   if (!ops::PointwiseTransposedPlan::first_suits(pointwise.weight().value.shape(), pointwise.params())) return nullptr;
   const FusedTail tail = fused_tail(after, false);

@@ -1,6 +1,7 @@
 #include "train/trainer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numbers>
 
@@ -41,12 +42,9 @@ bool reads_more_planes(const Shape& target, const Shape& source) {
 // the layer moves from N to M.
 std::string moved_name(const std::string& name, const std::map<int, int>& moves) {
   const size_t dot = name.find('.');
-  if (dot == std::string::npos || dot == 0 || dot > 6) return name;  // no layer index past 999999
   int index = 0;
-  for (size_t i = 0; i < dot; ++i) {
-    if (name[i] < '0' || name[i] > '9') return name;
-    index = index * 10 + (name[i] - '0');
-  }
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + std::min(dot, name.size()), index);
+  if (dot == std::string::npos || ec != std::errc() || end != name.data() + dot) return name;
   const auto move = moves.find(index);
   return move == moves.end() ? name : std::to_string(move->second) + name.substr(dot);
 }

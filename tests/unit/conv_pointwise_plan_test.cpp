@@ -11,9 +11,7 @@
 #include "fast_test_util.hpp"
 #include "ops/conv_pair_plan.hpp"
 #include "ops/conv_pointwise_plan.hpp"
-#include "ops/ref/activations_ref.hpp"
 #include "ops/ref/conv2d_ref.hpp"
-#include "ops/ref/prelu_ref.hpp"
 #include "test_values.hpp"
 
 namespace upsample {
@@ -23,17 +21,6 @@ using fast_test::check_close;
 using fast_test::each_isa;
 using fast_test::random_tensor;
 using testing::kSanitizedBuild;
-
-Tensor activate(const Tensor& y, const ops::ConvEpilogue& e) {
-  switch (e.activation) {
-    case ops::Activation::Tanh: return ops::ref::tanh_forward(y);
-    case ops::Activation::Relu: return ops::ref::relu_forward(y);
-    case ops::Activation::Sigmoid: return ops::ref::sigmoid_forward(y);
-    case ops::Activation::PRelu: return ops::ref::prelu_forward(y, e.prelu_weight);
-    case ops::Activation::None: return y;
-  }
-  return y;
-}
 
 TEST_CASE("a same conv into a 1x1 conv, tile by tile, gives the two reference convs' result") {
   std::mt19937 rng(11);
@@ -64,11 +51,11 @@ TEST_CASE("a same conv into a 1x1 conv, tile by tile, gives the two reference co
       const ops::ConvPointwisePlan pair(w1, b1, first_params, e1, w2, b2, pointwise, e2);
       for (const auto& size : sizes) {
         const Tensor x = random_tensor(Shape{2, p.in, size[0], size[1]}, rng, 1.0f);
-        const Tensor mid = activate(ops::ref::conv2d_forward(x, w1, b1, first_params), e1);
+        const Tensor mid = fast_test::reference_epilogue(ops::ref::conv2d_forward(x, w1, b1, first_params), e1);
         std::ostringstream what;
         what << ops::x86::isa_name(isa) << " conv into 1x1 " << p.in << "→" << p.mid << "→" << p.out << " k"
              << p.kernel << " " << size[0] << "×" << size[1];
-        check_close(pair.forward(x), activate(ops::ref::conv2d_forward(mid, w2, b2, pointwise), e2), what.str());
+        check_close(pair.forward(x), fast_test::reference_epilogue(ops::ref::conv2d_forward(mid, w2, b2, pointwise), e2), what.str());
       }
     }
   });

@@ -8,6 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "ops/conv_plan.hpp"
+#include "ops/ref/activations_ref.hpp"
+#include "ops/ref/prelu_ref.hpp"
 #include "ops/x86/isa.hpp"
 #include "tensor/tensor.hpp"
 #include "test_values.hpp"
@@ -45,6 +48,18 @@ inline void check_close(const Tensor& actual, const Tensor& expected, const std:
                                 << " elements differ; worst at flat index " << worst << ": "
                                 << (worst >= 0 ? actual.data()[worst] : 0.0f) << " vs "
                                 << (worst >= 0 ? expected.data()[worst] : 0.0f));
+}
+
+// The activation of `e` applied to a reference conv's output, as the fused passes apply it.
+inline Tensor reference_epilogue(const Tensor& y, const ops::ConvEpilogue& e) {
+  switch (e.activation) {
+    case ops::Activation::Tanh: return ops::ref::tanh_forward(y);
+    case ops::Activation::Relu: return ops::ref::relu_forward(y);
+    case ops::Activation::Sigmoid: return ops::ref::sigmoid_forward(y);
+    case ops::Activation::PRelu: return ops::ref::prelu_forward(y, e.prelu_weight);
+    case ops::Activation::None: return y;
+  }
+  return y;
 }
 
 // body(isa) for AVX2 and AVX-512, each forced with ScopedIsa; skips (with a message) what

@@ -19,20 +19,17 @@ void run_conv_into_pointwise(const PackedConv& first_valid, int pad_h, int pad_w
                 std::to_string(pointwise.in_channels) + "→" + std::to_string(pointwise.out_channels) +
                 " or the output " + output.shape().str() + " do not chain");
   const int64_t mid = first_valid.out_channels, out_channels = pointwise.out_channels;
-  const int64_t cols = fused_tile_columns(mid * kFusedTileRows, 0, s.w());
-  const int64_t bands = (s.h() + kFusedTileRows - 1) / kFusedTileRows, chunks = (s.w() + cols - 1) / cols;
+  const FusedTiles tiles(s, fused_tile_columns(mid * kFusedTileRows, 0, s.w()));
   const double work = static_cast<double>(s.n() * s.h() * s.w()) *
                       static_cast<double>(s.c() / first_valid.geometry.groups * mid * first_valid.kernel_h *
                                               first_valid.kernel_w +
                                           mid * out_channels);
   for_each_thread_range(
-      s.n() * bands * chunks,
+      tiles.count(),
       [&](int64_t first, int64_t last, int) {
         Tensor window, mid_tile, out_tile;
         for (int64_t item = first; item < last; ++item) {
-          const int64_t n = item / (bands * chunks), y0 = item / chunks % bands * kFusedTileRows,
-                        x0 = item % chunks * cols;
-          const int64_t h = std::min(kFusedTileRows, s.h() - y0), w = std::min(cols, s.w() - x0);
+          const auto [n, y0, x0, h, w] = tiles[item];
           ensure_tile_shape(window, Shape{1, s.c(), h + 2 * pad_h, w + 2 * pad_w});
           ensure_tile_shape(mid_tile, Shape{1, mid, h, w});
           ensure_tile_shape(out_tile, Shape{1, out_channels, h, w});

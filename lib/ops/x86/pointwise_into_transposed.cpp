@@ -26,20 +26,17 @@ void run_pointwise_into_transposed(const PackedConv& pointwise, const PackedConv
                 std::to_string(pointwise.in_channels) + "→" + std::to_string(mid) + " → " +
                 std::to_string(tile_transposed.in_channels) + "→" + std::to_string(out_channels) + " or the output " +
                 output.shape().str() + " do not chain");
-  const int64_t cols = fused_tile_columns(mid * (kFusedTileRows + 2 * halo_h), halo_w, s.w());
-  const int64_t bands = (s.h() + kFusedTileRows - 1) / kFusedTileRows, chunks = (s.w() + cols - 1) / cols;
+  const FusedTiles tiles(s, fused_tile_columns(mid * (kFusedTileRows + 2 * halo_h), halo_w, s.w()));
   const double work =
       static_cast<double>(s.n() * s.h() * s.w()) *
       static_cast<double>(s.c() * mid + mid * out_channels / tile_transposed.geometry.groups *
                                             tile_transposed.kernel_h * tile_transposed.kernel_w);
   for_each_thread_range(
-      s.n() * bands * chunks,
+      tiles.count(),
       [&](int64_t first, int64_t last, int) {
         Tensor window, mid_tile, out_tile;
         for (int64_t item = first; item < last; ++item) {
-          const int64_t n = item / (bands * chunks), y0 = item / chunks % bands * kFusedTileRows,
-                        x0 = item % chunks * cols;
-          const int64_t h = std::min(kFusedTileRows, s.h() - y0), w = std::min(cols, s.w() - x0);
+          const auto [n, y0, x0, h, w] = tiles[item];
           const int64_t win_h = h + 2 * halo_h, win_w = w + 2 * halo_w, top = y0 - halo_h, left = x0 - halo_w;
           ensure_tile_shape(window, Shape{1, s.c(), win_h, win_w});
           ensure_tile_shape(mid_tile, Shape{1, mid, win_h, win_w});

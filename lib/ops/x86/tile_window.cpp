@@ -10,6 +10,22 @@ int64_t fused_tile_columns(int64_t floats_per_column, int64_t halo_columns, int6
   return std::min(width, std::max<int64_t>(32, fit / 32 * 32));
 }
 
+FusedTiles::FusedTiles(const Shape& batch, int64_t columns)
+    : batch_(batch),
+      columns_(columns),
+      bands_((batch.h() + kFusedTileRows - 1) / kFusedTileRows),
+      chunks_((batch.w() + columns - 1) / columns) {}
+
+FusedTile FusedTiles::operator[](int64_t item) const {
+  FusedTile t;
+  t.n = item / (bands_ * chunks_);
+  t.y0 = item / chunks_ % bands_ * kFusedTileRows;
+  t.x0 = item % chunks_ * columns_;
+  t.h = std::min(kFusedTileRows, batch_.h() - t.y0);
+  t.w = std::min(columns_, batch_.w() - t.x0);
+  return t;
+}
+
 void ensure_tile_shape(Tensor& tile, const Shape& shape) {
   if (tile.empty() || tile.shape() != shape) tile = Tensor::uninitialized(shape);
 }

@@ -12,6 +12,23 @@ namespace upsample::ops::x86 {
 inline constexpr int64_t kFusedTileRows = 8;
 int64_t fused_tile_columns(int64_t floats_per_column, int64_t halo_columns, int64_t width);
 
+// One tile of a batch [N, C, H, W]: image n, rows y0.. and columns x0.., h × w of them.
+struct FusedTile {
+  int64_t n = 0, y0 = 0, x0 = 0, h = 0, w = 0;
+};
+
+// The tiles a batch is cut into: bands of kFusedTileRows rows, each in chunks of `columns`.
+class FusedTiles {
+ public:
+  FusedTiles(const Shape& batch, int64_t columns);
+  int64_t count() const { return batch_.n() * bands_ * chunks_; }
+  FusedTile operator[](int64_t item) const;
+
+ private:
+  Shape batch_;
+  int64_t columns_, bands_, chunks_;
+};
+
 // `tile` with `shape`, keeping its storage when it already has that shape.
 void ensure_tile_shape(Tensor& tile, const Shape& shape);
 
