@@ -188,13 +188,15 @@ std::vector<std::filesystem::path> listed_inputs(const BatchCliOptions& o) {
 
 // --max-memory as a check of each input's size: refuses an image whose estimated peak is
 // over the limit, naming both.
-std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_memory, const BatchScale& scale) {
+std::function<void(const io::ImageHeader&, const std::filesystem::path&)> memory_check(const std::string& max_memory,
+                                                                                     const std::string& format,
+                                                                                     const BatchScale& scale) {
   const std::uint64_t limit =
       max_memory.empty() ? pipeline::physical_memory_bytes() / 4 * 3 : pipeline::parse_byte_size(max_memory);
   if (limit == 0) return {};
   const std::string source = max_memory.empty() ? "3/4 of this machine's memory; --max-memory sets it" : "--max-memory";
-  return [limit, scale, source](const io::ImageHeader& header) {
-    const std::uint64_t need = scale.peak_bytes(header);
+  return [limit, scale, source, format](const io::ImageHeader& header, const std::filesystem::path& output) {
+    const std::uint64_t need = scale.peak_bytes(header, io::output_extension(output, format));
     const std::string what = scale.describe(header);
     if (need > limit)
       throw Error("needs about " + pipeline::describe_bytes(need) + " of memory for " + what + ", over the limit of " +
@@ -207,7 +209,9 @@ std::function<void(const io::ImageHeader&)> memory_check(const std::string& max_
 
 BatchScale whole_batch_scale(int scale, pipeline::MethodKind kind) {
   return {scale, scale,
-          [scale, kind](const io::ImageHeader& header) { return pipeline::estimated_peak_bytes(header, scale, kind); },
+          [scale, kind](const io::ImageHeader& header, const std::string& output_extension) {
+            return pipeline::estimated_peak_bytes(header, scale, kind, output_extension);
+          },
           [scale](const io::ImageHeader& header) {
             return std::to_string(header.width) + "x" + std::to_string(header.height) + " x" + std::to_string(scale);
           }};
@@ -215,13 +219,13 @@ BatchScale whole_batch_scale(int scale, pipeline::MethodKind kind) {
 
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
-                      const pipeline::AfterSave& after_save) {
-  return run_batch_command(o, label, whole_batch_scale(scale, kind), step, extra, after_save);
+                      const pipeline::AfterSave& after_save, const pipeline::RowsStep& rows_step) {
+  return run_batch_command(o, label, whole_batch_scale(scale, kind), step, extra, after_save, rows_step);
 }
 
 int run_batch_command(const BatchCliOptions& o, const std::string& label, const BatchScale& scale,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
-                      const pipeline::AfterSave& after_save) {
+                      const pipeline::AfterSave& after_save, const pipeline::RowsStep& rows_step) {
   if (o.null_separated && o.files_from.empty()) throw UsageError("-0 is for the list of --files-from");
   if (o.claim_timeout && !o.skip_existing) throw UsageError("--claim-timeout is for workers sharing a folder: add --skip-existing");
   const auto shard = pipeline::resolve_shard(o.shard, o.shards, [](const char* name) { return std::getenv(name); });
@@ -272,9 +276,10 @@ int run_batch_command(const BatchCliOptions& o, const std::string& label, const 
   run.format = o.format;
   run.existing = batch.existing;
   run.accept_damaged = o.accept_damaged;
-  run.check_size = memory_check(o.max_memory, scale);
+  run.check_size = memory_check(o.max_memory, o.format, scale);
   run.keep_metadata = !o.strip;
   run.after_save = after_save;
+  run.rows_step = rows_step;
   run.claim_outputs = o.skip_existing;
   run.claim_timeout_seconds = o.claim_timeout;
   std::unique_ptr<pipeline::ReportLog> report_log;

@@ -51,7 +51,7 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
 struct BatchScale {
   pipeline::ScaleText text = 2;
   nlohmann::json report = 2;
-  std::function<std::uint64_t(const io::ImageHeader&)> peak_bytes;
+  std::function<std::uint64_t(const io::ImageHeader&, const std::string& output_extension)> peak_bytes;
   std::function<std::string(const io::ImageHeader&)> describe;  // "640x480 x2", "640x480 x1.5", "640x480 to w1920"
 };
 // A whole scale, estimated by pipeline::estimated_peak_bytes.
@@ -59,13 +59,14 @@ BatchScale whole_batch_scale(int scale, pipeline::MethodKind kind);
 
 // Plans and runs the batch: `step` turns one loaded image into its result. `label` and
 // `scale` fill the name template; `scale` estimates each image's memory; `extra` goes
-// into the --json document; `after_save` runs after each output is written.
+// into the --json document; `after_save` runs after each output is written; `rows_step`,
+// when given, makes a result band by band as it is written instead of `step` where it can.
 int run_batch_command(const BatchCliOptions& o, const std::string& label, const BatchScale& scale,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
-                      const pipeline::AfterSave& after_save = {});
+                      const pipeline::AfterSave& after_save = {}, const pipeline::RowsStep& rows_step = {});
 int run_batch_command(const BatchCliOptions& o, const std::string& label, int scale, pipeline::MethodKind kind,
                       const pipeline::ImageStep& step, const nlohmann::json& extra,
-                      const pipeline::AfterSave& after_save = {});
+                      const pipeline::AfterSave& after_save = {}, const pipeline::RowsStep& rows_step = {});
 
 // --denoise as the main job, compare and eval take it (checked when parsed).
 void add_denoise_option(CLI::App& cmd, std::string& denoise);

@@ -170,20 +170,27 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
     // → "my_model", "opencv:dir/FSRCNN_x2.pb" → "opencv-FSRCNN_x2".
     const std::string label = pipeline::method_label(o->method);
     const pipeline::MethodInfo* method = pipeline::MethodRegistry::builtin().find(o->method);
-    const auto kind = method && !method->learned && !o->deblur ? pipeline::MethodKind::classical : pipeline::MethodKind::learned;
+    const bool in_rows = !o->deblur && up.upscale_in_rows(cv::Mat(1, 1, CV_8UC3)).has_value();
+    const auto kind = in_rows                                   ? pipeline::MethodKind::classical_in_rows
+                      : method && !method->learned && !o->deblur ? pipeline::MethodKind::classical
+                                                                 : pipeline::MethodKind::learned;
     const pipeline::ImageStep step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
       return upscale_file_image(image, up, deblurrer.get(), task);
     };
+    // A method that makes any band of its result alone (bicubic) writes it band by band.
+    const pipeline::RowsStep rows_step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask&) {
+      return deblurrer ? std::nullopt : pipeline::upscale_image_in_rows(image, up);
+    };
     if (whole)
       return run_batch_command(o->batch, label, scale, kind, step, extra,
-                               o->heatmap ? heatmap_writer(scale, o->batch.overwrite) : pipeline::AfterSave{});
+                               o->heatmap ? heatmap_writer(scale, o->batch.overwrite) : pipeline::AfterSave{}, rows_step);
     // An asked size: {scale} and --report say what was asked ("1.5", "w1920"); the memory
     // estimate covers the learned method's larger image before its shrink.
     const std::string asked = pipeline::scale_text(target);
     if (by_side && o->batch.name_template == kDefaultName) o->batch.name_template = kDefaultSizeName;
     const BatchScale batch_scale{
         pipeline::ScaleText(asked), by_side ? nlohmann::json(asked) : asked_scale,
-        [sized, kind](const io::ImageHeader& header) {
+        [sized, kind](const io::ImageHeader& header, const std::string&) {
           // The header's size is before the EXIF orientation is applied: either way round.
           std::uint64_t need = 0;
           for (const cv::Size in : {cv::Size(header.width, header.height), cv::Size(header.height, header.width)}) {

@@ -31,18 +31,21 @@ struct Contributions {
   std::vector<double> weights;
 };
 
-Contributions compute_contributions(int in_length, int out_length, double scale) {
+// Those of output pixels [first, last) only (row 0 of the result is output pixel `first`);
+// by default all `out_length` of them.
+Contributions compute_contributions(int in_length, int out_length, double scale, int first = 0, int last = -1) {
+  if (last < 0) last = out_length;
   const bool antialias = scale < 1.0;
   const double kernel_width = antialias ? 4.0 / scale : 4.0;
   Contributions c;
   c.taps = static_cast<int>(std::ceil(kernel_width)) + 2;
-  c.indices.resize(static_cast<std::size_t>(out_length) * static_cast<std::size_t>(c.taps));
+  c.indices.resize(static_cast<std::size_t>(last - first) * static_cast<std::size_t>(c.taps));
   c.weights.resize(c.indices.size());
   const long long period = 2LL * in_length;  // symmetric padding repeats every 2n
-  for (int x = 1; x <= out_length; ++x) {
+  for (int x = first + 1; x <= last; ++x) {
     const double u = x / scale + 0.5 * (1.0 - 1.0 / scale);
     const double left = std::floor(u - kernel_width / 2.0);
-    const std::size_t row = static_cast<std::size_t>(x - 1) * static_cast<std::size_t>(c.taps);
+    const std::size_t row = static_cast<std::size_t>(x - 1 - first) * static_cast<std::size_t>(c.taps);
     double sum = 0.0;
     for (int k = 0; k < c.taps; ++k) {
       const double index_1based = left + k;
@@ -172,32 +175,73 @@ cv::Mat matlab_imresize(const cv::Mat& image, double scale) {
 
 namespace {
 
-// Both passes, rows first, computed in bands of output rows so that only a few rows are
-// ever in double; each band is converted to `out_depth` (rounded, saturated).
+// Both passes, rows first, for any band of output rows: only the input rows the band
+// reaches are ever in double. The arithmetic is resize_height's then resize_width's, in
+// the same order, so a band equals the same rows of the whole image.
+class BandResizer {
+ public:
+  BandResizer(const cv::Mat& image, int rows, int cols, double scale_rows, double scale_cols)
+      : image_(image), rows_(rows), scale_rows_(scale_rows),
+        across_(compute_contributions(image.cols, cols, scale_cols)) {}
+
+  // Output rows [first, first + out.rows) into `out` (cols wide, the image's channels,
+  // any depth: rounded and saturated).
+  void fill(int first, cv::Mat& out) const {
+    const int last = first + out.rows;
+    const Contributions down = compute_contributions(image_.rows, rows_, scale_rows_, first, last);
+    const auto [lowest, highest] = std::minmax_element(down.indices.begin(), down.indices.end());
+    cv::Mat source;
+    image_.rowRange(*lowest, *highest + 1).convertTo(source, CV_MAKETYPE(CV_64F, image_.channels()));
+    const int channels = image_.channels();
+    const int row_length = image_.cols * channels;
+    cv::Mat heights(out.rows, image_.cols, CV_MAKETYPE(CV_64F, channels));
+    for (int y = 0; y < out.rows; ++y) {
+      double* dst = heights.ptr<double>(y);
+      std::fill(dst, dst + row_length, 0.0);
+      const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(down.taps);
+      for (int k = 0; k < down.taps; ++k) {
+        const double w = down.weights[base + static_cast<std::size_t>(k)];
+        const double* src = source.ptr<double>(down.indices[base + static_cast<std::size_t>(k)] - *lowest);
+        for (int i = 0; i < row_length; ++i) dst[i] += w * src[i];
+      }
+    }
+    cv::Mat across(1, out.cols, CV_MAKETYPE(CV_64F, channels));
+    for (int y = 0; y < out.rows; ++y) {
+      const double* src = heights.ptr<double>(y);
+      double* dst = across.ptr<double>();
+      for (int x = 0; x < out.cols; ++x) {
+        const std::size_t base = static_cast<std::size_t>(x) * static_cast<std::size_t>(across_.taps);
+        for (int ch = 0; ch < channels; ++ch) {
+          double acc = 0.0;
+          for (int k = 0; k < across_.taps; ++k) {
+            const int index = across_.indices[base + static_cast<std::size_t>(k)];
+            acc += across_.weights[base + static_cast<std::size_t>(k)] * src[index * channels + ch];
+          }
+          dst[x * channels + ch] = acc;
+        }
+      }
+      cv::Mat out_row = out.row(y);
+      across.convertTo(out_row, out.type());
+    }
+  }
+
+ private:
+  const cv::Mat& image_;
+  int rows_;
+  double scale_rows_;
+  Contributions across_;
+};
+
 cv::Mat resize_in_bands(const cv::Mat& image, int rows, int cols, double scale_rows, double scale_cols, int out_depth) {
-  const int channels = image.channels();
-  const Contributions down = compute_contributions(image.rows, rows, scale_rows);
-  cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, channels));
+  const BandResizer resizer(image, rows, cols, scale_rows, scale_cols);
+  cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, image.channels()));
   constexpr int kBandRows = 32;
   const int bands = (rows + kBandRows - 1) / kBandRows;
   cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
-    cv::Mat source_row;
     for (int band = range.start; band < range.end; ++band) {
-      const int first = band * kBandRows, last = std::min(rows, first + kBandRows);
-      cv::Mat heights(last - first, image.cols, CV_MAKETYPE(CV_64F, channels));
-      const int row_length = image.cols * channels;
-      for (int y = first; y < last; ++y) {
-        double* dst = heights.ptr<double>(y - first);
-        std::fill(dst, dst + row_length, 0.0);
-        const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(down.taps);
-        for (int k = 0; k < down.taps; ++k) {
-          image.row(down.indices[base + static_cast<std::size_t>(k)]).convertTo(source_row, CV_64F);
-          const double w = down.weights[base + static_cast<std::size_t>(k)];
-          const double* src = source_row.ptr<double>();
-          for (int i = 0; i < row_length; ++i) dst[i] += w * src[i];
-        }
-      }
-      resize_width(heights, cols, scale_cols, false).convertTo(out.rowRange(first, last), out.type());
+      const int first = band * kBandRows;
+      cv::Mat rows_of_band = out.rowRange(first, std::min(rows, first + kBandRows));
+      resizer.fill(first, rows_of_band);
     }
   });
   return out;
@@ -212,6 +256,27 @@ cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth) {
   const int cols = scaled_length(image.cols, scale, "matlab_upscale");
   // Equal scales: MATLAB resizes the height first, then the width; so does each band.
   return resize_in_bands(image, rows, cols, scale, scale, out_depth);
+}
+
+void matlab_upscale_rows(const cv::Mat& image, int scale, int first_row, cv::Mat& rows) {
+  require_nonempty(image, "matlab_upscale_rows");
+  if (scale < 1) throw Error("matlab_upscale_rows: scale must be at least 1, got " + std::to_string(scale));
+  const int height = scaled_length(image.rows, scale, "matlab_upscale_rows");
+  const int width = scaled_length(image.cols, scale, "matlab_upscale_rows");
+  if (rows.cols != width || rows.channels() != image.channels() || first_row < 0 || first_row + rows.rows > height)
+    throw Error("matlab_upscale_rows: rows " + std::to_string(first_row) + "+" + std::to_string(rows.rows) +
+                " of width " + std::to_string(rows.cols) + " are not within the " + std::to_string(width) + "x" +
+                std::to_string(height) + " result");
+  if (rows.rows == 0) return;
+  const BandResizer resizer(image, height, width, scale, scale);
+  constexpr int kBandRows = 32;
+  const int bands = (rows.rows + kBandRows - 1) / kBandRows;
+  cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
+    for (int band = range.start; band < range.end; ++band) {
+      cv::Mat part = rows.rowRange(band * kBandRows, std::min(rows.rows, (band + 1) * kBandRows));
+      resizer.fill(first_row + band * kBandRows, part);
+    }
+  });
 }
 
 cv::Mat matlab_resize_to(const cv::Mat& image, int rows, int cols, int out_depth) {

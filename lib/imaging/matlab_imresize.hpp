@@ -28,6 +28,12 @@ cv::Mat matlab_imresize(const cv::Mat& image, double scale);
 // are ever in double: the memory is the input's and the output's.
 cv::Mat matlab_upscale(const cv::Mat& image, int scale, int out_depth);
 
+// Rows [first_row, first_row + rows.rows) of matlab_upscale(image, scale, rows.depth()),
+// written into `rows` (allocated by the caller: the result's width, the image's channels):
+// the same values, for an upscale made band by band as it is encoded, never whole in
+// memory (io/png_row_encoder.hpp).
+void matlab_upscale_rows(const cv::Mat& image, int scale, int first_row, cv::Mat& rows);
+
 // imresize(image, [rows cols], 'bicubic') of an image of any depth and channel count,
 // converted to `out_depth` (rounded and saturated), in bands as matlab_upscale: the
 // antialiased shrink of a learned method's result to an asked size (pipeline/

@@ -91,8 +91,10 @@ std::string temp_name_for(const std::filesystem::path& target, const std::string
   return "." + name + tail;
 }
 
-// Writes everything or throws; the caller removes the file on failure.
-void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path) {
+}  // namespace
+
+// The caller removes the file on failure.
+void write_whole(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path) {
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -103,6 +105,8 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
     done += static_cast<size_t>(n);
   }
 }
+
+namespace {
 
 // The end-to-end test of Ctrl-C needs the process caught while a temporary file exists;
 // this environment variable holds it there for that many milliseconds.
@@ -119,7 +123,7 @@ void pause_for_interrupt_test() {
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes,
                            ExistingFile existing) {
   write_file_atomically_with(
-      path, [&](int fd, const std::filesystem::path&) { write_all(fd, bytes, path); }, existing, "");
+      path, [&](int fd, const std::filesystem::path&) { write_whole(fd, bytes, path); }, existing, "");
 }
 
 void write_file_atomically_with(const std::filesystem::path& path,

@@ -26,6 +26,10 @@ void write_file_atomically_with(const std::filesystem::path& path,
                                 const std::function<void(int fd, const std::filesystem::path& temp)>& fill,
                                 ExistingFile existing = ExistingFile::Refuse, const std::string& temp_extension = "");
 
+// Writes all of `bytes` to `fd` (retrying short writes) or throws upsample::Error naming
+// `path` and the reason: for a `fill` of write_file_atomically_with.
+void write_whole(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path);
+
 // Reads a whole file; throws upsample::Error naming the file and the reason.
 std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
 

@@ -362,8 +362,37 @@ std::string output_extension(const std::filesystem::path& path, const std::strin
   return !format.empty() ? lower(format) : path == kStandardStream ? "png" : extension_of(path);
 }
 
+namespace {
+
+// The input's metadata into an encoded PNG, JPEG, TIFF or WebP file, fitted to its size;
+// what cannot go in is reported, never fatal.
+void embed_and_report(std::vector<uchar>& encoded, const ImageFormat& format, const PhotoMetadata& metadata,
+                      cv::Size size, SaveReport& report) {
+  try {
+    if (format.name == "WebP")
+      embed_webp_metadata(encoded, {exif_for_output(metadata.exif, size), xmp_for_output(metadata.xmp, size), {},
+                                    metadata.icc, std::nullopt});
+    else
+      embed_metadata(encoded, format, metadata, size);
+    if (format.name == "PNG") finish_png_chunks(encoded, metadata.density);
+  } catch (const Error& e) {
+    report.metadata_lost = {std::string("all metadata (") + e.what() + ")"};
+  }
+}
+
+// What a file written as it is encoded is gathered into before each write.
+constexpr size_t kWriteBytes = size_t{1} << 20;
+
+void write_encoded(const std::filesystem::path& path, const std::vector<uchar>& encoded, const SaveOptions& options,
+                   SaveReport& report) {
+  if (path == kStandardStream) write_standard_output(std::as_bytes(std::span(encoded)));
+  else write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
+  report.bytes_written = encoded.size();
+}
+
+}  // namespace
+
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options) {
-  const bool to_stdout = path == kStandardStream;
   const std::string ext = output_extension(path, options.format);
   const ImageFormat* format = format_of_extension(ext);
   if (format == nullptr)
@@ -434,23 +463,72 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
       throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
     }
     if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
-    if (metadata) {
-      try {
-        if (format->name == "WebP")
-          embed_webp_metadata(encoded, {exif_for_output(metadata->exif, pixels.size()),
-                                        xmp_for_output(metadata->xmp, pixels.size()), {}, metadata->icc,
-                                        std::nullopt});
-        else
-          embed_metadata(encoded, *format, *metadata, pixels.size());
-        if (format->name == "PNG") finish_png_chunks(encoded, metadata->density);
-      } catch (const Error& e) {
-        report.metadata_lost = {std::string("all metadata (") + e.what() + ")"};
-      }
-    }
+    if (metadata) embed_and_report(encoded, *format, *metadata, pixels.size(), report);
   }
-  if (to_stdout) write_standard_output(std::as_bytes(std::span(encoded)));
-  else write_file_atomically(path, std::as_bytes(std::span(encoded)), options.existing);
-  report.bytes_written = encoded.size();
+  write_encoded(path, encoded, options, report);
+  return report;
+}
+
+SaveReport save_image(const std::filesystem::path& path, const ImageInRows& image, const SaveOptions& options) {
+  const std::string ext = output_extension(path, options.format);
+  const ImageFormat* format = format_of_extension(ext);
+  if (format == nullptr || format->name != "PNG" || !png_takes_rows_of(image.type)) {
+    cv::Mat whole(image.size, image.type);
+    image.fill(0, whole);
+    return save_image(path, whole, options);
+  }
+  if (options.png_level && (*options.png_level < 0 || *options.png_level > 9))
+    throw Error(path.string() + ": PNG compression level must be between 0 and 9");
+  SaveReport report;
+  // The metadata chunks are made on a one-pixel stand-in, as save_image above makes them
+  // on the whole file, and go out before the pixels.
+  std::vector<uchar> chunks;
+  if (options.metadata != nullptr && !options.metadata->empty()) {
+    report.metadata_lost = metadata_the_format_loses(*options.metadata, *format);
+    std::vector<uchar> stand_in;
+    cv::imencode(".png", cv::Mat(1, 1, image.type, cv::Scalar::all(0)), stand_in);
+    embed_and_report(stand_in, *format, *options.metadata, image.size, report);
+    chunks = png_ancillary_chunks(stand_in);
+  }
+  auto encode = [&](const ByteSink& sink) {
+    try {
+      encode_png_in_rows(image, options.png_level, chunks, sink);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      // A write's error names the file already.
+      throw Error(what.rfind(path.string(), 0) == 0 ? what : path.string() + ": " + what);
+    }
+  };
+  if (path == kStandardStream) {
+    std::vector<uchar> encoded;
+    encode([&](std::span<const unsigned char> bytes) { encoded.insert(encoded.end(), bytes.begin(), bytes.end()); });
+    write_standard_output(std::as_bytes(std::span(encoded)));
+    report.bytes_written = encoded.size();
+    return report;
+  }
+  write_file_atomically_with(
+      path,
+      [&](int fd, const std::filesystem::path&) {
+        // Gathered into large writes: libpng hands over a few kilobytes at a time.
+        std::vector<uchar> pending;
+        pending.reserve(kWriteBytes);
+        auto flush = [&] {
+          write_whole(fd, std::as_bytes(std::span(pending)), path);
+          report.bytes_written += pending.size();
+          pending.clear();
+        };
+        encode([&](std::span<const unsigned char> bytes) {
+          if (pending.size() + bytes.size() > kWriteBytes) flush();
+          if (bytes.size() >= kWriteBytes) {
+            write_whole(fd, std::as_bytes(bytes), path);
+            report.bytes_written += bytes.size();
+          } else {
+            pending.insert(pending.end(), bytes.begin(), bytes.end());
+          }
+        });
+        flush();
+      },
+      options.existing);
   return report;
 }
 

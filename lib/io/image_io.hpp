@@ -19,6 +19,7 @@
 #include "io/image_header.hpp"
 #include "io/formats.hpp"
 #include "io/metadata.hpp"
+#include "io/png_row_encoder.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::io {
@@ -99,5 +100,10 @@ struct SaveReport {
 // Converts 16-bit to 8-bit and flattens alpha onto options.background only where the
 // format cannot hold them, and says so in the report.
 SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, const SaveOptions& options = {});
+
+// The same for an image made band by band as it is written: as PNG (8 or 16 bits, grey or
+// BGR) it is never whole in memory, only its encoded file is; any other format or type is
+// made whole first and saved as above.
+SaveReport save_image(const std::filesystem::path& path, const ImageInRows& image, const SaveOptions& options = {});
 
 }  // namespace upsample::io

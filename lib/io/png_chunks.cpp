@@ -88,6 +88,19 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
   png = std::move(out);
 }
 
+std::vector<unsigned char> png_ancillary_chunks(std::span<const unsigned char> png) {
+  std::vector<unsigned char> out;
+  if (!is_png(png)) return out;
+  for (size_t pos = kSignatureBytes; pos + kChunkOverhead <= png.size();) {
+    const uint32_t length = big_endian_u32(png.data() + pos);
+    if (length > png.size() - pos - kChunkOverhead) break;
+    const auto chunk = png.subspan(pos, kChunkOverhead + length);
+    if ((chunk[4] & 0x20) != 0) out.insert(out.end(), chunk.begin(), chunk.end());
+    pos += chunk.size();
+  }
+  return out;
+}
+
 std::vector<std::byte> png_pixel_chunks(std::span<const std::byte> png) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(png.data());
   if (!is_png({bytes, png.size()})) return {png.begin(), png.end()};

@@ -31,4 +31,9 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
 // so damage is still found; bytes that are not a PNG come back unchanged.
 std::vector<std::byte> png_pixel_chunks(std::span<const std::byte> png);
 
+// The PNG's ancillary chunks (all but the critical ones), whole and in order: the
+// metadata of a stand-in file, for a file written as it is encoded
+// (io/png_row_encoder.hpp). Empty for bytes that are not a PNG.
+std::vector<unsigned char> png_ancillary_chunks(std::span<const unsigned char> png);
+
 }  // namespace upsample::io

@@ -388,7 +388,10 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   try {
     std::vector<std::byte> input_bytes;
     // Its errors name the input.
-    image = io::load_image(task.input, {options.accept_damaged, options.check_size, &input_bytes}, &damage,
+    io::SizeCheck check_size;
+    if (options.check_size)
+      check_size = [&](const io::ImageHeader& header) { options.check_size(header, task.output); };
+    image = io::load_image(task.input, {options.accept_damaged, check_size, &input_bytes}, &damage,
                            options.keep_metadata ? &metadata : nullptr, &task.warnings);
     if (const io::ImageFormat* format = io::format_of_extension(io::output_extension(task.output, options.format)))
       quality = output_quality(*format, input_bytes, options.quality);
@@ -405,12 +408,14 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
     task.warnings.push_back(task.input.string() + ": " + damage + "; processed anyway (--accept-damaged), what could not be decoded is filler");
   task.input_size = image.size();
   cv::Mat result;
+  std::optional<io::ImageInRows> rows;
   try {
-    result = step(image, task);
+    if (options.rows_step && !options.after_save) rows = options.rows_step(image, task);
+    if (!rows) result = step(image, task);
   } catch (const std::exception& e) {
     throw Error(task.input.string() + ": " + e.what());
   }
-  task.output_size = result.size();
+  task.output_size = rows ? rows->size : result.size();
   if (task.output.has_parent_path()) {
     fs::create_directories(task.output.parent_path(), ec);
     if (ec) throw Error(task.output.parent_path().string() + ": cannot create the folder: " + ec.message());
@@ -422,7 +427,8 @@ void run_one(FileTask& task, const ImageStep& step, const RunOptions& options) {
   save.background = options.background;
   save.existing = options.existing == ExistingOutput::Overwrite ? io::ExistingFile::Replace : io::ExistingFile::Refuse;
   save.metadata = &metadata;
-  const io::SaveReport report = io::save_image(task.output, result, save);  // its errors name the output
+  // Its errors name the output.
+  const io::SaveReport report = rows ? io::save_image(task.output, *rows, save) : io::save_image(task.output, result, save);
   if (!report.metadata_lost.empty())
     task.warnings.push_back(task.output.string() + ": the format cannot hold the input's " +
                             io::join_kinds(report.metadata_lost) + ", dropped");

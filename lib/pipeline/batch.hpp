@@ -89,6 +89,9 @@ using ImageStep = std::function<cv::Mat(const cv::Mat& image, FileTask& task)>;
 // Runs once a task's output is written, with the image written (e.g. --heatmap); it may
 // fill task.extra. An exception fails the task with its message.
 using AfterSave = std::function<void(FileTask& task, const cv::Mat& result)>;
+// A step that may give its result as bands made while it is written (io::ImageInRows),
+// so that it is never whole in memory; nullopt when it cannot for this image.
+using RowsStep = std::function<std::optional<io::ImageInRows>(const cv::Mat& image, FileTask& task)>;
 
 struct RunOptions {
   int jobs = 1;                  // images processed at once
@@ -98,9 +101,11 @@ struct RunOptions {
   std::string format;            // output encoding; empty = from the output's extension
   ExistingOutput existing = ExistingOutput::Refuse;
   bool accept_damaged = false;   // process a truncated input (with a warning) instead of failing it
-  std::function<void(const io::ImageHeader&)> check_size;  // optional: may refuse an input before it is decoded
+  // Optional: may refuse an input before it is decoded, told its header and the output path.
+  std::function<void(const io::ImageHeader&, const std::filesystem::path& output)> check_size;
   bool keep_metadata = true;     // EXIF, XMP, IPTC and the ICC profile go from each input to its output
   AfterSave after_save;          // optional
+  RowsStep rows_step;            // optional: tried before the step when there is no after_save
   // Claim each output before computing it (pipeline/claim.hpp), so workers sharing the
   // output folder never compute an image twice; an output claimed by another worker is
   // Skipped. Meant for ExistingOutput::Skip.

@@ -11,9 +11,18 @@
 
 namespace upsample::pipeline {
 
-std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind) {
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind,
+                                   const std::string& output_extension) {
   const double in = static_cast<double>(input.decoded_bytes());
   const double out = in * scale * scale;
+  // Made band by band and written as it is compressed: the decoded input and the file
+  // read (held while it is decoded); the threads' working memory; three bands of 64
+  // result rows (two being made, one compressed) and the rows in double they are made from.
+  if (kind == MethodKind::classical_in_rows && output_extension == "png" && input.channels != 4 && input.height > 0) {
+    const double in_row = in / input.height;
+    const double bands = 3.0 * 64 * in_row * scale + 2.0 * 64 * in_row * 8 / input.bytes_per_sample;
+    return static_cast<std::uint64_t>(64e6 + 2.0 * in + 64e6 + bands);
+  }
   // Held at once: the process itself; the decoded input and one converted copy; the
   // result and its encoded file, counted as half of it (upscaled pixels compress; the
   // encoder writes into one buffer reserved up front, so it is never copied as it grows).

@@ -13,11 +13,15 @@
 
 namespace upsample::pipeline {
 
-enum class MethodKind { classical, learned };
+// classical_in_rows: a classical method whose result can be made band by band as it is
+// written (Upscaler::upscale_in_rows): bicubic.
+enum class MethodKind { classical, classical_in_rows, learned };
 
 // Peak bytes to upscale an image of `input`'s size by `scale` with a method of `kind`
-// (scale 1: a learned image-to-image step such as deblurring).
-std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind);
+// (scale 1: a learned image-to-image step such as deblurring), written as `output_extension`
+// (a PNG of a method in rows is never whole in memory, nor is its file).
+std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, MethodKind kind,
+                                   const std::string& output_extension = "");
 
 // The same for an asked size (-s 1.5, --width): `output` is the result's size, and a
 // learned method first makes an image `working_scale` times the input's (held with its

@@ -9,6 +9,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "io/png_row_encoder.hpp"
+
 namespace upsample::pipeline {
 
 // What is known about an image besides its pixels, read from its file.
@@ -46,6 +48,13 @@ class Upscaler {
   // not rounded); returns the upscaled Y plane (CV_32FC1, not rounded).
   virtual cv::Mat upscale_y(const cv::Mat& y) const = 0;
   virtual int scale() const = 0;
+  // upscale(image) made band by band as it is written (io::save_image takes it), for a
+  // method that can make any band of rows on its own; nullopt for one that cannot.
+  // `image` must outlive the result.
+  virtual std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image) const {
+    (void)image;
+    return std::nullopt;
+  }
 };
 
 // How strongly a learned method cleans JPEG damage and noise (damage_condition.hpp):

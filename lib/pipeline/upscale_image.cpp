@@ -27,4 +27,9 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
   return out;
 }
 
+std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler) {
+  if (image.empty() || image.channels() == 4) return std::nullopt;
+  return upscaler.upscale_in_rows(image);
+}
+
 }  // namespace upsample::pipeline

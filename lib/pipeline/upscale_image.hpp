@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include <opencv2/core.hpp>
 
 #include "pipeline/method_registry.hpp"
@@ -11,5 +13,9 @@ namespace upsample::pipeline {
 // Upscaler::upscale_photo.
 cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const ImageFacts& facts = {},
                       UpscaleNotes* notes = nullptr);
+
+// upscale_image made band by band as it is written (Upscaler::upscale_in_rows), when the
+// method can and the image has no alpha; nullopt otherwise. `image` must outlive it.
+std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler);
 
 }  // namespace upsample::pipeline

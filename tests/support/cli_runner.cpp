@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,17 +68,19 @@ CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + time_limit;
   auto pause = std::chrono::milliseconds(1);
-  for (pid_t done = 0; done != pid; done = ::waitpid(pid, &status, WNOHANG)) {
+  struct rusage usage {};
+  for (pid_t done = 0; done != pid; done = ::wait4(pid, &status, WNOHANG, &usage)) {
     if (done < 0 && errno != EINTR) throw std::runtime_error("waitpid failed");
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      ::wait4(pid, &status, 0, &usage);
       r.timed_out = true;
       break;
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
+  r.peak_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux counts kilobytes
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.out = read_file(out_file);

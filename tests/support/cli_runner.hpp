@@ -1,6 +1,7 @@
 #pragma once
 // Runs the built `upsample` binary for end-to-end tests, and makes scratch folders.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@ struct CliResult {
   int signal = 0;        // the signal that ended it, if any
   std::string out, err;  // what it printed on stdout / stderr
   bool timed_out = false;  // killed after the time limit: a hang becomes a failure, not a stuck run
+  std::uint64_t peak_rss_bytes = 0;  // the most memory it held at once (its maximum resident set)
 };
 
 // Runs UPSAMPLE_BINARY with `args` in folder `cwd`; `env` adds variables. A non-empty

@@ -138,6 +138,29 @@ TEST_SUITE("metrics") {
     }
   }
 
+  TEST_CASE("any band of the bicubic upscale's rows equals the same rows of the whole upscale") {
+    cv::Mat image(37, 19, CV_8UC3);
+    cv::randu(image, 0, 256);
+    for (const int scale : {2, 3, 4}) {
+      const cv::Mat whole = imaging::matlab_upscale(image, scale, CV_8U);
+      // The first and last rows (mirrored taps), bands across the filler's 32-row steps,
+      // a single row, and everything at once.
+      for (const auto& [first, count] : {std::pair{0, 1}, std::pair{0, 64}, std::pair{5, 40}, std::pair{31, 2},
+                                        std::pair{whole.rows - 3, 3}, std::pair{0, whole.rows}}) {
+        CAPTURE(scale);
+        CAPTURE(first);
+        CAPTURE(count);
+        cv::Mat rows(count, whole.cols, whole.type(), cv::Scalar::all(7));
+        imaging::matlab_upscale_rows(image, scale, first, rows);
+        CHECK(cv::norm(rows, whole.rowRange(first, first + count), cv::NORM_INF) == 0);
+      }
+      cv::Mat past_the_end(4, whole.cols, whole.type());
+      CHECK_THROWS_AS(imaging::matlab_upscale_rows(image, scale, whole.rows - 3, past_the_end), Error);
+      cv::Mat too_narrow(4, whole.cols - 1, whole.type());
+      CHECK_THROWS_AS(imaging::matlab_upscale_rows(image, scale, 0, too_narrow), Error);
+    }
+  }
+
   TEST_CASE("bicubic downscale crops HR to a multiple of the scale, top-left") {
     const cv::Mat hr = texture_u8(10, 11, 3, 7);
     const cv::Mat lr = imaging::matlab_bicubic_downscale_u8(hr, 3);

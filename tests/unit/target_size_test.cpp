@@ -199,6 +199,24 @@ TEST_CASE("the memory estimate of an image with alpha holds the colour's result 
   }
 }
 
+TEST_CASE("the memory estimate of bicubic written as PNG holds no whole result, as another format it does") {
+  io::ImageHeader photo;  // 12 megapixels, x4: a 576 MB result
+  photo.width = 4000;
+  photo.height = 3000;
+  photo.channels = 3;
+  const double result = 3.0 * 16000 * 12000;
+  const auto in_rows = static_cast<double>(
+      pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::classical_in_rows, "png"));
+  CHECK(in_rows < 0.5 * result);
+  CHECK(in_rows > 2.0 * 36e6);  // the decoded input and the file it came from
+  CHECK(pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::classical_in_rows, "jpg") ==
+        pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::classical, "jpg"));
+  io::ImageHeader with_alpha = photo;
+  with_alpha.channels = 4;
+  CHECK(static_cast<double>(pipeline::estimated_peak_bytes(with_alpha, 4, pipeline::MethodKind::classical_in_rows,
+                                                           "png")) > result);
+}
+
 TEST_CASE("the evaluation at 1.5 crops the HR to a multiple of 3 and shrinks it to exactly 2/3") {
   testing::ScratchFolder dir;
   cv::Mat hr(50, 64, CV_8UC3);
