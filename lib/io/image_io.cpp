@@ -502,8 +502,7 @@ SaveReport save_image(const std::filesystem::path& path, const ImageInRows& imag
   if (path == kStandardStream) {
     std::vector<uchar> encoded;
     encode([&](std::span<const unsigned char> bytes) { encoded.insert(encoded.end(), bytes.begin(), bytes.end()); });
-    write_standard_output(std::as_bytes(std::span(encoded)));
-    report.bytes_written = encoded.size();
+    write_encoded(path, encoded, options, report);
     return report;
   }
   write_file_atomically_with(
