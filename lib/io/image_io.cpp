@@ -15,6 +15,7 @@
 #include "io/heif_codec.hpp"
 #include "io/jxl_codec.hpp"
 #include "io/png_chunks.hpp"
+#include "io/png_parallel_encoder.hpp"
 #include "io/stream_check.hpp"
 #include "io/webp_metadata.hpp"
 #include "tensor/error.hpp"
@@ -458,9 +459,17 @@ SaveReport save_image(const std::filesystem::path& path, const cv::Mat& image, c
     encoded.reserve(pixels.total() * pixels.elemSize() + static_cast<size_t>(pixels.rows) * 8 + (1 << 16));
     bool ok = false;
     try {
-      ok = cv::imencode("." + std::string(format->extensions.front()), pixels, encoded, params);
+      // PNG at the default level on every core; an asked level keeps libpng's adaptive filters.
+      if (format->name == "PNG" && !options.png_level && png_in_parallel_takes(pixels.type())) {
+        encoded = encode_png_in_parallel(pixels);
+        ok = true;
+      } else {
+        ok = cv::imencode("." + std::string(format->extensions.front()), pixels, encoded, params);
+      }
     } catch (const cv::Exception& e) {
       throw Error(path.string() + ": cannot encode as " + ext + ": " + e.err);
+    } catch (const Error& e) {
+      throw Error(path.string() + ": " + e.what());
     }
     if (!ok) throw Error(path.string() + ": cannot encode as " + ext);
     if (metadata) embed_and_report(encoded, *format, *metadata, pixels.size(), report);

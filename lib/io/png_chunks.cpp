@@ -1,5 +1,7 @@
 #include "io/png_chunks.hpp"
 
+#include <zlib.h>
+
 #include <cstring>
 #include <string>
 
@@ -19,29 +21,21 @@ void append_u32(std::vector<unsigned char>& out, uint32_t v) {
                          static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)});
 }
 
-// The CRC-32 of the PNG specification (ISO 3309), over a chunk's type and data.
-uint32_t png_crc(const unsigned char* data, size_t size) {
-  uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) {
-    crc ^= data[i];
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return crc ^ 0xFFFFFFFFu;
-}
-
-void append_chunk(std::vector<unsigned char>& out, const char* type, const std::vector<unsigned char>& data) {
-  append_u32(out, static_cast<uint32_t>(data.size()));
-  const size_t type_at = out.size();
-  out.insert(out.end(), type, type + 4);
-  out.insert(out.end(), data.begin(), data.end());
-  append_u32(out, png_crc(out.data() + type_at, 4 + data.size()));
-}
 
 bool is_png(std::span<const unsigned char> bytes) {
   return bytes.size() >= kSignatureBytes && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", kSignatureBytes) == 0;
 }
 
 }  // namespace
+
+void append_png_chunk(std::vector<unsigned char>& png, const char* type, std::span<const unsigned char> data) {
+  append_u32(png, static_cast<uint32_t>(data.size()));
+  const size_t type_at = png.size();
+  png.insert(png.end(), type, type + 4);
+  png.insert(png.end(), data.begin(), data.end());
+  // The CRC-32 of the PNG specification (ISO 3309, zlib's), over the type and the data.
+  append_u32(png, static_cast<uint32_t>(crc32(0L, png.data() + type_at, static_cast<uInt>(4 + data.size()))));
+}
 
 std::optional<PngDensity> png_density(std::span<const std::byte> png) {
   const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(png.data()), png.size());
@@ -71,7 +65,7 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
     if (name == "iCCP" && length > 0 && data[0] == 0) {
       std::vector<unsigned char> named = {'I', 'C', 'C', ' ', 'p', 'r', 'o', 'f', 'i', 'l', 'e'};
       named.insert(named.end(), data, data + length);
-      append_chunk(out, "iCCP", named);
+      append_png_chunk(out, "iCCP", named);
     } else if (name != "pHYs" || !density) {
       out.insert(out.end(), png.begin() + static_cast<std::ptrdiff_t>(pos),
                  png.begin() + static_cast<std::ptrdiff_t>(pos + kChunkOverhead + length));
@@ -81,7 +75,7 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
       append_u32(phys, density->x);
       append_u32(phys, density->y);
       phys.push_back(density->per_metre ? 1 : 0);
-      append_chunk(out, "pHYs", phys);
+      append_png_chunk(out, "pHYs", phys);
     }
     pos += kChunkOverhead + length;
   }

@@ -31,6 +31,9 @@ void finish_png_chunks(std::vector<unsigned char>& png, const std::optional<PngD
 // so damage is still found; bytes that are not a PNG come back unchanged.
 std::vector<std::byte> png_pixel_chunks(std::span<const std::byte> png);
 
+// Appends a whole chunk (length, type, data, CRC) to a PNG being made. `type` is 4 letters.
+void append_png_chunk(std::vector<unsigned char>& png, const char* type, std::span<const unsigned char> data);
+
 // The PNG's ancillary chunks (all but the critical ones), whole and in order: the
 // metadata of a stand-in file, for a file written as it is encoded
 // (io/png_row_encoder.hpp). Empty for bytes that are not a PNG.
