@@ -51,8 +51,9 @@ void add_batch_options(CLI::App& cmd, BatchCliOptions& o, const std::string& def
                  "tables), else 95; WebP 90 (lossless from a lossless WebP); HEIC, AVIF, JPEG XL 90")
       ->check(CLI::Range(1, 100));
   cmd.add_option("--png-level", o.png_level,
-                 "PNG zlib compression level, 0 (fastest, biggest) to 9 (slowest, smallest). Default: OpenCV's "
-                 "fast setting (level 1)")
+                 "PNG zlib compression level, 0 (fastest, biggest) to 9 (slowest, smallest; about a fifth "
+                 "smaller than the default at 4-13x its time). Default: level 1 with "
+                 "run-length matching, the fast one")
       ->check(CLI::Range(0, 9));
   cmd.add_option("--background", o.background,
                  "Colour that transparent areas are flattened onto in formats without alpha (JPEG, BMP, PNM): "
