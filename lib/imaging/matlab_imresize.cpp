@@ -232,18 +232,21 @@ class BandResizer {
   Contributions across_;
 };
 
-cv::Mat resize_in_bands(const cv::Mat& image, int rows, int cols, double scale_rows, double scale_cols, int out_depth) {
-  const BandResizer resizer(image, rows, cols, scale_rows, scale_cols);
-  cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, image.channels()));
+// `out` holds output rows from `first` on; filled 32 rows at a time on OpenCV's threads.
+void fill_in_bands(const BandResizer& resizer, int first, cv::Mat& out) {
   constexpr int kBandRows = 32;
-  const int bands = (rows + kBandRows - 1) / kBandRows;
+  const int bands = (out.rows + kBandRows - 1) / kBandRows;
   cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
     for (int band = range.start; band < range.end; ++band) {
-      const int first = band * kBandRows;
-      cv::Mat rows_of_band = out.rowRange(first, std::min(rows, first + kBandRows));
-      resizer.fill(first, rows_of_band);
+      cv::Mat part = out.rowRange(band * kBandRows, std::min(out.rows, (band + 1) * kBandRows));
+      resizer.fill(first + band * kBandRows, part);
     }
   });
+}
+
+cv::Mat resize_in_bands(const cv::Mat& image, int rows, int cols, double scale_rows, double scale_cols, int out_depth) {
+  cv::Mat out(rows, cols, CV_MAKETYPE(out_depth, image.channels()));
+  fill_in_bands(BandResizer(image, rows, cols, scale_rows, scale_cols), 0, out);
   return out;
 }
 
@@ -268,15 +271,7 @@ void matlab_upscale_rows(const cv::Mat& image, int scale, int first_row, cv::Mat
                 " of width " + std::to_string(rows.cols) + " are not within the " + std::to_string(width) + "x" +
                 std::to_string(height) + " result");
   if (rows.rows == 0) return;
-  const BandResizer resizer(image, height, width, scale, scale);
-  constexpr int kBandRows = 32;
-  const int bands = (rows.rows + kBandRows - 1) / kBandRows;
-  cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
-    for (int band = range.start; band < range.end; ++band) {
-      cv::Mat part = rows.rowRange(band * kBandRows, std::min(rows.rows, (band + 1) * kBandRows));
-      resizer.fill(first_row + band * kBandRows, part);
-    }
-  });
+  fill_in_bands(BandResizer(image, height, width, scale, scale), first_row, rows);
 }
 
 cv::Mat matlab_resize_to(const cv::Mat& image, int rows, int cols, int out_depth) {
