@@ -68,6 +68,27 @@ std::string format_nsr(double nsr) {
   return text;
 }
 
+// The weights file of a network method: deblur, or a PATH.safetensors.
+std::filesystem::path network_file(const std::string& method) {
+  if (method == "deblur") return pipeline::find_weights("deblur", 1);
+  if (method.ends_with(".safetensors")) return method;
+  throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")." +
+                   pipeline::did_you_mean(method, {"deblur", "wiener", "richardson-lucy", "none"}));
+}
+
+// Reads the blur off an image's Y plane with the blur estimator (and the blind search).
+BlurKernelSource blur_reader(const std::string& estimator_file) {
+  std::shared_ptr<const models::Model> estimator = load_blur_estimator(estimator_file);
+  return [estimator](const cv::Mat& y) {
+    const BlurReading reading = read_blur(*estimator, y);
+    const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(reading.kernel));
+    spdlog::debug("blur read from the {}: {} ({}×{} kernel; shape match {:.2f}, agreement {:.2f})",
+                  source_name(reading.source), imaging::describe_blur(shape), reading.kernel.cols, reading.kernel.rows,
+                  reading.shape_match, reading.agreement);
+    return reading.kernel;
+  };
+}
+
 }  // namespace
 
 std::string deblur_method_names() {
@@ -83,7 +104,9 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
       throw UsageError("'" + method + "': the self-ensemble (+) is for the network (deblur+ or PATH.safetensors+)");
     // It flips and turns the image, and with it the blur: one --psf cannot describe them all.
     if (!o.psf.empty()) throw UsageError("'" + method + "': the self-ensemble cannot be told the blur (--psf); it estimates it");
-    return pipeline::self_ensemble(create_deblurrer(base, o));
+    std::shared_ptr<const models::Model> model = load_deblurring_model(network_file(base), "deblur");
+    if (!is_told_blur(*model)) return pipeline::self_ensemble(pipeline::upscaler_for_model(std::move(model), o.tile));
+    return kernel_told_ensemble(std::move(model), o.tile, blur_reader(o.estimator));
   }
   if (needs_psf(method) && o.psf.empty())
     throw UsageError(method + " needs the blur it should undo: --psf " + imaging::blur_spec_forms());
@@ -107,12 +130,7 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
         [psf, iterations](const cv::Mat& x) { return richardson_lucy(x, psf, iterations); });
   }
   if (method == "none") return std::make_unique<ClassicalDeblurrer>([](const cv::Mat& x) { return x.clone(); });
-  std::filesystem::path model_file;
-  if (method == "deblur") model_file = pipeline::find_weights("deblur", 1);
-  else if (method.ends_with(".safetensors")) model_file = method;
-  else
-    throw UsageError("unknown deblurring method '" + method + "' (known: " + deblur_method_names() + ")." +
-                     pipeline::did_you_mean(method, {"deblur", "wiener", "richardson-lucy", "none"}));
+  const std::filesystem::path model_file = network_file(method);
   std::shared_ptr<const models::Model> model = load_deblurring_model(model_file, "deblur");
   if (!is_told_blur(*model)) {
     if (!o.psf.empty())
@@ -128,15 +146,7 @@ std::unique_ptr<pipeline::Upscaler> create_deblurrer(const std::string& method, 
     }
     return kernel_told_restorer(std::move(model), o.tile, [told](const cv::Mat&) { return told; });
   }
-  std::shared_ptr<const models::Model> estimator = load_blur_estimator(o.estimator);
-  return kernel_told_restorer(std::move(model), o.tile, [estimator](const cv::Mat& y) {
-    const BlurReading reading = read_blur(*estimator, y);
-    const imaging::BlurShape shape = imaging::blur_shape(imaging::blur_code(reading.kernel));
-    spdlog::debug("blur read from the {}: {} ({}×{} kernel; shape match {:.2f}, agreement {:.2f})",
-                  source_name(reading.source), imaging::describe_blur(shape), reading.kernel.cols, reading.kernel.rows,
-                  reading.shape_match, reading.agreement);
-    return reading.kernel;
-  });
+  return kernel_told_restorer(std::move(model), o.tile, blur_reader(o.estimator));
 }
 
 std::shared_ptr<const models::Model> load_blur_estimator(const std::string& file) {

@@ -5,6 +5,7 @@
 #include "deblur/classical.hpp"
 #include "imaging/colour.hpp"
 #include "pipeline/learned_methods.hpp"
+#include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
 #include "deblur/blur_code_planes.hpp"
 
@@ -24,24 +25,27 @@ struct ToldBlur {
 };
 using ToldBlurSource = std::function<ToldBlur(const cv::Mat& y)>;
 
+// A scale-1 restorer of the Y plane: colour images keep their Cb and Cr.
+class LumaRestorer : public pipeline::Upscaler {
+ public:
+  int scale() const override { return 1; }
+  cv::Mat upscale(const cv::Mat& image) const override {
+    const auto on_y = [&](const cv::Mat& y) { return upscale_y(y); };
+    return imaging::from_unit_float(imaging::map_luma(imaging::to_unit_float(image), on_y), image.depth());
+  }
+};
+
 // Reads the blur off the whole Y plane, Wiener-deconvolves it with that kernel, then runs
 // the network (tiled) on the result, told the blur's code.
-class WienerPrefiltered final : public pipeline::Upscaler {
+class WienerPrefiltered final : public LumaRestorer {
  public:
   WienerPrefiltered(std::shared_ptr<const models::Model> model, int tile, ToldBlurSource blur, double nsr)
       : model_(std::move(model)), tile_(tile), blur_(std::move(blur)), nsr_(nsr) {}
-
-  int scale() const override { return 1; }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
     const ToldBlur blur = blur_(y);
     const cv::Mat deconvolved = wiener_deconvolve(y, blur.kernel, nsr_);
     return pipeline::upscaler_for_model(model_, tile_, constant_planes(*model_, blur.code))->upscale_y(deconvolved);
-  }
-
-  cv::Mat upscale(const cv::Mat& image) const override {
-    const auto on_y = [&](const cv::Mat& y) { return upscale_y(y); };
-    return imaging::from_unit_float(imaging::map_luma(imaging::to_unit_float(image), on_y), image.depth());
   }
 
  private:
@@ -107,6 +111,37 @@ std::unique_ptr<pipeline::Upscaler> kernel_told_restorer(std::shared_ptr<const m
     cv::Mat k = kernel(y);
     return ToldBlur{imaging::blur_code(k), k};
   });
+}
+
+namespace {
+
+// Flipping or transposing a blurred image flips or transposes its kernel the same way.
+class KernelToldEnsemble final : public LumaRestorer {
+ public:
+  KernelToldEnsemble(std::shared_ptr<const models::Model> model, int tile, BlurKernelSource kernel)
+      : model_(std::move(model)), tile_(tile), kernel_(std::move(kernel)) {}
+
+  cv::Mat upscale_y(const cv::Mat& y) const override {
+    const cv::Mat kernel = kernel_(y);
+    return pipeline::dihedral_average(y, [&](const cv::Mat& turned, int t) {
+      const cv::Mat turned_kernel = pipeline::dihedral_transform(kernel, t);
+      return kernel_told_restorer(model_, tile_, [turned_kernel](const cv::Mat&) { return turned_kernel; })
+          ->upscale_y(turned);
+    });
+  }
+
+ private:
+  std::shared_ptr<const models::Model> model_;
+  int tile_;
+  BlurKernelSource kernel_;
+};
+
+}  // namespace
+
+std::unique_ptr<pipeline::Upscaler> kernel_told_ensemble(std::shared_ptr<const models::Model> model, int tile,
+                                                         BlurKernelSource kernel) {
+  if (!kernel) throw Error("deblur: a network told the blur needs a source for it");
+  return std::make_unique<KernelToldEnsemble>(std::move(model), tile, std::move(kernel));
 }
 
 }  // namespace upsample::deblur

@@ -41,5 +41,9 @@ std::unique_ptr<pipeline::Upscaler> told_network_restorer(std::shared_ptr<const 
 // with the one its code describes.
 std::unique_ptr<pipeline::Upscaler> kernel_told_restorer(std::shared_ptr<const models::Model> model, int tile,
                                                          BlurKernelSource kernel);
+// Its geometric self-ensemble (deblur+): the blur is read once per image and turned with
+// it, so each of the eight orientations is told the kernel of its own view.
+std::unique_ptr<pipeline::Upscaler> kernel_told_ensemble(std::shared_ptr<const models::Model> model, int tile,
+                                                         BlurKernelSource kernel);
 
 }  // namespace upsample::deblur

@@ -14,7 +14,6 @@ bool is_self_ensemble(const std::string& method, std::string& base) {
 
 namespace {
 
-
 // Each step writes a new matrix: cv::flip in place would turn the caller's image too.
 cv::Mat transposed(const cv::Mat& m) {
   cv::Mat out;
@@ -44,6 +43,17 @@ cv::Mat inverse_dihedral_transform(const cv::Mat& image, int t) {
   return out;
 }
 
+cv::Mat dihedral_average(const cv::Mat& image, const std::function<cv::Mat(const cv::Mat& turned, int t)>& run) {
+  cv::Mat sum;
+  for (int t = 0; t < kDihedralTransforms; ++t) {
+    cv::Mat result;
+    inverse_dihedral_transform(run(dihedral_transform(image, t), t), t).convertTo(result, CV_32F);
+    if (sum.empty()) sum = result;
+    else sum += result;
+  }
+  return sum / kDihedralTransforms;
+}
+
 namespace {
 
 class SelfEnsemble final : public Upscaler {
@@ -53,13 +63,7 @@ class SelfEnsemble final : public Upscaler {
   int scale() const override { return method_->scale(); }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
-    cv::Mat sum;
-    for (int t = 0; t < kDihedralTransforms; ++t) {
-      const cv::Mat result = inverse_dihedral_transform(method_->upscale_y(dihedral_transform(y, t)), t);
-      if (sum.empty()) sum = result;
-      else sum += result;
-    }
-    return sum / kDihedralTransforms;
+    return dihedral_average(y, [&](const cv::Mat& turned, int) { return method_->upscale_y(turned); });
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
@@ -68,15 +72,9 @@ class SelfEnsemble final : public Upscaler {
     const bool narrow = image.depth() == CV_8U;
     cv::Mat wide = image;
     if (narrow) image.convertTo(wide, CV_16U, 257.0);
-    cv::Mat sum;
-    for (int t = 0; t < kDihedralTransforms; ++t) {
-      cv::Mat result;
-      inverse_dihedral_transform(method_->upscale(dihedral_transform(wide, t)), t).convertTo(result, CV_32F);
-      if (sum.empty()) sum = result;
-      else sum += result;
-    }
+    const cv::Mat mean = dihedral_average(wide, [&](const cv::Mat& turned, int) { return method_->upscale(turned); });
     cv::Mat out;
-    sum.convertTo(out, image.depth(), (narrow ? 1.0 / 257.0 : 1.0) / kDihedralTransforms);  // rounds and saturates
+    mean.convertTo(out, image.depth(), narrow ? 1.0 / 257.0 : 1.0);  // rounds and saturates
     return out;
   }
 

@@ -5,6 +5,7 @@
 // are averaged. A learned network is not exactly equivariant to these transforms, so
 // its errors partly cancel: better PSNR for 8× the time. Named by a trailing "+" on the
 // method: fsrcnn+, deblur+, model.safetensors+.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,5 +27,9 @@ constexpr int kDihedralTransforms = 8;  // the flips and 90° rotations of an im
 // flip up-down), and its inverse.
 cv::Mat dihedral_transform(const cv::Mat& image, int t);
 cv::Mat inverse_dihedral_transform(const cv::Mat& image, int t);
+
+// The mean (CV_32F) of run(transform t of `image`, t), each result turned back, over the
+// eight transforms.
+cv::Mat dihedral_average(const cv::Mat& image, const std::function<cv::Mat(const cv::Mat& turned, int t)>& run);
 
 }  // namespace upsample::pipeline

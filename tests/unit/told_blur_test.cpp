@@ -17,6 +17,7 @@
 #include "models/model.hpp"
 #include "nn/layers.hpp"
 #include "pipeline/learned_methods.hpp"
+#include "pipeline/self_ensemble.hpp"
 #include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
 #include "imaging/blur_kernels.hpp"
@@ -254,6 +255,24 @@ TEST_CASE("prefilter=wiener: the network refines the Wiener deconvolution with t
                            return std::vector<float>(moments.begin(), moments.end());
                          })->upscale_y(deblur::wiener_deconvolve(y, cross, 0.02));
   CHECK(cv::norm(kernel_told->upscale_y(y), direct, cv::NORM_INF) < 1e-6);
+  // The self-ensemble reads the blur once and tells each orientation the kernel turned with
+  // it: equal to averaging the eight runs told those kernels by hand.
+  int readings = 0;
+  const auto ensemble = deblur::kernel_told_ensemble(planes_too, 0, [&readings, cross](const cv::Mat&) {
+    ++readings;
+    return cross;
+  });
+  cv::Mat by_hand = cv::Mat::zeros(y.size(), CV_32F);
+  for (int t = 0; t < pipeline::kDihedralTransforms; ++t) {
+    const cv::Mat turned_kernel = pipeline::dihedral_transform(cross, t);
+    const auto told_turned = deblur::kernel_told_restorer(planes_too, 0, [turned_kernel](const cv::Mat&) { return turned_kernel; });
+    by_hand += pipeline::inverse_dihedral_transform(told_turned->upscale_y(pipeline::dihedral_transform(y, t)), t);
+  }
+  CHECK(cv::norm(ensemble->upscale_y(y), by_hand / pipeline::kDihedralTransforms, cv::NORM_INF) < 1e-6);
+  CHECK(readings == 1);
+  // A vertical streak turned a quarter is a horizontal one: the kernel is turned, not kept.
+  CHECK(cv::norm(pipeline::dihedral_transform(imaging::parse_blur_kernel("motion:9,90"), 4),
+                 imaging::parse_blur_kernel("motion:9,0"), cv::NORM_INF) < 1e-6);
   // Told only its code, the network would deconvolve with a streak of those moments instead.
   const auto code_told = deblur::told_network_restorer(planes_too, 0, [moments](const cv::Mat&) { return moments; });
   CHECK(cv::norm(code_told->upscale_y(y), direct, cv::NORM_INF) > 1e-3);
