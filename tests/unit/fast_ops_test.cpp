@@ -257,6 +257,26 @@ TEST_CASE("fast activations and PReLU match the reference") {
   });
 }
 
+TEST_CASE("fast tanh and sigmoid stay within 4e-7 of the exact values over the whole range") {
+  // Their exponential and reciprocal are approximations: the bound is what a network's next
+  // layer can see, far inside the tolerance of the equality sweeps.
+  Tensor x(Shape{200001});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = static_cast<float>(i - 100000) * 2e-4f;  // −20 … 20
+  each_isa([&](Isa isa) {
+    INFO(ops::x86::isa_name(isa));
+    const Tensor t = ops::x86::tanh_forward(x, isa), s = ops::x86::sigmoid_forward(x, isa);
+    double worst_tanh = 0, worst_sigmoid = 0;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const double v = x.data()[i];
+      worst_tanh = std::max(worst_tanh, std::abs(double{t.data()[i]} - std::tanh(v)));
+      worst_sigmoid = std::max(worst_sigmoid, std::abs(double{s.data()[i]} - 1.0 / (1.0 + std::exp(-v))));
+    }
+    INFO("tanh off by " << worst_tanh << ", sigmoid by " << worst_sigmoid);
+    CHECK(worst_tanh < 4e-7);
+    CHECK(worst_sigmoid < 4e-7);
+  });
+}
+
 TEST_CASE("fast pixel shuffle and resize match the reference") {
   std::mt19937 rng(3);
   for (int r : {1, 2, 3, 4}) {

@@ -22,21 +22,23 @@ inline void store_slots(const TapConvRun& run, const BlockView& b, V (&acc)[R][N
   for (int r = 0; r < R; ++r) {
     const Slot& s = b.slots[r];
     if (!s.live || y >= s.height || x0 >= s.width) continue;
-    const V bias = Vec::set1(s.bias), slope = Vec::set1(s.slope);
+    const V bias = Vec::set1(s.bias);
+    V o[NV];
+    for (int v = 0; v < NV; ++v) o[v] = Vec::add(acc[r][v], bias);
+    activate_all(run.act, o, Vec::set1(s.slope));
     float* dst = out_image + s.offset + int64_t{y} * s.row_stride;
     if (s.col_step == 1) {
 #pragma GCC unroll 12
       for (int v = 0; v < NV; ++v) {
         const int x = x0 + v * L;
         if (x >= s.width) break;
-        const V o = activate(run.act, Vec::add(acc[r][v], bias), slope);
-        if (x + L <= s.width) Vec::store(dst + x, o);
-        else Vec::store_masked(dst + x, o, Vec::range(x, 0, s.width));
+        if (x + L <= s.width) Vec::store(dst + x, o[v]);
+        else Vec::store_masked(dst + x, o[v], Vec::range(x, 0, s.width));
       }
     } else {
       // Interleaved phases: the scattered stores cost one per output against many FMAs.
       alignas(64) float staged[NV * L];
-      for (int v = 0; v < NV; ++v) Vec::store(staged + v * L, activate(run.act, Vec::add(acc[r][v], bias), slope));
+      for (int v = 0; v < NV; ++v) Vec::store(staged + v * L, o[v]);
       const int count = static_cast<int>(min64(NV * L, s.width - x0));
       float* d = dst + int64_t{x0} * s.col_step;
       for (int i = 0; i < count; ++i) d[int64_t{i} * s.col_step] = staged[i];

@@ -144,12 +144,16 @@ void transform_outputs(const WinogradRun& run, const float* m, float* out_image,
         output_transform(row, t[k]);
       }
       V o[4][4];  // o[i][j]: output row i, column phase j
+      V activated[16];
       for (int j = 0; j < 4; ++j) {
         const V column[6] = {t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]};
         V out4[4];
         output_transform(column, out4);
-        for (int i = 0; i < 4; ++i) o[i][j] = activate(run.act, Vec::add(out4[i], bias), slope);
+        for (int i = 0; i < 4; ++i) activated[i * 4 + j] = Vec::add(out4[i], bias);
       }
+      activate_all(run.act, activated, slope);
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) o[i][j] = activated[i * 4 + j];
       for (int i = 0; i < 4; ++i) {
         const int y = 4 * tile_row + i;
         if (y >= run.height) break;
