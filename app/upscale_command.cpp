@@ -61,15 +61,17 @@ pipeline::AfterSave heatmap_writer(int scale, bool overwrite) {
 // Upscales one loaded image (deblurred first with a `deblurrer`), telling the method what
 // its file says (the JPEG quality its tables were made for) and reporting what it read and
 // chose (-v, --json "denoise").
-cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, const pipeline::Upscaler* deblurrer,
-                           pipeline::FileTask& task) {
+// What the input's file says beyond its pixels: the quality its JPEG tables were made for.
+pipeline::ImageFacts file_facts(const pipeline::FileTask& task) {
   pipeline::ImageFacts facts;
   // Standard input has been read: there is no file to look at again.
   if (task.input != "-")
     if (const auto quality = imaging::jpeg_quality_of_file(task.input)) facts.jpeg_quality = quality->quality;
-  pipeline::UpscaleNotes notes;
-  cv::Mat result = deblurrer ? deblur::deblur_then_upscale(image, *deblurrer, up, facts, &notes)
-                             : pipeline::upscale_image(image, up, facts, &notes);
+  return facts;
+}
+
+// What the method read and chose for the --denoise decision, for --json and -v.
+void record_notes(const pipeline::UpscaleNotes& notes, pipeline::FileTask& task) {
   if (!notes.chosen.empty()) {
     nlohmann::json denoise = {{"chosen", notes.chosen}, {"jpeg_quality", nullptr}, {"noise_sigma", nullptr}};
     if (notes.jpeg_quality) denoise["jpeg_quality"] = *notes.jpeg_quality;
@@ -79,6 +81,15 @@ cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, c
     spdlog::debug("{}: {}{}", task.input.string(), notes.chosen,
                   notes.jpeg_quality ? fmt::format(" (JPEG quality {:.0f} read from its tables)", *notes.jpeg_quality) : "");
   }
+}
+
+cv::Mat upscale_file_image(const cv::Mat& image, const pipeline::Upscaler& up, const pipeline::Upscaler* deblurrer,
+                           pipeline::FileTask& task) {
+  const pipeline::ImageFacts facts = file_facts(task);
+  pipeline::UpscaleNotes notes;
+  cv::Mat result = deblurrer ? deblur::deblur_then_upscale(image, *deblurrer, up, facts, &notes)
+                             : pipeline::upscale_image(image, up, facts, &notes);
+  record_notes(notes, task);
   return result;
 }
 
@@ -170,16 +181,20 @@ Command add_upscale_command(CLI::App& app, int argc, char** argv) {
     // → "my_model", "opencv:dir/FSRCNN_x2.pb" → "opencv-FSRCNN_x2".
     const std::string label = pipeline::method_label(o->method);
     const pipeline::MethodInfo* method = pipeline::MethodRegistry::builtin().find(o->method);
-    const bool in_rows = !o->deblur && up.upscale_in_rows(cv::Mat(1, 1, CV_8UC3)).has_value();
-    const auto kind = in_rows                                   ? pipeline::MethodKind::classical_in_rows
-                      : method && !method->learned && !o->deblur ? pipeline::MethodKind::classical
-                                                                 : pipeline::MethodKind::learned;
+    const bool in_rows = !o->deblur && up.gives_rows();
+    const bool classical = method && !method->learned && !o->deblur;
+    const auto kind = classical ? (in_rows ? pipeline::MethodKind::classical_in_rows : pipeline::MethodKind::classical)
+                                : (in_rows ? pipeline::MethodKind::learned_in_rows : pipeline::MethodKind::learned);
     const pipeline::ImageStep step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
       return upscale_file_image(image, up, deblurrer.get(), task);
     };
-    // A method that makes any band of its result alone (bicubic) writes it band by band.
-    const pipeline::RowsStep rows_step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask&) {
-      return deblurrer ? std::nullopt : pipeline::upscale_image_in_rows(image, up);
+    // A method that gives its result in bands (bicubic, the learned ones) writes it band by band.
+    const pipeline::RowsStep rows_step = [&up, &deblurrer](const cv::Mat& image, pipeline::FileTask& task) {
+      if (deblurrer) return std::optional<io::ImageInRows>();
+      pipeline::UpscaleNotes notes;
+      std::optional<io::ImageInRows> rows = pipeline::upscale_image_in_rows(image, up, file_facts(task), &notes);
+      if (rows) record_notes(notes, task);
+      return rows;
     };
     if (whole)
       return run_batch_command(o->batch, label, scale, kind, step, extra,

@@ -1,5 +1,7 @@
 #include "io/png_row_encoder.hpp"
 
+#include <malloc.h>
+
 #include <png.h>
 #include <zlib.h>
 
@@ -109,6 +111,10 @@ void encode_png_in_rows(const ImageInRows& image, std::optional<int> zlib_level,
   };
   PngOutput out;
   out.sink = &sink;
+  // The bands are made on another thread, whose allocations come from another of glibc's
+  // arenas: what this one has freed (the tool keeps freed memory, app/main.cpp) is handed
+  // back first, not held beside the bands' working memory.
+  malloc_trim(0);
   // Band k is compressed while band k + 1 is made.
   cv::Mat current;
   std::future<cv::Mat> next = std::async(std::launch::async, make_band, 0);

@@ -33,7 +33,8 @@ class MatlabBicubicUpscaler final : public Upscaler {
   cv::Mat upscale(const cv::Mat& image) const override { return imaging::matlab_upscale(image, scale_, image.depth()); }
   cv::Mat upscale_y(const cv::Mat& y) const override { return imaging::matlab_upscale(y, scale_, CV_32F); }
   int scale() const override { return scale_; }
-  std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image) const override {
+  bool gives_rows() const override { return true; }
+  std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts&, UpscaleNotes*) const override {
     return io::ImageInRows{{image.cols * scale_, image.rows * scale_}, image.type(),
                            [&image, scale = scale_](int first_row, cv::Mat& rows) {
                              imaging::matlab_upscale_rows(image, scale, first_row, rows);

@@ -75,6 +75,15 @@ class DamageAwareUpscaler final : public Upscaler {
     return told(damage_of(image, facts, notes))->upscale(image);
   }
 
+  bool gives_rows() const override { return true; }
+  std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
+                                                 UpscaleNotes* notes) const override {
+    std::shared_ptr<const Upscaler> model = told(damage_of(image, facts, notes));
+    std::optional<io::ImageInRows> rows = model->upscale_in_rows(image, facts, nullptr);
+    if (rows) rows->fill = [model, fill = std::move(rows->fill)](int first_row, cv::Mat& band) { fill(first_row, band); };
+    return rows;
+  }
+
   cv::Mat upscale_y(const cv::Mat& y) const override { return told(damage_of(y, {}, nullptr))->upscale_y(y); }
   // upscale_y for a plane whose noise (σ in 8-bit levels of Y) and aliasing are already known.
   cv::Mat upscale_y_measured(const cv::Mat& y, double luma_sigma, double aliasing) const {
@@ -125,21 +134,15 @@ class DenoisingUpscaler final : public Upscaler {
   cv::Mat upscale(const cv::Mat& image) const override { return upscale_photo(image, {}, nullptr); }
 
   cv::Mat upscale_photo(const cv::Mat& image, const ImageFacts& facts, UpscaleNotes* notes) const override {
-    if (setting_.mode == DenoiseSetting::Mode::off) return clean_->upscale(image);
-    if (setting_.mode == DenoiseSetting::Mode::automatic && !facts.jpeg_quality) {
-      ImageFacts measured = facts;
-      if (!measured.noise_sigma) measured.noise_sigma = imaging::estimate_noise_sigma(image);
-      if (damaged_->reads_aliasing() && !measured.aliasing)
-        measured.aliasing = aliasing_of(image, luma_noise_sigma(*measured.noise_sigma, false));
-      const bool aliased = measured.aliasing && *measured.aliasing > imaging::kAntialiasedAliasing;
-      if (*measured.noise_sigma < kCleanNoiseSigma && !aliased) {
-        if (notes)
-          *notes = {std::nullopt, measured.noise_sigma, measured.aliasing, "clean model (no JPEG tables, no noise, no aliasing)"};
-        return clean_->upscale(image);
-      }
-      return damaged_->upscale_photo(image, measured, notes);  // measured once, not again
-    }
-    return damaged_->upscale_photo(image, facts, notes);
+    ImageFacts measured = facts;
+    return choose(image, measured, notes).upscale_photo(image, measured, notes);
+  }
+
+  bool gives_rows() const override { return clean_->gives_rows() && damaged_->gives_rows(); }
+  std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
+                                                 UpscaleNotes* notes) const override {
+    ImageFacts measured = facts;
+    return choose(image, measured, notes).upscale_in_rows(image, measured, notes);
   }
 
   cv::Mat upscale_y(const cv::Mat& y) const override {
@@ -155,6 +158,24 @@ class DenoisingUpscaler final : public Upscaler {
   }
 
  private:
+  // The model for `image`: the clean one for --denoise off and for an image `auto` finds
+  // clean (said in `notes`), else the damage model, to be run with `facts` (what was
+  // measured here added, so that it is not measured again).
+  const Upscaler& choose(const cv::Mat& image, ImageFacts& facts, UpscaleNotes* notes) const {
+    if (setting_.mode == DenoiseSetting::Mode::off) return *clean_;
+    if (setting_.mode == DenoiseSetting::Mode::automatic && !facts.jpeg_quality) {
+      if (!facts.noise_sigma) facts.noise_sigma = imaging::estimate_noise_sigma(image);
+      if (damaged_->reads_aliasing() && !facts.aliasing)
+        facts.aliasing = aliasing_of(image, luma_noise_sigma(*facts.noise_sigma, false));
+      const bool aliased = facts.aliasing && *facts.aliasing > imaging::kAntialiasedAliasing;
+      if (*facts.noise_sigma < kCleanNoiseSigma && !aliased) {
+        if (notes) *notes = {std::nullopt, facts.noise_sigma, facts.aliasing, "clean model (no JPEG tables, no noise, no aliasing)"};
+        return *clean_;
+      }
+    }
+    return *damaged_;
+  }
+
   std::unique_ptr<Upscaler> clean_;
   std::unique_ptr<DamageAwareUpscaler> damaged_;
   DenoiseSetting setting_;

@@ -49,19 +49,40 @@ class LearnedUpscaler final : public Upscaler {
   }
 
   cv::Mat upscale(const cv::Mat& image) const override {
-    const nn::Sequential& net = model_->net();
-    const int s = model_->scale();
-    const int tile = tile_for(image.size());
-    // The condition comes from the whole image, so every tile is told the same.
-    std::vector<float> condition;
-    if (condition_) condition = condition_values(imaging::luma_of(image));
-    const std::vector<Tile> tiles = plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net));
-    return assemble_tiles(image, tiles, s, [&](const cv::Mat& region) {
+    const std::vector<float> condition = whole_image_condition(image);
+    return assemble_tiles(image, tiles_of(image), model_->scale(), [&](const cv::Mat& region) {
       return imaging::from_unit_float(upscale_region(imaging::to_unit_float(region), condition), image.depth());
     });
   }
 
+  bool gives_rows() const override { return true; }
+  std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts&, UpscaleNotes*) const override {
+    const int depth = image.depth();
+    return assemble_tiles_in_rows(image, tiles_of(image, kMostRowsTileOutput), model_->scale(), image.type(),
+                                  [this, condition = whole_image_condition(image), depth](const cv::Mat& region) {
+                                    return imaging::from_unit_float(
+                                        upscale_region(imaging::to_unit_float(region), condition), depth);
+                                  });
+  }
+
  private:
+  // The condition comes from the whole image, so every tile is told the same.
+  std::vector<float> whole_image_condition(const cv::Mat& image) const {
+    return condition_ ? condition_values(imaging::luma_of(image)) : std::vector<float>{};
+  }
+
+  // Tiles of the automatic (or asked) size; with `most_output` > 0, of at most that many
+  // output pixels across unless --tile asks otherwise.
+  std::vector<Tile> tiles_of(const cv::Mat& image, int most_output = 0) const {
+    const nn::Sequential& net = model_->net();
+    int tile = tile_for(image.size());
+    if (most_output > 0 && tile_ <= 0) {
+      const int most = most_output / model_->scale();
+      if (tile == 0 ? std::max(image.cols, image.rows) > most : tile > most) tile = most;
+    }
+    return plan_tiles(image.size(), tile, std::max(net.halo(), kChromaHalo), tile_alignment(net));
+  }
+
   int tile_for(cv::Size size) const {
     return tile_ > 0 ? tile_ : automatic_tile(model_->net(), model_->channels() + model_->condition_planes(), size);
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -18,10 +19,25 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   // Made band by band and written as it is compressed: the decoded input and the file
   // read (held while it is decoded); the threads' working memory; three bands of 64
   // result rows (two being made, one compressed) and the rows in double they are made from.
-  if (kind == MethodKind::classical_in_rows && output_extension == "png" && input.channels != 4 && input.height > 0) {
+  const bool png_in_rows = output_extension == "png" && input.channels != 4 && input.height > 0;
+  if (kind == MethodKind::classical_in_rows && png_in_rows) {
     const double in_row = in / input.height;
     const double bands = 3.0 * 64 * in_row * scale + 2.0 * 64 * in_row * 8 / input.bytes_per_sample;
     return static_cast<std::uint64_t>(64e6 + 2.0 * in + 64e6 + bands);
+  }
+  // A learned method in rows, beside the decoded input and its file: first the damage read
+  // off the whole image (a few float planes of it), given back before the bands are made;
+  // then the network's tiles, one row of tiles' result (kMostRowsTileOutput rows at most)
+  // and one tile's result in float on its way there (BGR, Y, Cb, Cr: about four copies of
+  // 4-byte values).
+  if (kind == MethodKind::learned_in_rows && png_in_rows) {
+    const double pixels = static_cast<double>(input.width) * input.height;
+    const double reading = 7.0 * 4 * pixels;
+    const double out_rows = static_cast<double>(input.height) * scale;
+    const double row_of_tiles = std::min(out_rows, double{kMostRowsTileOutput}) * out / out_rows;
+    const double tile_pixels = std::min(pixels * scale * scale, double{kMostRowsTileOutput} * kMostRowsTileOutput);
+    const double banding = 64e6 + row_of_tiles + 4.0 * tile_pixels * input.channels * 4;
+    return static_cast<std::uint64_t>(64e6 + 2.0 * in + std::max(reading, banding));
   }
   // Held at once: the process itself; the decoded input and one converted copy; the
   // result and its encoded file, counted as half of it (upscaled pixels compress; the
@@ -29,7 +45,7 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   // With alpha, the colour's result is held beside the whole result while the two are put
   // together. A learned method adds the tiles its threads work on.
   const double process = 64e6;
-  const double tiles = kind == MethodKind::learned ? 64e6 : 0.0;
+  const double tiles = kind == MethodKind::learned || kind == MethodKind::learned_in_rows ? 64e6 : 0.0;
   const double colour_beside_result = input.channels == 4 ? 0.75 * out : 0.0;
   return static_cast<std::uint64_t>(process + tiles + 2.0 * in + 1.5 * out + colour_beside_result);
 }
@@ -49,7 +65,8 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int output_widt
   // the result and its encoded file (as for a whole scale); for a learned method, first
   // its working result, shrunk in bands of rows into the colour result.
   double held = std::max(out + colour_beside_result, 1.5 * out);
-  if (kind == MethodKind::classical) return static_cast<std::uint64_t>(process + 2.0 * in + held);
+  if (kind == MethodKind::classical || kind == MethodKind::classical_in_rows)
+    return static_cast<std::uint64_t>(process + 2.0 * in + held);
   const double working = colour_share * in * working_scale * working_scale;
   held = std::max(held, working + colour_share * out);
   return static_cast<std::uint64_t>(process + 64e6 + 2.0 * in + held);

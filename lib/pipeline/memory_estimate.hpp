@@ -13,9 +13,9 @@
 
 namespace upsample::pipeline {
 
-// classical_in_rows: a classical method whose result can be made band by band as it is
-// written (Upscaler::upscale_in_rows): bicubic.
-enum class MethodKind { classical, classical_in_rows, learned };
+// *_in_rows: a method whose result can be made band by band as it is written
+// (Upscaler::upscale_in_rows): bicubic; the learned methods, a row of tiles at a time.
+enum class MethodKind { classical, classical_in_rows, learned, learned_in_rows };
 
 // Peak bytes to upscale an image of `input`'s size by `scale` with a method of `kind`
 // (scale 1: a learned image-to-image step such as deblurring), written as `output_extension`

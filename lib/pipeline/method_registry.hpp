@@ -48,13 +48,18 @@ class Upscaler {
   // not rounded); returns the upscaled Y plane (CV_32FC1, not rounded).
   virtual cv::Mat upscale_y(const cv::Mat& y) const = 0;
   virtual int scale() const = 0;
-  // upscale(image) made band by band as it is written (io::save_image takes it), for a
-  // method that can make any band of rows on its own; nullopt for one that cannot.
-  // `image` must outlive the result.
-  virtual std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image) const {
+  // upscale_photo(image, facts, notes) made band by band as it is written (io::save_image
+  // takes it), for a method whose gives_rows() is true; nullopt for one that cannot.
+  // `notes` is filled before this returns; `image` and this upscaler must outlive the result.
+  virtual std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
+                                                         UpscaleNotes* notes) const {
     (void)image;
+    (void)facts;
+    (void)notes;
     return std::nullopt;
   }
+  // True when upscale_in_rows gives bands, known before any image is read.
+  virtual bool gives_rows() const { return false; }
 };
 
 // How strongly a learned method cleans JPEG damage and noise (damage_condition.hpp):

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include "tensor/error.hpp"
 
@@ -105,6 +108,46 @@ cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int
   }
   if (failure) std::rethrow_exception(failure);
   return out;
+}
+
+io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> tiles, int scale, int type,
+                                       std::function<cv::Mat(const cv::Mat&)> per_tile) {
+  if (tiles.empty()) throw Error("assemble_tiles_in_rows: no tiles");
+  // The output rows of one row of tiles (plan_tiles gives them row by row).
+  struct TileRows {
+    std::vector<Tile> tiles;
+    cv::Mat rows;
+    int index = -1;  // of the row of tiles `rows` holds
+    std::mutex mutex;
+  };
+  auto state = std::make_shared<TileRows>();
+  state->tiles = std::move(tiles);
+  const cv::Size size(image.cols * scale, image.rows * scale);
+  auto fill = [&image, scale, type, state, per_tile = std::move(per_tile)](int first_row, cv::Mat& band) {
+    const std::lock_guard lock(state->mutex);
+    const std::vector<Tile>& all = state->tiles;
+    for (int row = first_row; row < first_row + band.rows;) {
+      // The row of tiles whose cores cover input row row / scale.
+      const int input_row = row / scale;
+      size_t first = 0;
+      while (first < all.size() && all[first].core.y + all[first].core.height <= input_row) ++first;
+      if (first == all.size()) throw Error("assemble_tiles_in_rows: row " + std::to_string(row) + " is past the image");
+      const int top = all[first].core.y * scale;
+      if (state->index != static_cast<int>(first)) {
+        state->rows.release();  // the last row of tiles goes before the next is made
+        state->rows.create(all[first].core.height * scale, image.cols * scale, type);
+        for (size_t i = first; i < all.size() && all[i].core.y == all[first].core.y; ++i) {
+          const TileOutput where = tile_output(all[i], scale);
+          per_tile(image(all[i].padded))(where.inside).copyTo(state->rows(where.target - cv::Point(0, top)));
+        }
+        state->index = static_cast<int>(first);
+      }
+      const int count = std::min(first_row + band.rows, top + state->rows.rows) - row;
+      state->rows.rowRange(row - top, row - top + count).copyTo(band.rowRange(row - first_row, row - first_row + count));
+      row += count;
+    }
+  };
+  return io::ImageInRows{size, type, std::move(fill)};
 }
 
 cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {

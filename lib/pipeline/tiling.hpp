@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "io/png_row_encoder.hpp"
 #include "nn/sequential.hpp"
 
 namespace upsample::pipeline {
@@ -41,6 +42,17 @@ int automatic_tile(const nn::Sequential& net, int channels, cv::Size image, doub
 // threads (for work that does not parallelise itself); an exception is passed on.
 cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int scale,
                        const std::function<cv::Mat(const cv::Mat&)>& per_tile, bool in_parallel = false);
+
+// A result written in bands holds one row of tiles' output, and each tile's result in float
+// on its way there (a few copies, 4 bytes a value): tiles of at most this many output
+// pixels across keep that to a few hundred MB at any scale.
+constexpr int kMostRowsTileOutput = 2048;
+
+// The same result as bands of rows (io::ImageInRows, of `type`), made one row of tiles at
+// a time when its first band is asked for: only that row of tiles' output is held. The
+// bands must be asked in order; `image` must outlive the result.
+io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> tiles, int scale, int type,
+                                       std::function<cv::Mat(const cv::Mat&)> per_tile);
 
 // Runs `net` on a float image ([0, 1], CV_32FC1 or CV_32FC3 as RGB planes) tile by tile
 // and returns the upscaled result (CV_32F, same channels).

@@ -27,9 +27,10 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
   return out;
 }
 
-std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler) {
+std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler,
+                                                     const ImageFacts& facts, UpscaleNotes* notes) {
   if (image.empty() || image.channels() == 4) return std::nullopt;
-  return upscaler.upscale_in_rows(image);
+  return upscaler.upscale_in_rows(image, facts, notes);
 }
 
 }  // namespace upsample::pipeline

@@ -16,6 +16,7 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
 
 // upscale_image made band by band as it is written (Upscaler::upscale_in_rows), when the
 // method can and the image has no alpha; nullopt otherwise. `image` must outlive it.
-std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler);
+std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler,
+                                                     const ImageFacts& facts = {}, UpscaleNotes* notes = nullptr);
 
 }  // namespace upsample::pipeline

@@ -14,6 +14,7 @@
 #include "pipeline/denoise.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/method_registry.hpp"
+#include "pipeline/self_ensemble.hpp"
 #include "tensor/error.hpp"
 #include "train/trainer.hpp"
 #include "test_models.hpp"
@@ -111,6 +112,60 @@ TEST_CASE("auto: a clean image gets the clean model, a noisy one or a JPEG the d
   const auto off = pipeline::denoising_upscaler(std::make_unique<Constant>(9), tiny_damage_model(3), 0,
                                                 pipeline::parse_denoise("off"));
   CHECK(off->upscale_photo(noisy, jpeg, nullptr).at<cv::Vec3b>(0, 0)[0] == 9);
+}
+
+// Every band of rows an ImageInRows gives, asked in order as the PNG encoder asks them.
+cv::Mat all_bands(const io::ImageInRows& rows, int band_rows) {
+  cv::Mat whole(rows.size, rows.type);
+  for (int first = 0; first < rows.size.height; first += band_rows) {
+    cv::Mat band(std::min(band_rows, rows.size.height - first), rows.size.width, rows.type);
+    rows.fill(first, band);
+    band.copyTo(whole.rowRange(first, first + band.rows));
+  }
+  return whole;
+}
+
+TEST_CASE("learned methods give their result in bands of rows: the whole upscale's pixels, the same choice and notes") {
+  const std::shared_ptr<const models::Model> clean_model =
+      models::build_model({{"arch", "fsrcnn"}, {"scale", "2"}, {"d", "8"}, {"s", "4"}, {"m", "1"}}, 4);
+  // Tiles of 24: several rows of tiles, none a multiple of the bands' 64 output rows.
+  const auto plain = pipeline::upscaler_for_model(clean_model, 24);
+  REQUIRE(plain->gives_rows());
+  const cv::Mat photo = textured_photo();
+  for (const cv::Mat& image : {photo, cv::Mat(photo(cv::Rect(0, 0, 101, 77)))}) {
+    const auto rows = plain->upscale_in_rows(image, {}, nullptr);
+    REQUIRE(rows);
+    CHECK(rows->size == image.size() * 2);
+    CHECK(rows->type == image.type());
+    CHECK(cv::norm(all_bands(*rows, 64), plain->upscale(image), cv::NORM_INF) == 0);
+    CHECK(cv::norm(all_bands(*rows, 13), plain->upscale(image), cv::NORM_INF) == 0);
+  }
+  // --denoise auto: the same model chosen and said as for the whole image, also for a
+  // grey 16-bit JPEG told its quality.
+  const auto up = pipeline::denoising_upscaler(pipeline::upscaler_for_model(clean_model, 24), tiny_damage_model(3), 24,
+                                               pipeline::parse_denoise("auto"));
+  REQUIRE(up->gives_rows());
+  cv::Mat noisy = photo.clone(), noise(photo.size(), CV_16SC3), wide;
+  cv::randn(noise, 0, 8);
+  photo.convertTo(wide, CV_16SC3);
+  cv::Mat(wide + noise).convertTo(noisy, CV_8UC3);
+  cv::Mat grey16;
+  cv::cvtColor(photo, grey16, cv::COLOR_BGR2GRAY);
+  grey16.convertTo(grey16, CV_16U, 257);
+  pipeline::ImageFacts jpeg;
+  jpeg.jpeg_quality = 40;
+  for (const auto& [image, facts] : {std::pair{photo, pipeline::ImageFacts{}}, std::pair{noisy, pipeline::ImageFacts{}},
+                                     std::pair{grey16, jpeg}}) {
+    pipeline::UpscaleNotes whole_notes, rows_notes;
+    const cv::Mat whole = up->upscale_photo(image, facts, &whole_notes);
+    const auto rows = up->upscale_in_rows(image, facts, &rows_notes);
+    REQUIRE(rows);
+    CHECK(rows_notes.chosen == whole_notes.chosen);
+    CHECK(cv::norm(all_bands(*rows, 64), whole, cv::NORM_INF) == 0);
+  }
+  // The self-ensemble and a classical method that cannot make a band alone do not.
+  CHECK_FALSE(pipeline::self_ensemble(pipeline::upscaler_for_model(clean_model, 24))->gives_rows());
+  CHECK_FALSE(pipeline::create_upscaler("lanczos", 2)->gives_rows());
 }
 
 TEST_CASE("auto with a model told aliasing: a plain cubic shrink gets the damage model, a proper one the clean model") {

@@ -199,7 +199,7 @@ TEST_CASE("the memory estimate of an image with alpha holds the colour's result 
   }
 }
 
-TEST_CASE("the memory estimate of bicubic written as PNG holds no whole result, as another format it does") {
+TEST_CASE("the memory estimate of a method written as PNG in rows holds no whole result, as another format it does") {
   io::ImageHeader photo;  // 12 megapixels, x4: a 576 MB result
   photo.width = 4000;
   photo.height = 3000;
@@ -215,6 +215,15 @@ TEST_CASE("the memory estimate of bicubic written as PNG holds no whole result, 
   with_alpha.channels = 4;
   CHECK(static_cast<double>(pipeline::estimated_peak_bytes(with_alpha, 4, pipeline::MethodKind::classical_in_rows,
                                                            "png")) > result);
+  // A learned method in rows holds one row of tiles' result, not the whole, and more than
+  // bicubic: its tiles' working memory.
+  const auto learned_rows =
+      static_cast<double>(pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::learned_in_rows, "png"));
+  CHECK(learned_rows < static_cast<double>(pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::learned, "png")));
+  CHECK(learned_rows < result);
+  CHECK(learned_rows > in_rows);
+  CHECK(pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::learned_in_rows, "jpg") ==
+        pipeline::estimated_peak_bytes(photo, 4, pipeline::MethodKind::learned, "jpg"));
 }
 
 TEST_CASE("the evaluation at 1.5 crops the HR to a multiple of 3 and shrinks it to exactly 2/3") {
