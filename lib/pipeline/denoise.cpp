@@ -1,5 +1,6 @@
 #include "pipeline/denoise.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -8,6 +9,7 @@
 #include "imaging/noise_level.hpp"
 #include "pipeline/damage_condition.hpp"
 #include "pipeline/learned_methods.hpp"
+#include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {
@@ -76,6 +78,7 @@ class DamageAwareUpscaler final : public Upscaler {
   }
 
   bool gives_rows() const override { return true; }
+  double least_rows_result_bytes() const override { return kLeastLearnedRowsBytes; }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
                                                  UpscaleNotes* notes) const override {
     std::shared_ptr<const Upscaler> model = told(damage_of(image, facts, notes));
@@ -139,6 +142,9 @@ class DenoisingUpscaler final : public Upscaler {
   }
 
   bool gives_rows() const override { return clean_->gives_rows() && damaged_->gives_rows(); }
+  double least_rows_result_bytes() const override {
+    return std::max(clean_->least_rows_result_bytes(), damaged_->least_rows_result_bytes());
+  }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
                                                  UpscaleNotes* notes) const override {
     ImageFacts measured = facts;

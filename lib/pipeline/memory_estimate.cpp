@@ -30,7 +30,7 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   // then the network's tiles, one row of tiles' result (kMostRowsTileOutput rows at most)
   // and one tile's result in float on its way there (BGR, Y, Cb, Cr: about four copies of
   // 4-byte values).
-  if (kind == MethodKind::learned_in_rows && png_in_rows) {
+  if (kind == MethodKind::learned_in_rows && png_in_rows && out >= kLeastLearnedRowsBytes) {
     const double pixels = static_cast<double>(input.width) * input.height;
     const double reading = 7.0 * 4 * pixels;
     const double out_rows = static_cast<double>(input.height) * scale;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -113,41 +114,64 @@ cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int
 io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> tiles, int scale, int type,
                                        std::function<cv::Mat(const cv::Mat&)> per_tile) {
   if (tiles.empty()) throw Error("assemble_tiles_in_rows: no tiles");
-  // The output rows of one row of tiles (plan_tiles gives them row by row).
-  struct TileRows {
+  // plan_tiles gives the tiles row by row: where each row of tiles starts in `tiles`.
+  std::vector<size_t> row_starts;
+  for (size_t i = 0; i < tiles.size(); ++i)
+    if (i == 0 || tiles[i].core.y != tiles[i - 1].core.y) row_starts.push_back(i);
+  row_starts.push_back(tiles.size());
+  struct Plan {
     std::vector<Tile> tiles;
-    cv::Mat rows;
-    int index = -1;  // of the row of tiles `rows` holds
+    std::vector<size_t> row_starts;
+  };
+  const auto plan = std::make_shared<const Plan>(Plan{std::move(tiles), std::move(row_starts)});
+  // The output rows of one row of tiles: while the bands of one are written, the next is
+  // made on another thread, so the network and the compression run at once.
+  struct Rows {
+    cv::Mat current;
+    int current_row = -1, current_top = 0;
+    std::future<cv::Mat> next;
     std::mutex mutex;
   };
-  auto state = std::make_shared<TileRows>();
-  state->tiles = std::move(tiles);
-  const cv::Size size(image.cols * scale, image.rows * scale);
-  auto fill = [&image, scale, type, state, per_tile = std::move(per_tile)](int first_row, cv::Mat& band) {
+  auto state = std::make_shared<Rows>();
+  auto make_row = [&image, scale, type, per_tile = std::move(per_tile), plan](int row) {
+    const std::vector<Tile>& all = plan->tiles;
+    const size_t first = plan->row_starts[static_cast<size_t>(row)], last = plan->row_starts[static_cast<size_t>(row) + 1];
+    const int top = all[first].core.y * scale;
+    cv::Mat out(all[first].core.height * scale, image.cols * scale, type);
+    for (size_t i = first; i < last; ++i) {
+      const TileOutput where = tile_output(all[i], scale);
+      per_tile(image(all[i].padded))(where.inside).copyTo(out(where.target - cv::Point(0, top)));
+    }
+    return out;
+  };
+  const int tile_rows = static_cast<int>(plan->row_starts.size()) - 1;
+  auto fill = [scale, plan, state, tile_rows, make_row = std::move(make_row)](int first_row, cv::Mat& band) {
     const std::lock_guard lock(state->mutex);
-    const std::vector<Tile>& all = state->tiles;
+    const std::vector<Tile>& all = plan->tiles;
     for (int row = first_row; row < first_row + band.rows;) {
-      // The row of tiles whose cores cover input row row / scale.
-      const int input_row = row / scale;
-      size_t first = 0;
-      while (first < all.size() && all[first].core.y + all[first].core.height <= input_row) ++first;
-      if (first == all.size()) throw Error("assemble_tiles_in_rows: row " + std::to_string(row) + " is past the image");
-      const int top = all[first].core.y * scale;
-      if (state->index != static_cast<int>(first)) {
-        state->rows.release();  // the last row of tiles goes before the next is made
-        state->rows.create(all[first].core.height * scale, image.cols * scale, type);
-        for (size_t i = first; i < all.size() && all[i].core.y == all[first].core.y; ++i) {
-          const TileOutput where = tile_output(all[i], scale);
-          per_tile(image(all[i].padded))(where.inside).copyTo(state->rows(where.target - cv::Point(0, top)));
-        }
-        state->index = static_cast<int>(first);
+      int tile_row = 0;  // the row of tiles whose cores cover input row row / scale
+      while (tile_row < tile_rows) {
+        const Tile& t = all[plan->row_starts[static_cast<size_t>(tile_row)]];
+        if (row / scale < t.core.y + t.core.height) break;
+        ++tile_row;
       }
-      const int count = std::min(first_row + band.rows, top + state->rows.rows) - row;
-      state->rows.rowRange(row - top, row - top + count).copyTo(band.rowRange(row - first_row, row - first_row + count));
+      if (tile_row == tile_rows) throw Error("assemble_tiles_in_rows: row " + std::to_string(row) + " is past the image");
+      if (state->current_row != tile_row) {
+        state->current.release();  // the last row of tiles goes before the next is taken
+        const bool made_ahead = state->next.valid() && state->current_row + 1 == tile_row;
+        state->current = made_ahead ? state->next.get() : make_row(tile_row);
+        if (state->next.valid()) state->next.wait();  // one made ahead for a row not asked
+        state->current_row = tile_row;
+        state->current_top = all[plan->row_starts[static_cast<size_t>(tile_row)]].core.y * scale;
+        if (tile_row + 1 < tile_rows) state->next = std::async(std::launch::async, make_row, tile_row + 1);
+      }
+      const int top = state->current_top;
+      const int count = std::min(first_row + band.rows, top + state->current.rows) - row;
+      state->current.rowRange(row - top, row - top + count).copyTo(band.rowRange(row - first_row, row - first_row + count));
       row += count;
     }
   };
-  return io::ImageInRows{size, type, std::move(fill)};
+  return io::ImageInRows{cv::Size(image.cols * scale, image.rows * scale), type, std::move(fill)};
 }
 
 cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {
