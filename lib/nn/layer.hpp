@@ -52,6 +52,9 @@ class Layer {
   // Forward that remembers what backward needs (the input, or the output).
   virtual Tensor forward_train(const Tensor& input) = 0;
   virtual Tensor backward(const Tensor& grad_output) = 0;
+  // backward() for the lowest layer of a training step: only the parameters' grads are
+  // wanted. Layers whose input gradient costs real work skip it.
+  virtual void backward_parameters(const Tensor& grad_output) { (void)backward(grad_output); }
   virtual std::vector<Parameter*> parameters() { return {}; }
   // Spatial upscaling factor of the layer (1 for most).
   virtual int upscale() const { return 1; }

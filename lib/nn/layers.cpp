@@ -210,9 +210,16 @@ Tensor Conv2d::forward_train(const Tensor& input) {
   return ops::conv2d_forward(input, weight_.value, bias_.value, params_);
 }
 
-Tensor Conv2d::backward(const Tensor& grad_output) {
+Tensor Conv2d::backward(const Tensor& grad_output) { return backward(grad_output, ops::InputGradient::Wanted); }
+
+void Conv2d::backward_parameters(const Tensor& grad_output) {
+  (void)backward(grad_output, ops::InputGradient::Skipped);
+}
+
+Tensor Conv2d::backward(const Tensor& grad_output, ops::InputGradient input_gradient) {
   require_saved(saved_input_, "conv layer");
-  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(), params_);
+  ops::ConvGrads g = ops::conv2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(), params_,
+                                          input_gradient);
   accumulate(weight_.grad, g.weight);
   accumulate(bias_.grad, g.bias);
   return std::move(g.input);
@@ -274,9 +281,17 @@ Tensor ConvTranspose2d::forward_train(const Tensor& input) {
 }
 
 Tensor ConvTranspose2d::backward(const Tensor& grad_output) {
+  return backward(grad_output, ops::InputGradient::Wanted);
+}
+
+void ConvTranspose2d::backward_parameters(const Tensor& grad_output) {
+  (void)backward(grad_output, ops::InputGradient::Skipped);
+}
+
+Tensor ConvTranspose2d::backward(const Tensor& grad_output, ops::InputGradient input_gradient) {
   require_saved(saved_input_, "transposed conv layer");
-  ops::ConvGrads g =
-      ops::conv_transpose2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(), params_);
+  ops::ConvGrads g = ops::conv_transpose2d_backward(grad_output, saved_input_, weight_.value, !bias_.value.empty(),
+                                                    params_, input_gradient);
   accumulate(weight_.grad, g.weight);
   accumulate(bias_.grad, g.bias);
   return std::move(g.input);
@@ -369,13 +384,22 @@ Tensor ResizeConv2d::forward_train(const Tensor& input) {
 
 Tensor ResizeConv2d::backward(const Tensor& grad_output) {
   if (!folded_) return resize_.backward(conv_.backward(grad_output));
+  return folded_backward(grad_output, ops::InputGradient::Wanted);
+}
+
+void ResizeConv2d::backward_parameters(const Tensor& grad_output) {
+  if (!folded_) conv_.backward_parameters(grad_output);
+  else (void)folded_backward(grad_output, ops::InputGradient::Skipped);
+}
+
+Tensor ResizeConv2d::folded_backward(const Tensor& grad_output, ops::InputGradient input_gradient) {
   require_saved(saved_input_, "resize-conv layer");
   Parameter& w = conv_.weight();
   Parameter& b = conv_.bias();
   const int factor = resize_.factor();
   const ops::ConvGrads at_low_resolution =
       ops::conv2d_backward(ops::pixel_shuffle_backward(grad_output, factor), saved_input_, saved_fold_.weight,
-                           !b.value.empty(), padded(saved_fold_.padding));
+                           !b.value.empty(), padded(saved_fold_.padding), input_gradient);
   const ops::ConvGrads g = ops::unfold_nearest_conv_grads(at_low_resolution.weight, at_low_resolution.bias,
                                                           w.value.shape(), factor);
   accumulate(w.grad, g.weight);

@@ -21,6 +21,7 @@ class Conv2d final : public Layer {
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
+  void backward_parameters(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
   // A Winograd conv (ops::winograd_suits) rounds each 4×4 output tile from its whole 6×6
   // input patch: its outputs depend, in the last bits, on inputs up to 4 pixels away, and
@@ -39,6 +40,8 @@ class Conv2d final : public Layer {
   const ops::Conv2dParams& params() const { return params_; }
 
  private:
+  Tensor backward(const Tensor& grad_output, ops::InputGradient input_gradient);
+
   Parameter weight_, bias_;
   ops::Conv2dParams params_;
   Tensor saved_input_;
@@ -54,6 +57,7 @@ class ConvTranspose2d final : public Layer {
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
+  void backward_parameters(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
   int upscale() const override { return params_.stride_h; }
   int context() const override;
@@ -68,6 +72,8 @@ class ConvTranspose2d final : public Layer {
   const ops::ConvTranspose2dParams& params() const { return params_; }
 
  private:
+  Tensor backward(const Tensor& grad_output, ops::InputGradient input_gradient);
+
   Parameter weight_, bias_;
   ops::ConvTranspose2dParams params_;
   Tensor saved_input_;
@@ -125,6 +131,7 @@ class ResizeConv2d final : public Layer {
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
+  void backward_parameters(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override { return conv_.parameters(); }
   int upscale() const override { return resize_.factor(); }
   // As Conv2d's: a folded conv computed by Winograd needs the 4×4 tile's patch and grid.
@@ -146,6 +153,7 @@ class ResizeConv2d final : public Layer {
 
  private:
   bool folded_winograd() const;
+  Tensor folded_backward(const Tensor& grad_output, ops::InputGradient input_gradient);
 
   Resize resize_;
   Conv2d conv_;

@@ -92,7 +92,13 @@ Tensor Sequential::backward(const Tensor& grad_output, bool need_input_gradient)
         if (p->trainable) lowest = i;
   }
   Tensor g = grad_output;
-  for (size_t i = layers_.size(); i-- > lowest;) g = layers_[i]->backward(g);
+  for (size_t i = layers_.size(); i-- > lowest;) {
+    if (i == lowest && !need_input_gradient) {
+      layers_[i]->backward_parameters(g);
+      return Tensor();
+    }
+    g = layers_[i]->backward(g);
+  }
   return need_input_gradient ? g : Tensor();
 }
 

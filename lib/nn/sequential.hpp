@@ -40,8 +40,8 @@ class Sequential {
   Tensor forward(const Tensor& input) const;
   Tensor forward_train(const Tensor& input);
   // Returns the gradient w.r.t. the network input; parameter grads accumulate.
-  // With need_input_gradient = false it stops below the lowest trainable layer and
-  // returns an empty tensor.
+  // With need_input_gradient = false it stops at the lowest trainable layer, which adds
+  // to its parameters' grads only, and returns an empty tensor.
   Tensor backward(const Tensor& grad_output, bool need_input_gradient = true);
 
   std::vector<Parameter*> parameters();

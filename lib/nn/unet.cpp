@@ -255,7 +255,11 @@ Tensor UNet::forward(const Tensor& input) const { return run(*this, input); }
 
 Tensor UNet::forward_train(const Tensor& input) { return run(*this, input); }
 
-Tensor UNet::backward(const Tensor& grad_output) {
+Tensor UNet::backward(const Tensor& grad_output) { return backward(grad_output, true); }
+
+void UNet::backward_parameters(const Tensor& grad_output) { (void)backward(grad_output, false); }
+
+Tensor UNet::backward(const Tensor& grad_output, bool need_input_gradient) {
   if (saved_padded_shape_.rank() != 4) throw Error("U-Net: backward called without forward_train");
   check_shape(grad_output.shape(), output_shape(saved_input_shape_), "U-Net output gradient");
   // The crop's adjoint: zero gradient for the padding.
@@ -273,7 +277,8 @@ Tensor UNet::backward(const Tensor& grad_output) {
     add_into(g, skip_grads[i]);
     g = enc_[i].backward(g);
   }
-  g = head_.backward(g);
+  g = head_.backward(g, need_input_gradient);
+  if (!need_input_gradient) return Tensor();
   add_into_leading(g, grad);  // the global residual
   return resized_bottom_right(g, saved_input_shape_.h(), saved_input_shape_.w());
 }

@@ -60,6 +60,7 @@ class UNet final : public Layer {
   Tensor forward(const Tensor& input) const override;
   Tensor forward_train(const Tensor& input) override;
   Tensor backward(const Tensor& grad_output) override;
+  void backward_parameters(const Tensor& grad_output) override;
   std::vector<Parameter*> parameters() override;
   int context() const override { return context_; }
   int alignment() const override { return 1 << options_.depth; }
@@ -77,6 +78,7 @@ class UNet final : public Layer {
   // The forward pass, shared by forward (Self const: no saving) and forward_train.
   template <typename Self>
   static Tensor run(Self& self, const Tensor& input);
+  Tensor backward(const Tensor& grad_output, bool need_input_gradient);
 
   UNetOptions options_;
   Stage head_, mid_, tail_;

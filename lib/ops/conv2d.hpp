@@ -24,8 +24,10 @@ Shape conv2d_output_shape(const Shape& input, const Shape& weight, const Conv2dP
 
 Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& params);
 
-// Gradients w.r.t. input, weight and (when has_bias) bias, given the gradient w.r.t. the output.
+// Gradients w.r.t. input (unless skipped: left empty), weight and (when has_bias) bias,
+// given the gradient w.r.t. the output.
 ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
-                          const Conv2dParams& params);
+                          const Conv2dParams& params,
+                          InputGradient input_gradient = InputGradient::Wanted);
 
 }  // namespace upsample::ops

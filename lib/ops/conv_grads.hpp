@@ -10,4 +10,8 @@ struct ConvGrads {
   Tensor bias;    // [Cout]; empty when the layer has no bias
 };
 
+// The lowest layer of a training step has no use for the gradient w.r.t. its input,
+// often the costliest of the three (a 1-channel image under a wide first layer).
+enum class InputGradient { Wanted, Skipped };
+
 }  // namespace upsample::ops

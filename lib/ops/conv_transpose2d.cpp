@@ -59,10 +59,15 @@ Tensor conv_transpose2d_forward(const Tensor& input, const Tensor& weight, const
 }
 
 ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
-                                    bool has_bias, const ConvTranspose2dParams& params) {
+                                    bool has_bias, const ConvTranspose2dParams& params,
+                                    InputGradient input_gradient) {
   const x86::Isa isa = x86::active_isa();
-  if (isa == x86::Isa::Ref) return ref::conv_transpose2d_backward(grad_output, input, weight, has_bias, params);
-  return x86::conv_transpose2d_backward(grad_output, input, weight, has_bias, params, isa);
+  if (isa == x86::Isa::Ref) {
+    ConvGrads grads = ref::conv_transpose2d_backward(grad_output, input, weight, has_bias, params);
+    if (input_gradient == InputGradient::Skipped) grads.input = Tensor{};
+    return grads;
+  }
+  return x86::conv_transpose2d_backward(grad_output, input, weight, has_bias, params, isa, input_gradient);
 }
 
 }  // namespace upsample::ops

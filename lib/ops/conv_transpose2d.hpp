@@ -28,8 +28,10 @@ Shape conv_transpose2d_output_shape(const Shape& input, const Shape& weight, con
 Tensor conv_transpose2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
                                 const ConvTranspose2dParams& params);
 
-// Gradients w.r.t. input, weight and (when has_bias) bias, given the gradient w.r.t. the output.
+// Gradients w.r.t. input (unless skipped: left empty), weight and (when has_bias) bias,
+// given the gradient w.r.t. the output.
 ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
-                                    bool has_bias, const ConvTranspose2dParams& params);
+                                    bool has_bias, const ConvTranspose2dParams& params,
+                                    InputGradient input_gradient = InputGradient::Wanted);
 
 }  // namespace upsample::ops

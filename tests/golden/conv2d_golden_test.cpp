@@ -8,10 +8,15 @@
 namespace upsample {
 namespace {
 
-using Conv2dImpl = golden::ForwardBackwardImpl<decltype(&ops::conv2d_forward), decltype(&ops::conv2d_backward)>;
+using Conv2dImpl = golden::ForwardBackwardImpl<decltype(&ops::ref::conv2d_forward), decltype(&ops::ref::conv2d_backward)>;
+
+ops::ConvGrads dispatched_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
+                                   const ops::Conv2dParams& params) {
+  return ops::conv2d_backward(grad_output, input, weight, has_bias, params);
+}
 
 // The public entry point (whatever it dispatches to) and the reference itself.
-constexpr Conv2dImpl kConv2dImpls[] = {{"dispatch", ops::conv2d_forward, ops::conv2d_backward},
+constexpr Conv2dImpl kConv2dImpls[] = {{"dispatch", ops::conv2d_forward, dispatched_backward},
                                        {"ref", ops::ref::conv2d_forward, ops::ref::conv2d_backward}};
 
 ops::Conv2dParams conv2d_params_of(const nlohmann::json& j) {

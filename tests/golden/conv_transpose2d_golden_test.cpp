@@ -9,12 +9,17 @@
 namespace upsample {
 namespace {
 
-using ConvTranspose2dImpl =
-    golden::ForwardBackwardImpl<decltype(&ops::conv_transpose2d_forward), decltype(&ops::conv_transpose2d_backward)>;
+using ConvTranspose2dImpl = golden::ForwardBackwardImpl<decltype(&ops::ref::conv_transpose2d_forward),
+                                                        decltype(&ops::ref::conv_transpose2d_backward)>;
+
+ops::ConvGrads dispatched_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
+                                   const ops::ConvTranspose2dParams& params) {
+  return ops::conv_transpose2d_backward(grad_output, input, weight, has_bias, params);
+}
 
 // The public entry point (whatever it dispatches to) and the reference itself.
 constexpr ConvTranspose2dImpl kConvTranspose2dImpls[] = {
-    {"dispatch", ops::conv_transpose2d_forward, ops::conv_transpose2d_backward},
+    {"dispatch", ops::conv_transpose2d_forward, dispatched_backward},
     {"ref", ops::ref::conv_transpose2d_forward, ops::ref::conv_transpose2d_backward}};
 
 ops::ConvTranspose2dParams conv_transpose2d_params_of(const nlohmann::json& j) {

@@ -124,6 +124,12 @@ TEST_CASE("networks: fused fast inference and training steps match the reference
       check_close(net.backward(grad), ref_grad_input, what + " grad input");
       const auto params = net.parameters();
       for (size_t i = 0; i < params.size(); ++i) check_close(params[i]->grad, ref_grads[i], what + " grad " + params[i]->name);
+      // The trainer's step: the first layer skips its input gradient, nothing else changes.
+      net.zero_grad();
+      (void)net.forward_train(input);
+      CHECK_MESSAGE(net.backward(grad, /*need_input_gradient=*/false).empty(), what);
+      for (size_t i = 0; i < params.size(); ++i)
+        check_close(params[i]->grad, ref_grads[i], what + " grad " + params[i]->name + " without grad input");
     });
   }
 }

@@ -106,7 +106,7 @@ struct ConvOp {
                                  const Params& params);
   Tensor (*fast_forward)(const Tensor& input, const Tensor& weight, const Tensor& bias, const Params& params, Isa isa);
   ops::ConvGrads (*fast_backward)(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
-                                  const Params& params, Isa isa);
+                                  const Params& params, Isa isa, ops::InputGradient input_gradient);
 };
 
 const ConvOp<ops::Conv2dParams> kConv2d = {"conv2d",
@@ -146,10 +146,14 @@ bool check_against_reference(const ConvOp<Params>& op, const ConvCase& c, const 
     const std::string what = c.str(op.name) + " on " + ops::x86::isa_name(isa);
     INFO(what);
     check_close(op.fast_forward(input, weight, bias, p, isa), ref_out, what + " forward");
-    const ops::ConvGrads fast = op.fast_backward(grad_out, input, weight, true, p, isa);
+    const ops::ConvGrads fast = op.fast_backward(grad_out, input, weight, true, p, isa, ops::InputGradient::Wanted);
     check_close(fast.input, ref.input, what + " grad input");
     check_close(fast.weight, ref.weight, what + " grad weight");
     check_close(fast.bias, ref.bias, what + " grad bias");
+    // The lowest layer of a training step: the same parameter grads, no input gradient.
+    const ops::ConvGrads lowest = op.fast_backward(grad_out, input, weight, true, p, isa, ops::InputGradient::Skipped);
+    CHECK_MESSAGE(lowest.input.empty(), what);
+    check_close(lowest.weight, ref.weight, what + " grad weight without grad input");
   });
   return true;
 }

@@ -116,14 +116,16 @@ Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& b
 }
 
 ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
-                          const Conv2dParams& params, Isa isa) {
+                          const Conv2dParams& params, Isa isa, InputGradient input_gradient) {
   const Shape out = conv2d_output_shape(input.shape(), weight.shape(), params);
   check_shape(grad_output.shape(), out, "conv2d backward: grad_output");
   const ConvGeometry g = geometry(params);
   ConvGrads grads;
   // Backward-data of a conv is the transposed conv with the same weight and geometry.
-  grads.input = Tensor::uninitialized(input.shape());
-  run_packed(pack_transposed(weight, Tensor{}, g, {}, isa), grad_output, grads.input);
+  if (input_gradient == InputGradient::Wanted) {
+    grads.input = Tensor::uninitialized(input.shape());
+    run_packed(pack_transposed(weight, Tensor{}, g, {}, isa), grad_output, grads.input);
+  }
   grads.weight = Tensor::uninitialized(weight.shape());
   conv_weight_grad(make_planes(input, g.stride_h, g.stride_w), input.shape().c(), grad_output, g, grads.weight, isa);
   if (has_bias) grads.bias = channel_sums(grad_output);
@@ -141,7 +143,8 @@ Tensor conv_transpose2d_forward(const Tensor& input, const Tensor& weight, const
 }
 
 ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
-                                    bool has_bias, const ConvTranspose2dParams& params, Isa isa) {
+                                    bool has_bias, const ConvTranspose2dParams& params, Isa isa,
+                                    InputGradient input_gradient) {
   const Shape out = conv_transpose2d_output_shape(input.shape(), weight.shape(), params);
   check_shape(grad_output.shape(), out, "conv_transpose2d backward: grad_output");
   const ConvGeometry g = geometry(params);
@@ -149,8 +152,10 @@ ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& inp
   // weight: its backward-data is that conv, its weight gradient that conv's.
   const Planes planes = make_planes(grad_output, g.stride_h, g.stride_w);
   ConvGrads grads;
-  grads.input = Tensor::uninitialized(input.shape());
-  run_packed(pack_conv(weight, Tensor{}, g, {}, isa), planes, grads.input);
+  if (input_gradient == InputGradient::Wanted) {
+    grads.input = Tensor::uninitialized(input.shape());
+    run_packed(pack_conv(weight, Tensor{}, g, {}, isa), planes, grads.input);
+  }
   grads.weight = Tensor::uninitialized(weight.shape());
   conv_weight_grad(planes, grad_output.shape().c(), input, g, grads.weight, isa);
   if (has_bias) grads.bias = channel_sums(grad_output);

@@ -15,12 +15,13 @@ namespace upsample::ops::x86 {
 Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& params,
                       Isa isa);
 ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight, bool has_bias,
-                          const Conv2dParams& params, Isa isa);
+                          const Conv2dParams& params, Isa isa, InputGradient input_gradient);
 
 Tensor conv_transpose2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
                                 const ConvTranspose2dParams& params, Isa isa);
 ConvGrads conv_transpose2d_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
-                                    bool has_bias, const ConvTranspose2dParams& params, Isa isa);
+                                    bool has_bias, const ConvTranspose2dParams& params, Isa isa,
+                                    InputGradient input_gradient);
 
 Tensor relu_forward(const Tensor& input, Isa isa);
 Tensor relu_backward(const Tensor& grad_output, const Tensor& input, Isa isa);
