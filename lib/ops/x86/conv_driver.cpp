@@ -224,6 +224,36 @@ void read_planes(Run& run, const Planes& planes) {
   run.in_w = planes.w;
 }
 
+// `planes` (of `images` images) with `left` and `right` zero columns around every row.
+// The result reads as the input does (same w, data at column 0) with a wider row stride.
+Planes padded_rows(const Planes& planes, int64_t images, int left, int right) {
+  const int64_t per_image = planes.image_stride / planes.plane_stride;
+  const int64_t width = left + planes.w + right;
+  Planes p;
+  p.storage = Tensor::uninitialized(Shape{images, per_image, planes.h, width});
+  p.h = planes.h;
+  p.w = planes.w;
+  p.row_stride = width;
+  p.plane_stride = planes.h * width;
+  p.image_stride = per_image * p.plane_stride;
+  p.data = p.storage.data() + left;
+  float* out = p.storage.data() + left;
+  for_each_thread_range(images * per_image, [&](int64_t first, int64_t last, int) {
+    for (int64_t item = first; item < last; ++item) {
+      const int64_t n = item / per_image, c = item % per_image;
+      const float* src = planes.data + n * planes.image_stride + c * planes.plane_stride;
+      float* dst = out + n * p.image_stride + c * p.plane_stride;
+      for (int64_t y = 0; y < planes.h; ++y) {
+        float* row = dst + y * width;
+        std::fill_n(row - left, left, 0.0f);
+        std::copy_n(src + y * planes.row_stride, planes.w, row);
+        std::fill_n(row + planes.w, right, 0.0f);
+      }
+    }
+  }, static_cast<double>(images * per_image * planes.plane_stride));
+  return p;
+}
+
 // Where output channel `key` of a job lands: a transposed conv's output phase, a plane
 // through a folded pixel shuffle, or a plain plane.
 Slot output_slot(const PackedConv& packed, const SlotKey& key, const PackedJob& job, const Shape& os, int shuffle,
@@ -520,6 +550,25 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
   }
   for (JobRun& jr : runs) jr.run.blocks = jr.views.data();
   if (runs.empty()) return;
+  // Rows that fit one chunk (training patches) would take masked loads all along: read
+  // from a copy padded with zeros as far as any chunk reads, they need none.
+  Planes padded;
+  const bool narrow = std::all_of(runs.begin(), runs.end(), [&](const JobRun& jr) {
+    return ceil_div(jr.run.grid_w, lanes) <= jr.run.vectors;
+  });
+  if (narrow) {
+    int left = 0, right = 0;
+    for (const JobRun& jr : runs) {
+      const int64_t reach = ceil_div(jr.run.grid_w, lanes) * lanes + jr.run.dx_max;  // one past the last column read
+      left = std::max(left, -jr.run.dx_min);
+      right = std::max<int>(right, static_cast<int>(reach - planes.w));
+    }
+    if (left > 0 || right > 0) padded = padded_rows(planes, batch, left, right);
+    for (JobRun& jr : runs) {
+      if (left > 0 || right > 0) read_planes(jr.run, padded);
+      jr.run.padded_rows = true;
+    }
+  }
   // Grid row q of every phase reads the same few input rows: doing all phases of a row
   // before the next keeps those rows in cache, where phase after phase over the whole
   // image would stream the input from memory once per phase.
@@ -561,6 +610,27 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
                      gb.packed.tap_count(), 0, 0});
   TapGradRun run;
   read_planes(run, input);
+  // Narrow grids (training patches) have few vectors away from the row ends: reading the
+  // input from a zero-padded copy, only a grid row's last partial vector needs masks.
+  constexpr int64_t kPaddedGridVectors = 8;
+  int dx_min = 0, dx_max = 0;
+  for (const GradBlock& gb : blocks) {
+    if (gb.packed.dx.empty()) continue;
+    const auto [lo, hi] = std::minmax_element(gb.packed.dx.begin(), gb.packed.dx.end());
+    dx_min = std::min(dx_min, *lo);
+    dx_max = std::max(dx_max, *hi);
+  }
+  Planes padded;
+  if (gs.w() <= kPaddedGridVectors * lanes) {
+    const int left = -dx_min, right = std::max(0, static_cast<int>(gs.w() + dx_max - input.w));
+    if (left > 0 || right > 0) {
+      padded = padded_rows(input, gs.n(), left, right);
+      read_planes(run, padded);
+    }
+    run.padded_rows = true;
+  }
+  const std::vector<float> zeros(static_cast<size_t>(-dx_min + gs.w() + dx_max + 2 * lanes), 0.0f);
+  run.zero_row = zeros.data() - dx_min;
   run.grid = grid.data();
   run.grid_image_stride = gs.c() * grid_plane;
   run.grid_h = static_cast<int32_t>(gs.h());

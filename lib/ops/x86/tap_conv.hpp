@@ -54,11 +54,13 @@ struct TapConvRun {
   Activation act = Activation::None;
   int32_t vectors = 1;  // the most vectors per chunk along x (≤ the kernel's maximum for every R)
   int32_t dx_min = 0, dx_max = 0;  // over all blocks: which vectors need masked reads
+  // Rows of at most `vectors` vectors whose input rows are padded with zeros wide enough
+  // for every read of a chunk (narrow training patches): no lane masks at all.
+  bool padded_rows = false;
 };
 
 // Weight gradient: dW[tap][slot] = Σ_n,y,x grid[slot][y][x] · in[plane(tap)][y + dy][x + dx].
-// Slots give where each grid plane is (offset, row_stride; col_step 1); dead slots read a
-// zero row (row_stride 0).
+// Slots give where each grid plane is (offset, row_stride; col_step 1).
 struct TapGradRun {
   const float* input = nullptr;
   int64_t in_image_stride = 0, in_plane_stride = 0, in_row_stride = 0;
@@ -68,6 +70,12 @@ struct TapGradRun {
   int32_t grid_h = 0, grid_w = 0;
   const BlockView* blocks = nullptr;  // weights unused
   int32_t block_count = 0;
+  // Input rows padded with zeros as far as any tap reads from a grid row: only the grid's
+  // own end needs lane masks.
+  bool padded_rows = false;
+  // Zeros wherever a tap reads from a grid row: what taps whose input row is outside the
+  // image read instead.
+  const float* zero_row = nullptr;
 };
 
 // Per instruction set: the entry points of tap_conv_<isa>.cpp.

@@ -128,7 +128,7 @@ ChunkFn chunk_fn(int slots, int vectors, bool edge) {
   }
 }
 
-// ---- Weight gradient: R grid planes × T taps of one tap row ----------------------------
+// ---- Weight gradient: R grid planes × T taps ------------------------------------------
 
 // Lane masks of one edge vector: the grid row's and each tap's input row's.
 template <int T>
@@ -138,8 +138,8 @@ struct GradMasks {
 };
 
 template <int R, int T, bool Edge>
-inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const float* src, const int32_t* dx, int x,
-                        const GradMasks<T>& masks) {
+inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const float* const (&src)[T],
+                        const int32_t* dx, int x, const GradMasks<T>& masks) {
   V g[R];
   for (int r = 0; r < R; ++r) {
     if constexpr (Edge) g[r] = Vec::load_masked_input(grid[r] + x, masks.grid);
@@ -148,33 +148,43 @@ inline void grad_vector(V (&acc)[R][T], const float* const (&grid)[R], const flo
   }
   for (int t = 0; t < T; ++t) {
     V in;
-    if constexpr (Edge) in = Vec::load_masked_input(src + x + dx[t], masks.in[t]);
-    else in = Vec::load(src + x + dx[t]);
+    if constexpr (Edge) in = Vec::load_masked_input(src[t] + x + dx[t], masks.in[t]);
+    else in = Vec::load(src[t] + x + dx[t]);
     in_register(in);
     for (int r = 0; r < R; ++r) acc[r][t] = Vec::fma(g[r], in, acc[r][t]);
   }
 }
 
-// Adds Σ over grid rows [y0, y1) of image (input, grid) into partial[(tap·R + r)·L + lane].
+// Adds Σ over grid rows [y0, y1) of image (input, grid) at the block's taps [first,
+// first + T) into partial[(tap·R + r)·L + lane]. The taps may span several tap rows (the
+// one-tap rows of a 1×1 conv, the three-tap rows of a 3×3), so that each grid vector
+// loaded feeds T taps; `row` is the tap row of tap `first`.
 template <int R, int T>
-void grad_sweep(const TapGradRun& run, const BlockView& b, const TapRow& row, int tap_offset, const float* image,
+void grad_sweep(const TapGradRun& run, const BlockView& b, int row, int first, const float* image,
                 const float* grid_image, int y0, int y1, float* partial) {
   V acc[R][T];
-  float* base = partial + (int64_t{row.first_tap} + tap_offset) * R * L;
+  float* base = partial + int64_t{first} * R * L;
   for (int t = 0; t < T; ++t)
     for (int r = 0; r < R; ++r) acc[r][t] = Vec::load(base + (int64_t{t} * R + r) * L);
-  const int32_t* dx = b.dx + row.first_tap + tap_offset;
+  const int32_t* dx = b.dx + first;
+  int64_t plane_offset[T];
+  int dy[T];
+  for (int t = 0; t < T; ++t) {
+    while (b.rows[row].first_tap + b.rows[row].tap_count <= first + t) ++row;
+    plane_offset[t] = b.rows[row].plane * run.in_plane_stride;
+    dy[t] = b.rows[row].dy;
+  }
   int dx_lo = dx[0], dx_hi = dx[0];
   for (int t = 1; t < T; ++t) {
     dx_lo = dx[t] < dx_lo ? dx[t] : dx_lo;
     dx_hi = dx[t] > dx_hi ? dx[t] : dx_hi;
   }
   const int grid_w = run.grid_w, in_w = run.in_w;
-  // Vectors starting in [x_begin, x_end) read inside the grid row and the input row; the
-  // others (all of them in a narrow training patch) use lane masks, worked out once here
-  // for every row rather than at each load.
-  const int x_begin = dx_lo < 0 ? -dx_lo : 0;
-  const int x_end = static_cast<int>(min64(grid_w, int64_t{in_w} - dx_hi)) - L + 1;
+  // Vectors starting in [x_begin, x_end) read inside the grid row and the input row (a
+  // padded one: inside the grid row is enough); the others use lane masks, worked out
+  // once here for every row rather than at each load.
+  const int x_begin = dx_lo < 0 && !run.padded_rows ? -dx_lo : 0;
+  const int x_end = static_cast<int>(run.padded_rows ? grid_w : min64(grid_w, int64_t{in_w} - dx_hi)) - L + 1;
   constexpr int kEdgeVectors = 8;
   int edge_x[kEdgeVectors];
   GradMasks<T> edge_masks[kEdgeVectors];
@@ -199,9 +209,12 @@ void grad_sweep(const TapGradRun& run, const BlockView& b, const TapRow& row, in
   const int interior_first = x_begin > 0 ? (x_begin + L - 1) / L * L : 0;
   const GradMasks<T> unused{};
   for (int y = y0; y < y1; ++y) {
-    const int iy = y + row.dy;
-    if (iy < 0 || iy >= run.in_h) continue;
-    const float* src = image + row.plane * run.in_plane_stride + iy * run.in_row_stride;
+    // A tap whose input row is outside the image reads the zero row.
+    const float* src[T];
+    for (int t = 0; t < T; ++t) {
+      const int iy = y + dy[t];
+      src[t] = iy < 0 || iy >= run.in_h ? run.zero_row : image + plane_offset[t] + int64_t{iy} * run.in_row_stride;
+    }
     const float* grid[R];
     for (int r = 0; r < R; ++r) grid[r] = grid_image + b.slots[r].offset + int64_t{y} * b.slots[r].row_stride;
     if (tabled) {
@@ -219,8 +232,7 @@ void grad_sweep(const TapGradRun& run, const BlockView& b, const TapRow& row, in
     for (int r = 0; r < R; ++r) Vec::store(base + (int64_t{t} * R + r) * L, acc[r][t]);
 }
 
-using GradFn = void (*)(const TapGradRun&, const BlockView&, const TapRow&, int, const float*, const float*, int, int,
-                        float*);
+using GradFn = void (*)(const TapGradRun&, const BlockView&, int, int, const float*, const float*, int, int, float*);
 
 template <int R, int T>
 GradFn grad_fn_for(int taps) {
@@ -278,10 +290,10 @@ void tap_conv_rows(const TapConvRun& run, int64_t first, int64_t last) {
         chunk_fn(b.slot_count, count, edge)(run, b, image, out_image, y, first_vector * L);
       }
     };
-    // Narrow rows (training patches) are edge all along: one masked chunk, so that each
-    // weight broadcast feeds several vectors instead of one.
+    // Narrow rows (training patches) are edge all along: one chunk, so that each weight
+    // broadcast feeds several vectors instead of one; masked unless the rows are padded.
     if (vectors <= run.vectors) {
-      run_chunk(0, vectors, true);
+      run_chunk(0, vectors, !run.padded_rows);
       continue;
     }
     for (int v = 0; v < left; v += run.vectors) run_chunk(v, left - v < run.vectors ? left - v : run.vectors, true);
@@ -306,13 +318,11 @@ void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* pa
     float* block_partial = partial;
     for (int bi = 0; bi < run.block_count; ++bi) {
       const BlockView& b = run.blocks[bi];
-      for (int ri = 0; ri < b.row_count; ++ri) {
-        const TapRow& row = b.rows[ri];
-        const int step = kGradTaps(b.slot_count);
-        for (int t = 0; t < row.tap_count; t += step) {
-          const int taps = static_cast<int>(min64(step, row.tap_count - t));
-          grad_fn(b.slot_count, taps)(run, b, row, t, image, grid_image, y0, y1, block_partial);
-        }
+      const int step = kGradTaps(b.slot_count);
+      for (int t = 0, row = 0; t < b.tap_count; t += step) {
+        while (b.rows[row].first_tap + b.rows[row].tap_count <= t) ++row;
+        const int taps = static_cast<int>(min64(step, b.tap_count - t));
+        grad_fn(b.slot_count, taps)(run, b, row, t, image, grid_image, y0, y1, block_partial);
       }
       block_partial += int64_t{b.tap_count} * b.slot_count * L;
     }
