@@ -301,7 +301,7 @@ struct GradBlock {
 };
 
 std::vector<GradBlock> weight_grad_blocks(const ConvGeometry& g, int64_t in_per_group, int64_t kh_count,
-                                          int64_t kw_count, const Shape& gs, int max_slots, int lanes,
+                                          int64_t kw_count, const Shape& gs, int max_slots, int lanes, bool grid_sums,
                                           int64_t& partial_size) {
   const int64_t out_per_group = gs.c() / g.groups;
   const int64_t grid_plane = gs.h() * gs.w();
@@ -337,7 +337,7 @@ std::vector<GradBlock> weight_grad_blocks(const ConvGeometry& g, int64_t in_per_
         gb.slots.push_back(slot);
       }
       gb.partial_offset = partial_size;
-      partial_size += gb.packed.tap_count() * count * lanes;
+      partial_size += (gb.packed.tap_count() + (grid_sums ? 1 : 0)) * count * lanes;
       blocks.push_back(std::move(gb));
       first += count;
     }
@@ -588,7 +588,7 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
 }
 
 void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& grid, const ConvGeometry& g,
-                      Tensor& grad_weight, Isa isa) {
+                      Tensor& grad_weight, Isa isa, Tensor* grid_sums) {
   check_geometry(g);
   const Kernels k = kernels_for(isa);
   const Shape& ws = grad_weight.shape();
@@ -601,8 +601,9 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
   const int64_t grid_plane = gs.h() * gs.w();
 
   int64_t partial_size = 0;
+  const bool sums = grid_sums != nullptr;
   const std::vector<GradBlock> blocks =
-      weight_grad_blocks(g, in_per_group, kh_count, kw_count, gs, max_slots, lanes, partial_size);
+      weight_grad_blocks(g, in_per_group, kh_count, kw_count, gs, max_slots, lanes, sums, partial_size);
   std::vector<BlockView> views;
   for (const GradBlock& gb : blocks)
     views.push_back({static_cast<int32_t>(gb.slots.size()), gb.slots.data(), gb.packed.rows.data(),
@@ -637,6 +638,7 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
   run.grid_w = static_cast<int32_t>(gs.w());
   run.blocks = views.data();
   run.block_count = static_cast<int32_t>(views.size());
+  run.grid_sums = sums;
 
   // Per-thread partial sums, each zeroed by its own thread (in parallel, in its cache);
   // threads that get no rows are left out of the sum.
@@ -656,6 +658,7 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
   // Lanes and threads summed in double, then scattered back to the weight layout; blocks
   // hold distinct output channels, so they are summed in parallel.
   float* gw = grad_weight.data();
+  if (sums) *grid_sums = Tensor::uninitialized(Shape{out_channels});
   const int64_t per_output = in_per_group * kh_count * kw_count;
   for_each_thread_range(
       static_cast<int64_t>(blocks.size()),
@@ -663,18 +666,23 @@ void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& gr
         for (int64_t bi = first_block; bi < last_block; ++bi) {
           const GradBlock& gb = blocks[static_cast<size_t>(bi)];
           const int64_t R = static_cast<int64_t>(gb.slots.size());
-          for (int64_t tap = 0; tap < gb.packed.tap_count(); ++tap) {
-            for (int64_t r = 0; r < R; ++r) {
-              double sum = 0.0;
-              for (int t = 0; t < threads; ++t) {
-                if (!used[static_cast<size_t>(t)]) continue;
-                const float* lane = partial_of(t) + gb.partial_offset + (tap * R + r) * lanes;
-                for (int l = 0; l < lanes; ++l) sum += static_cast<double>(lane[l]);
-              }
-              gw[gb.packed.keys[static_cast<size_t>(r)].channel * per_output + gb.weight_index[static_cast<size_t>(tap)]] =
-                  static_cast<float>(sum);
+          // Entry `tap` of every thread's partial sums, lanes and threads added up.
+          auto total = [&](int64_t tap, int64_t r) {
+            double sum = 0.0;
+            for (int t = 0; t < threads; ++t) {
+              if (!used[static_cast<size_t>(t)]) continue;
+              const float* lane = partial_of(t) + gb.partial_offset + (tap * R + r) * lanes;
+              for (int l = 0; l < lanes; ++l) sum += static_cast<double>(lane[l]);
             }
-          }
+            return static_cast<float>(sum);
+          };
+          for (int64_t tap = 0; tap < gb.packed.tap_count(); ++tap)
+            for (int64_t r = 0; r < R; ++r)
+              gw[gb.packed.keys[static_cast<size_t>(r)].channel * per_output + gb.weight_index[static_cast<size_t>(tap)]] =
+                  total(tap, r);
+          if (sums)
+            for (int64_t r = 0; r < R; ++r)
+              grid_sums->data()[gb.packed.keys[static_cast<size_t>(r)].channel] = total(gb.packed.tap_count(), r);
         }
       },
       static_cast<double>(partial_size) * threads);

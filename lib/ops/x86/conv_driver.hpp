@@ -90,8 +90,10 @@ void run_packed(const PackedConv& packed, const Planes& planes, Tensor& output, 
 
 // grad_weight [Cout, Cin/groups, kH, kW] (overwritten) of the conv input → grid, where grid
 // is the gradient w.r.t. the conv output [N, Cout, Hout, Wout].
+// With grid_sums, also the sum of each grid channel [Cout] (a conv's bias gradient), in
+// the same pass over the grid.
 void conv_weight_grad(const Planes& input, int64_t in_channels, const Tensor& grid, const ConvGeometry& geometry,
-                      Tensor& grad_weight, Isa isa);
+                      Tensor& grad_weight, Isa isa, Tensor* grid_sums = nullptr);
 
 // Σ over n, h, w of each channel of a rank-4 tensor, in double.
 Tensor channel_sums(const Tensor& t);

@@ -127,8 +127,8 @@ ConvGrads conv2d_backward(const Tensor& grad_output, const Tensor& input, const 
     run_packed(pack_transposed(weight, Tensor{}, g, {}, isa), grad_output, grads.input);
   }
   grads.weight = Tensor::uninitialized(weight.shape());
-  conv_weight_grad(make_planes(input, g.stride_h, g.stride_w), input.shape().c(), grad_output, g, grads.weight, isa);
-  if (has_bias) grads.bias = channel_sums(grad_output);
+  conv_weight_grad(make_planes(input, g.stride_h, g.stride_w), input.shape().c(), grad_output, g, grads.weight, isa,
+                   has_bias ? &grads.bias : nullptr);
   return grads;
 }
 

@@ -76,6 +76,8 @@ struct TapGradRun {
   // Zeros wherever a tap reads from a grid row: what taps whose input row is outside the
   // image read instead.
   const float* zero_row = nullptr;
+  // Also Σ grid per slot, as one more tap after the block's own in `partial`.
+  bool grid_sums = false;
 };
 
 // Per instruction set: the entry points of tap_conv_<isa>.cpp.
@@ -87,7 +89,8 @@ struct TapGradRun {
   void tap_conv_rows(const TapConvRun& run, int64_t first, int64_t last);                                          \
   /* Grad slots per block and taps per kernel call. */                                                            \
   int grad_slots();                                                                                               \
-  /* Adds the partial sums of rows `first..last` into `partial` ([block taps][R][lanes], blocks in order). */      \
+  /* Adds the partial sums of rows `first..last` into `partial` ([block taps (+ 1 for grid_sums)][R][lanes], */   \
+  /* blocks in order). */                                                                                         \
   void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* partial);                          \
   /* Elementwise helpers (n elements). */                                                                         \
   void act_forward(Activation act, const float* x, float* y, int64_t n, float slope);                             \

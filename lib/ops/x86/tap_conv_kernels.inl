@@ -232,6 +232,21 @@ void grad_sweep(const TapGradRun& run, const BlockView& b, int row, int first, c
     for (int r = 0; r < R; ++r) Vec::store(base + (int64_t{t} * R + r) * L, acc[r][t]);
 }
 
+// Adds Σ over grid rows [y0, y1) of each slot's grid row into sums[r·L + lane].
+void grid_row_sums(const TapGradRun& run, const BlockView& b, const float* grid_image, int y0, int y1, float* sums) {
+  const int grid_w = run.grid_w;
+  for (int r = 0; r < b.slot_count; ++r) {
+    V acc = Vec::load(sums + int64_t{r} * L);
+    for (int y = y0; y < y1; ++y) {
+      const float* row = grid_image + b.slots[r].offset + int64_t{y} * b.slots[r].row_stride;
+      int x = 0;
+      for (; x + L <= grid_w; x += L) acc = Vec::add(acc, Vec::load(row + x));
+      if (x < grid_w) acc = Vec::add(acc, Vec::load_masked(row + x, Vec::range(x, 0, grid_w)));
+    }
+    Vec::store(sums + int64_t{r} * L, acc);
+  }
+}
+
 using GradFn = void (*)(const TapGradRun&, const BlockView&, int, int, const float*, const float*, int, int, float*);
 
 template <int R, int T>
@@ -324,7 +339,9 @@ void tap_grad_rows(const TapGradRun& run, int64_t first, int64_t last, float* pa
         const int taps = static_cast<int>(min64(step, b.tap_count - t));
         grad_fn(b.slot_count, taps)(run, b, row, t, image, grid_image, y0, y1, block_partial);
       }
-      block_partial += int64_t{b.tap_count} * b.slot_count * L;
+      // The grid rows are still in cache from the sweeps.
+      if (run.grid_sums) grid_row_sums(run, b, grid_image, y0, y1, block_partial + int64_t{b.tap_count} * b.slot_count * L);
+      block_partial += int64_t{b.tap_count + (run.grid_sums ? 1 : 0)} * b.slot_count * L;
     }
     item += y1 - y0;
   }
