@@ -1,15 +1,16 @@
 #include "io/png_row_encoder.hpp"
 
-#include <malloc.h>
-
 #include <png.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <exception>
-#include <future>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "tensor/error.hpp"
 
@@ -90,6 +91,49 @@ bool write_png(PngOutput& out, const ImageInRows& image, std::optional<int> zlib
   return ok;
 }
 
+// Bands on their way from the thread that makes them to the one that compresses them.
+class BandQueue {
+ public:
+  explicit BandQueue(size_t most) : most_(most) {}
+
+  // Waits for room; false when the taker has stopped.
+  bool push(cv::Mat band) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return bands_.size() < most_ || !taking_; });
+    if (!taking_) return false;
+    bands_.push_back(std::move(band));
+    changed_.notify_all();
+    return true;
+  }
+
+  // The next band, or an empty one when the giver has stopped before giving it.
+  cv::Mat pop() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !bands_.empty() || !giving_; });
+    if (bands_.empty()) return {};
+    cv::Mat band = std::move(bands_.front());
+    bands_.pop_front();
+    changed_.notify_all();
+    return band;
+  }
+
+  void stop_taking() { stop(taking_); }
+  void stop_giving() { stop(giving_); }
+
+ private:
+  void stop(bool& flag) {
+    const std::lock_guard lock(mutex_);
+    flag = false;
+    changed_.notify_all();
+  }
+
+  const size_t most_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<cv::Mat> bands_;
+  bool taking_ = true, giving_ = true;
+};
+
 }  // namespace
 
 bool png_takes_rows_of(int type) {
@@ -103,34 +147,36 @@ void encode_png_in_rows(const ImageInRows& image, std::optional<int> zlib_level,
   if (image.size.width <= 0 || image.size.height <= 0) throw Error("cannot encode an empty image");
   if (zlib_level && (*zlib_level < 0 || *zlib_level > 9)) throw Error("PNG compression level must be between 0 and 9");
   const int height = image.size.height;
-  auto make_band = [&image, height](int band) {
-    const int first = band * kBandRows;
-    cv::Mat rows(std::min(kBandRows, height - first), image.size.width, image.type);
-    image.fill(first, rows);
-    return rows;
-  };
+  const int bands = (height + kBandRows - 1) / kBandRows;
+  // One go of the filler and one band more may wait: the filler is never held up by the
+  // compression of less than what it made last.
+  const size_t most_queued = static_cast<size_t>((std::max(image.rows_at_once, 1) + kBandRows - 1) / kBandRows + 1);
+  BandQueue queue(most_queued);
   PngOutput out;
   out.sink = &sink;
-  // The bands are made on another thread, whose allocations come from another of glibc's
-  // arenas: what this one has freed (the tool keeps freed memory, app/main.cpp) is handed
-  // back first, not held beside the bands' working memory.
-  malloc_trim(0);
-  // Band k is compressed while band k + 1 is made.
-  cv::Mat current;
-  std::future<cv::Mat> next = std::async(std::launch::async, make_band, 0);
-  const int bands = (height + kBandRows - 1) / kBandRows;
-  auto band_of = [&](int band) -> const cv::Mat* {
-    try {
-      current = next.get();
-      if (band + 1 < bands) next = std::async(std::launch::async, make_band, band + 1);
-      return &current;
-    } catch (...) {
-      out.failure = std::current_exception();
-      return nullptr;
+  bool ok = false;
+  std::thread writer([&] {
+    cv::Mat current;  // the band libpng is reading
+    ok = write_png(out, image, zlib_level, chunks, [&](int) -> const cv::Mat* {
+      current = queue.pop();
+      return current.empty() ? nullptr : &current;
+    });
+    queue.stop_taking();
+  });
+  std::exception_ptr fill_failure;
+  try {
+    for (int band = 0; band < bands; ++band) {
+      const int first = band * kBandRows;
+      cv::Mat rows(std::min(kBandRows, height - first), image.size.width, image.type);
+      image.fill(first, rows);
+      if (!queue.push(std::move(rows))) break;  // the writer failed: its failure is the one to report
     }
-  };
-  const bool ok = write_png(out, image, zlib_level, chunks, band_of);
-  if (next.valid()) next.wait();  // a band in flight when something failed
+  } catch (...) {
+    fill_failure = std::current_exception();
+    queue.stop_giving();
+  }
+  writer.join();
+  if (fill_failure) std::rethrow_exception(fill_failure);
   if (out.failure) std::rethrow_exception(out.failure);
   if (!ok) throw Error(std::string("cannot encode as PNG: ") + (out.message[0] ? out.message : "libpng failed"));
 }

@@ -78,7 +78,6 @@ class DamageAwareUpscaler final : public Upscaler {
   }
 
   bool gives_rows() const override { return true; }
-  double least_rows_result_bytes() const override { return kLeastLearnedRowsBytes; }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
                                                  UpscaleNotes* notes) const override {
     std::shared_ptr<const Upscaler> model = told(damage_of(image, facts, notes));
@@ -142,9 +141,6 @@ class DenoisingUpscaler final : public Upscaler {
   }
 
   bool gives_rows() const override { return clean_->gives_rows() && damaged_->gives_rows(); }
-  double least_rows_result_bytes() const override {
-    return std::max(clean_->least_rows_result_bytes(), damaged_->least_rows_result_bytes());
-  }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts& facts,
                                                  UpscaleNotes* notes) const override {
     ImageFacts measured = facts;

@@ -56,7 +56,6 @@ class LearnedUpscaler final : public Upscaler {
   }
 
   bool gives_rows() const override { return true; }
-  double least_rows_result_bytes() const override { return kLeastLearnedRowsBytes; }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts&, UpscaleNotes*) const override {
     const int depth = image.depth();
     return assemble_tiles_in_rows(image, tiles_of(image, kMostRowsTileOutput), model_->scale(), image.type(),

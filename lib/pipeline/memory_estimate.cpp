@@ -17,20 +17,22 @@ std::uint64_t estimated_peak_bytes(const io::ImageHeader& input, int scale, Meth
   const double in = static_cast<double>(input.decoded_bytes());
   const double out = in * scale * scale;
   // Made band by band and written as it is compressed: the decoded input and the file
-  // read (held while it is decoded); the threads' working memory; three bands of 64
-  // result rows (two being made, one compressed) and the rows in double they are made from.
+  // read (held while it is decoded); the threads' working memory; four bands of 64
+  // result rows (one being made, two queued, one compressed) and the rows in double they
+  // are made from.
   const bool png_in_rows = output_extension == "png" && input.channels != 4 && input.height > 0;
   if (kind == MethodKind::classical_in_rows && png_in_rows) {
     const double in_row = in / input.height;
-    const double bands = 3.0 * 64 * in_row * scale + 2.0 * 64 * in_row * 8 / input.bytes_per_sample;
+    const double bands = 4.0 * 64 * in_row * scale + 2.0 * 64 * in_row * 8 / input.bytes_per_sample;
     return static_cast<std::uint64_t>(64e6 + 2.0 * in + 64e6 + bands);
   }
   // A learned method in rows, beside the decoded input and its file: first the damage read
   // off the whole image (a few float planes of it), given back before the bands are made;
-  // then the network's tiles, one row of tiles' result (kMostRowsTileOutput rows at most)
-  // and one tile's result in float on its way there (BGR, Y, Cb, Cr: about four copies of
-  // 4-byte values).
-  if (kind == MethodKind::learned_in_rows && png_in_rows && out >= kLeastLearnedRowsBytes) {
+  // then the network's tiles, one row of tiles' result (kMostRowsTileOutput rows at most;
+  // the last row's bands drain to the compressor while its first tiles are made), and one
+  // tile's result in float on its way there (BGR, Y, Cb, Cr: about four copies of 4-byte
+  // values).
+  if (kind == MethodKind::learned_in_rows && png_in_rows) {
     const double pixels = static_cast<double>(input.width) * input.height;
     const double reading = 7.0 * 4 * pixels;
     const double out_rows = static_cast<double>(input.height) * scale;

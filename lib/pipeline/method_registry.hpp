@@ -60,8 +60,6 @@ class Upscaler {
   }
   // True when upscale_in_rows gives bands, known before any image is read.
   virtual bool gives_rows() const { return false; }
-  // Results of fewer bytes are better made whole (faster, and small anyway).
-  virtual double least_rows_result_bytes() const { return 0; }
 };
 
 // How strongly a learned method cleans JPEG damage and noise (damage_condition.hpp):

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <exception>
-#include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "tensor/error.hpp"
@@ -124,13 +122,10 @@ io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> t
     std::vector<size_t> row_starts;
   };
   const auto plan = std::make_shared<const Plan>(Plan{std::move(tiles), std::move(row_starts)});
-  // The output rows of one row of tiles: while the bands of one are written, the next is
-  // made on another thread, so the network and the compression run at once.
+  // The output rows of the row of tiles being written.
   struct Rows {
     cv::Mat current;
     int current_row = -1, current_top = 0;
-    std::future<cv::Mat> next;
-    std::mutex mutex;
   };
   auto state = std::make_shared<Rows>();
   auto make_row = [&image, scale, type, per_tile = std::move(per_tile), plan](int row) {
@@ -146,7 +141,6 @@ io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> t
   };
   const int tile_rows = static_cast<int>(plan->row_starts.size()) - 1;
   auto fill = [scale, plan, state, tile_rows, make_row = std::move(make_row)](int first_row, cv::Mat& band) {
-    const std::lock_guard lock(state->mutex);
     const std::vector<Tile>& all = plan->tiles;
     for (int row = first_row; row < first_row + band.rows;) {
       int tile_row = 0;  // the row of tiles whose cores cover input row row / scale
@@ -157,13 +151,10 @@ io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> t
       }
       if (tile_row == tile_rows) throw Error("assemble_tiles_in_rows: row " + std::to_string(row) + " is past the image");
       if (state->current_row != tile_row) {
-        state->current.release();  // the last row of tiles goes before the next is taken
-        const bool made_ahead = state->next.valid() && state->current_row + 1 == tile_row;
-        state->current = made_ahead ? state->next.get() : make_row(tile_row);
-        if (state->next.valid()) state->next.wait();  // one made ahead for a row not asked
+        state->current.release();  // the last row of tiles goes before the next is made
+        state->current = make_row(tile_row);
         state->current_row = tile_row;
         state->current_top = all[plan->row_starts[static_cast<size_t>(tile_row)]].core.y * scale;
-        if (tile_row + 1 < tile_rows) state->next = std::async(std::launch::async, make_row, tile_row + 1);
       }
       const int top = state->current_top;
       const int count = std::min(first_row + band.rows, top + state->current.rows) - row;
@@ -171,7 +162,9 @@ io::ImageInRows assemble_tiles_in_rows(const cv::Mat& image, std::vector<Tile> t
       row += count;
     }
   };
-  return io::ImageInRows{cv::Size(image.cols * scale, image.rows * scale), type, std::move(fill)};
+  int tallest = 0;
+  for (const Tile& t : plan->tiles) tallest = std::max(tallest, t.core.height * scale);
+  return io::ImageInRows{cv::Size(image.cols * scale, image.rows * scale), type, std::move(fill), tallest};
 }
 
 cv::Mat run_network_tiled(const nn::Sequential& net, const cv::Mat& image, int tile) {

@@ -47,9 +47,6 @@ cv::Mat assemble_tiles(const cv::Mat& image, const std::vector<Tile>& tiles, int
 // on its way there (a few copies, 4 bytes a value): tiles of at most this many output
 // pixels across keep that to a few hundred MB at any scale.
 constexpr int kMostRowsTileOutput = 2048;
-// A learned method's smaller results are made whole: one pass of the network over fewer
-// tiles and the PNG compressed on every core beat bands on time, and they fit anyway.
-constexpr double kLeastLearnedRowsBytes = 256e6;
 
 // The same result as bands of rows (io::ImageInRows, of `type`), made one row of tiles at
 // a time when its first band is asked for: only that row of tiles' output is held. The

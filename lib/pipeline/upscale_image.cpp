@@ -30,8 +30,6 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
 std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler,
                                                      const ImageFacts& facts, UpscaleNotes* notes) {
   if (image.empty() || image.channels() == 4) return std::nullopt;
-  const double result_bytes = static_cast<double>(image.total() * image.elemSize()) * upscaler.scale() * upscaler.scale();
-  if (result_bytes < upscaler.least_rows_result_bytes()) return std::nullopt;
   return upscaler.upscale_in_rows(image, facts, notes);
 }
 

@@ -15,8 +15,7 @@ cv::Mat upscale_image(const cv::Mat& image, const Upscaler& upscaler, const Imag
                       UpscaleNotes* notes = nullptr);
 
 // upscale_image made band by band as it is written (Upscaler::upscale_in_rows), when the
-// method can, the image has no alpha and its result is not too small to be worth it
-// (Upscaler::least_rows_result_bytes); nullopt otherwise. `image` must outlive it.
+// method can and the image has no alpha; nullopt otherwise. `image` must outlive it.
 std::optional<io::ImageInRows> upscale_image_in_rows(const cv::Mat& image, const Upscaler& upscaler,
                                                      const ImageFacts& facts = {}, UpscaleNotes* notes = nullptr);
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
@@ -58,6 +59,27 @@ TEST_CASE("the chunks it is given go after the header, before the pixels") {
   const size_t after_header = 8 + 25;
   REQUIRE(png.size() > after_header + text.size());
   CHECK(std::memcmp(png.data() + after_header, text.data(), text.size()) == 0);
+  CHECK(cv::norm(cv::imdecode(png, cv::IMREAD_UNCHANGED), image, cv::NORM_INF) == 0);
+}
+
+TEST_CASE("the bands are made on the calling thread and sent from another, a go of rows queued between them") {
+  cv::Mat image(700, 33, CV_8UC3);
+  cv::randu(image, 0, 256);
+  io::ImageInRows rows = rows_of(image);
+  rows.rows_at_once = 300;  // queues five bands and one more
+  const std::thread::id caller = std::this_thread::get_id();
+  bool filled_elsewhere = false, sent_here = false;
+  rows.fill = [&](int first, cv::Mat& band) {
+    filled_elsewhere = filled_elsewhere || std::this_thread::get_id() != caller;
+    image.rowRange(first, first + band.rows).copyTo(band);
+  };
+  std::vector<unsigned char> png;
+  io::encode_png_in_rows(rows, std::nullopt, {}, [&](std::span<const unsigned char> part) {
+    sent_here = sent_here || std::this_thread::get_id() == caller;
+    png.insert(png.end(), part.begin(), part.end());
+  });
+  CHECK_FALSE(filled_elsewhere);
+  CHECK_FALSE(sent_here);
   CHECK(cv::norm(cv::imdecode(png, cv::IMREAD_UNCHANGED), image, cv::NORM_INF) == 0);
 }
 
