@@ -1,6 +1,5 @@
 #include "pipeline/denoise.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -9,7 +8,6 @@
 #include "imaging/noise_level.hpp"
 #include "pipeline/damage_condition.hpp"
 #include "pipeline/learned_methods.hpp"
-#include "pipeline/tiling.hpp"
 #include "tensor/error.hpp"
 
 namespace upsample::pipeline {

@@ -50,19 +50,15 @@ class LearnedUpscaler final : public Upscaler {
 
   cv::Mat upscale(const cv::Mat& image) const override {
     const std::vector<float> condition = whole_image_condition(image);
-    return assemble_tiles(image, tiles_of(image), model_->scale(), [&](const cv::Mat& region) {
-      return imaging::from_unit_float(upscale_region(imaging::to_unit_float(region), condition), image.depth());
-    });
+    return assemble_tiles(image, tiles_of(image), model_->scale(),
+                          [&](const cv::Mat& region) { return upscale_tile(region, condition); });
   }
 
   bool gives_rows() const override { return true; }
   std::optional<io::ImageInRows> upscale_in_rows(const cv::Mat& image, const ImageFacts&, UpscaleNotes*) const override {
-    const int depth = image.depth();
-    return assemble_tiles_in_rows(image, tiles_of(image, kMostRowsTileOutput), model_->scale(), image.type(),
-                                  [this, condition = whole_image_condition(image), depth](const cv::Mat& region) {
-                                    return imaging::from_unit_float(
-                                        upscale_region(imaging::to_unit_float(region), condition), depth);
-                                  });
+    return assemble_tiles_in_rows(
+        image, tiles_of(image, kMostRowsTileOutput), model_->scale(), image.type(),
+        [this, condition = whole_image_condition(image)](const cv::Mat& region) { return upscale_tile(region, condition); });
   }
 
  private:
@@ -110,7 +106,12 @@ class LearnedUpscaler final : public Upscaler {
     return tensor_to_mat(model_->forward(mat_to_tensor(with_condition(planes, condition))));
   }
 
-  cv::Mat upscale_region(const cv::Mat& region, const std::vector<float>& condition) const {
+  // One tile of an 8- or 16-bit image, upscaled to the same depth.
+  cv::Mat upscale_tile(const cv::Mat& region, const std::vector<float>& condition) const {
+    return imaging::from_unit_float(upscale_unit(imaging::to_unit_float(region), condition), region.depth());
+  }
+
+  cv::Mat upscale_unit(const cv::Mat& region, const std::vector<float>& condition) const {
     if (model_->channels() == 3) {
       cv::Mat rgb;
       cv::cvtColor(region.channels() == 1 ? grey_as_bgr(region) : region, rgb, cv::COLOR_BGR2RGB);
