@@ -12,7 +12,10 @@ std::string format_table() {
                                    "extensions", "read", "write", "16-bit", "alpha", "EXIF", "XMP", "IPTC", "ICC", "note");
   for (const io::ImageFormat& f : io::image_formats()) {
     std::string extensions;
-    for (const auto& ext : f.extensions) extensions += (extensions.empty() ? "" : " ") + std::string(ext);
+    for (const auto& ext : f.extensions) {
+      if (!extensions.empty()) extensions += ' ';
+      extensions += ext;
+    }
     table += fmt::format("{:<13} {:<22} {:<5} {:<5} {:<6} {:<5} {:<4} {:<3} {:<4} {:<3}  {}\n", f.name, extensions,
                          mark(f.read), mark(f.write), mark(f.keeps_16bit), mark(f.keeps_alpha), mark(f.exif), mark(f.xmp),
                          mark(f.iptc), mark(f.icc), f.note);

@@ -47,15 +47,11 @@ Shape::Shape(std::span<const int64_t> dims) {
   if (overflow && !has_zero) throw Error("tensor shape " + str() + " has too many elements");
 }
 
-int64_t Shape::operator[](int axis) const {
-  if (axis < 0 || axis >= rank_) throw Error("axis " + std::to_string(axis) + " out of range for shape " + str());
-  return dims_[static_cast<size_t>(axis)];
+void Shape::throw_axis_out_of_range(int axis) const {
+  throw Error("axis " + std::to_string(axis) + " out of range for shape " + str());
 }
 
-int64_t Shape::at4(int axis) const {
-  if (rank_ != 4) throw Error("expected an N×C×H×W tensor, got shape " + str());
-  return dims_[static_cast<size_t>(axis)];
-}
+void Shape::throw_not_rank4() const { throw Error("expected an N×C×H×W tensor, got shape " + str()); }
 
 int64_t Shape::numel() const {
   if (rank_ == 0) return 0;

@@ -21,7 +21,11 @@ class Shape {
   explicit Shape(std::span<const int64_t> dims);
 
   int rank() const { return rank_; }
-  int64_t operator[](int axis) const;
+  // Inline: the reference ops index shapes in their innermost loops.
+  int64_t operator[](int axis) const {
+    if (axis < 0 || axis >= rank_) [[unlikely]] throw_axis_out_of_range(axis);
+    return dims_[static_cast<size_t>(axis)];
+  }
   int64_t numel() const;
   std::vector<int64_t> dims() const { return {dims_.begin(), dims_.begin() + rank_}; }
   // N, C, H, W of a rank-4 shape (throws for another rank).
@@ -33,7 +37,12 @@ class Shape {
   bool operator==(const Shape& other) const;
 
  private:
-  int64_t at4(int axis) const;
+  int64_t at4(int axis) const {
+    if (rank_ != 4) [[unlikely]] throw_not_rank4();
+    return dims_[static_cast<size_t>(axis)];
+  }
+  [[noreturn]] void throw_axis_out_of_range(int axis) const;
+  [[noreturn]] void throw_not_rank4() const;
   std::array<int64_t, kMaxRank> dims_{};
   int rank_ = 0;
 };

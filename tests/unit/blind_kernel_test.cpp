@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -17,6 +18,7 @@
 #include "imaging/blur_kernels.hpp"
 #include "models/model.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
 using namespace upsample;
@@ -108,7 +110,10 @@ TEST_CASE("the blind search reads streaks and shake off a blurred photo, and no 
     std::string spec;
     double least_match;
   };
-  for (const Case& c : {Case{"line:15,0", 0.6}, Case{"line:21,75", 0.5}, Case{"shake:2", 0.7}}) {
+  std::vector<Case> cases = {{"shake:2", 0.7}};
+  // Streaks take the same search: the sanitizers run it once, on shake.
+  if (!testing::kSanitizedBuild) cases.insert(cases.end(), {{"line:15,0", 0.6}, {"line:21,75", 0.5}});
+  for (const Case& c : cases) {
     const cv::Mat found = deblur::estimate_blur_kernel(blurred_with(sharp, c.spec, 2));
     const double match = deblur::kernel_match(found, deblur::load_blur_kernel(c.spec));
     INFO(c.spec << ": match " << match << ", " << found.cols << "×" << found.rows);
@@ -133,8 +138,10 @@ TEST_CASE("read_blur: shake as the kernel found, a long streak by its moments, a
     bool free_form;
     double least_match;
   };
-  for (const Case& c : {Case{"shake:2", true, 0.7}, Case{"gaussian:1.6", false, 0.95},
-                        Case{"line:21,0", false, 0.5}}) {
+  std::vector<Case> cases = {{"shake:2", true, 0.7}, {"line:21,0", false, 0.5}};
+  // The estimator's reading is also the sharp photo's, below: the sanitizers take it there.
+  if (!testing::kSanitizedBuild) cases.push_back({"gaussian:1.6", false, 0.95});
+  for (const Case& c : cases) {
     const cv::Mat blurred = blurred_with(sharp, c.spec, 2);
     const deblur::BlurReading reading = deblur::read_blur(*estimator, blurred);
     const cv::Mat truth = deblur::load_blur_kernel(c.spec);

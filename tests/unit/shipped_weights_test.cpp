@@ -19,6 +19,7 @@
 #include "pipeline/learned_methods.hpp"
 #include "pipeline/method_registry.hpp"
 #include "tensor/error.hpp"
+#include "test_values.hpp"
 #include "imaging/blur_kernels.hpp"
 
 namespace fs = std::filesystem;
@@ -62,8 +63,12 @@ TEST_CASE("every shipped super-resolution model loads, upscales a sample and bea
 TEST_CASE("every shipped super-resolution model gives in tiles exactly the whole image's result, in colour, at x2, x3 and x4") {
   // Not a multiple of the tile either way; tiles below --tile's minimum make more seams.
   const cv::Mat photo = scene()(cv::Rect(0, 0, 101, 74)).clone();
-  for (const std::string arch : {"fsrcnn", "espcn", "resizeconv", "fsrcnn-real"}) {
+  const std::string archs[] = {"fsrcnn", "espcn", "resizeconv", "fsrcnn-real"};
+  for (size_t a = 0; a < std::size(archs); ++a) {
+    const std::string& arch = archs[a];
     for (int scale : {2, 3, 4}) {
+      // The sanitizers take each architecture at one scale, every scale in turn.
+      if (testing::kSanitizedBuild && scale != 2 + static_cast<int>(a % 3)) continue;
       const fs::path file = testing::source_dir() / "weights" / (arch + "_x" + std::to_string(scale) + ".safetensors");
       INFO(file.string());
       std::shared_ptr<const models::Model> model = models::load_model(file);
