@@ -138,9 +138,10 @@ TEST_CASE("read_blur: shake as the kernel found, a long streak by its moments, a
     bool free_form;
     double least_match;
   };
-  std::vector<Case> cases = {{"shake:2", true, 0.7}, {"line:21,0", false, 0.5}};
-  // The estimator's reading is also the sharp photo's, below: the sanitizers take it there.
-  if (!testing::kSanitizedBuild) cases.push_back({"gaussian:1.6", false, 0.95});
+  std::vector<Case> cases = {{"shake:2", true, 0.7}};
+  // The sanitizers take the free-form reading here and the estimator's off the sharp
+  // photo below; the streak's moments are plain arithmetic on the kernel found.
+  if (!testing::kSanitizedBuild) cases.insert(cases.end(), {{"gaussian:1.6", false, 0.95}, {"line:21,0", false, 0.5}});
   for (const Case& c : cases) {
     const cv::Mat blurred = blurred_with(sharp, c.spec, 2);
     const deblur::BlurReading reading = deblur::read_blur(*estimator, blurred);
