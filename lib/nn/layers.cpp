@@ -190,11 +190,25 @@ PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
     const auto after_second = next.subspan(tail.layers + 1);
     const FusedTail second_tail = fused_tail(after_second, false);
     const size_t layers = 2 + tail.layers + second_tail.layers;
-    // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass,
-    if (ops::winograd_suits(w2.shape(), second->params_))
+    // A same conv into a Winograd conv (ESPCN's first two layers) runs as one pass, with
+    // the conv after them (ESPCN's last, and its pixel shuffle) when there is one,
+    if (ops::winograd_suits(w2.shape(), second->params_)) {
+      const auto after_pair = after_second.subspan(second_tail.layers);
+      const auto* third = after_pair.empty() ? nullptr : dynamic_cast<const Conv2d*>(after_pair.front().get());
+      if (third != nullptr && ops::ConvPairPlan::third_suits(third->weight_.value.shape(), third->params_) &&
+          third->weight_.value.shape()[1] == w2.shape()[0]) {
+        const FusedTail third_tail = fused_tail(after_pair.subspan(1), true);
+        const ops::ConvPairPlan::Third last{third->weight_.value, third->bias_.value, third->params_,
+                                            third_tail.epilogue, third_tail.shuffle};
+        return {std::make_unique<PlanStep<ops::ConvPairPlan>>(
+                    ops::ConvPairPlan(weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_,
+                                      second_tail.epilogue, &last)),
+                layers + 1 + third_tail.layers};
+      }
       return {std::make_unique<PlanStep<ops::ConvPairPlan>>(ops::ConvPairPlan(
                   weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
               layers};
+    }
     // and so does one into a 1×1 conv (FSRCNN's feature extraction into its shrinking),
     // unless that 1×1 conv can feed a transposed conv the same way: its output is the larger.
     if (ops::ConvPointwisePlan::second_suits(w2.shape(), second->params_) && fusable_upscaler(*second, after_second) == nullptr)

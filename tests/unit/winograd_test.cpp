@@ -135,6 +135,66 @@ TEST_CASE("with winograd layers, tiles start on the 4-pixel grid and tiled infer
   }
 }
 
+TEST_CASE("a same conv, a winograd conv and a third conv, as one pass, give the three reference convs' result") {
+  std::mt19937 rng(31);
+  struct Third {
+    int kernel, out, shuffle;
+    ops::Activation act;
+  };
+  // ESPCN's last layers: 32→4 through a shuffle by 2 (direct), 32→9 and 32→16 by 3 and 4
+  // (Winograd); and kernels 1, 5 and 9 (padding up to one tile, the halo a block keeps).
+  const Third thirds[] = {{3, 4, 2, ops::Activation::None}, {3, 9, 3, ops::Activation::None},
+                          {3, 16, 4, ops::Activation::Tanh}, {1, 3, 1, ops::Activation::Relu},
+                          {5, 2, 1, ops::Activation::PRelu}, {9, 4, 2, ops::Activation::None}};
+  // Widths with partial blocks (184 owned columns per AVX-512 block, 88 per AVX2 one) and
+  // one-pixel images; heights that cut a column of blocks into segments, or leave a last
+  // tile row of 1–3 rows.
+  std::vector<std::array<int, 2>> sizes = {{1, 1}, {5, 3}, {9, 89}, {13, 185}, {6, 370}};
+  if (!kSanitizedBuild) sizes.insert(sizes.end(), {{30, 97}, {43, 250}, {2, 560}});
+  each_isa([&](ops::x86::Isa isa) {
+    for (const Third& t : thirds) {
+      const int in = 1, mid = 16, mid2 = 16;  // 16 in: a third conv with 8+ out takes Winograd
+      ops::Conv2dParams first_params;
+      first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = 2;
+      ops::Conv2dParams third_params;
+      third_params.pad_top = third_params.pad_bottom = third_params.pad_left = third_params.pad_right = t.kernel / 2;
+      const Tensor w1 = random_tensor(Shape{mid, in, 5, 5}, rng, 0.3f);
+      const Tensor b1 = random_tensor(Shape{mid}, rng, 0.1f);
+      const Tensor w2 = random_tensor(Shape{mid2, mid, 3, 3}, rng, 1.0f / std::sqrt(9.0f * static_cast<float>(mid)));
+      const Tensor b2 = random_tensor(Shape{mid2}, rng, 0.1f);
+      const int cout = t.out;
+      ops::ConvPairPlan::Third third{random_tensor(Shape{cout, mid2, t.kernel, t.kernel}, rng,
+                                                   1.0f / (static_cast<float>(t.kernel) * std::sqrt(static_cast<float>(mid2)))),
+                                     random_tensor(Shape{cout}, rng, 0.1f), third_params, {t.act, {}}, t.shuffle};
+      if (t.act == ops::Activation::PRelu) third.epilogue.prelu_weight = random_tensor(Shape{cout}, rng, 0.3f);
+      REQUIRE(ops::ConvPairPlan::third_suits(third.weight.shape(), third_params));
+      const ops::ConvEpilogue e1{ops::Activation::Tanh, {}}, e2{ops::Activation::Tanh, {}};
+      const ops::ConvPairPlan plan(w1, b1, first_params, e1, w2, b2, same_3x3(), e2, &third);
+      for (const auto& size : sizes) {
+        const Tensor x = random_tensor(Shape{2, in, size[0], size[1]}, rng, 1.0f);
+        const Tensor mid_out = ops::ref::tanh_forward(ops::ref::conv2d_forward(x, w1, b1, first_params));
+        const Tensor second_out = reference(mid_out, w2, b2, e2);
+        const Tensor expected = ops::ref::pixel_shuffle_forward(
+            fast_test::reference_epilogue(ops::ref::conv2d_forward(second_out, third.weight, third.bias, third_params),
+                                          third.epilogue),
+            t.shuffle);
+        std::ostringstream what;
+        what << ops::x86::isa_name(isa) << " three convs, last k" << t.kernel << " " << mid2 << "→" << cout << " shuffle "
+             << t.shuffle << " " << size[0] << "×" << size[1];
+        check_close(plan.forward(x), expected, what.str(), fast_test::kWinogradScaleTolerance);
+      }
+    }
+  });
+  // A strided conv, a grouped one or one wider than a tile's halo does not follow.
+  ops::Conv2dParams strided = same_3x3();
+  strided.stride_h = 2;
+  CHECK_FALSE(ops::ConvPairPlan::third_suits(Shape{4, 32, 3, 3}, strided));
+  ops::Conv2dParams pad5;
+  pad5.pad_top = pad5.pad_bottom = pad5.pad_left = pad5.pad_right = 5;
+  CHECK_FALSE(ops::ConvPairPlan::third_suits(Shape{4, 32, 11, 11}, pad5));
+  CHECK(ops::ConvPairPlan::third_suits(Shape{4, 32, 3, 3}, same_3x3()));
+}
+
 TEST_CASE("a same conv into a winograd conv, as one pass, gives the two reference convs' result") {
   std::mt19937 rng(8);
   struct Pair {

@@ -14,6 +14,7 @@
 namespace upsample::ops::x86 {
 
 inline constexpr int kWinogradPositions = 36;  // the 6×6 transformed patch
+inline constexpr int kWinogradTileEdge = 4;    // output rows and columns of a tile
 
 struct WinogradRun {
   const float* input = nullptr;

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <memory>
+#include <vector>
 
 #include "ops/x86/parallel.hpp"
 #include "ops/x86/winograd.hpp"
@@ -88,12 +90,25 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
 
 namespace {
 
+// The run of `packed` with no tensors yet: weights, channels, epilogue and shuffle.
+WinogradRun weights_run(const PackedWinograd& packed) {
+  WinogradRun run;
+  run.shuffle = static_cast<int32_t>(packed.shuffle);
+  run.in_channels = static_cast<int32_t>(packed.in_channels);
+  run.out_channels = static_cast<int32_t>(packed.out_channels);
+  run.weights = packed.weights.data();
+  run.bias = packed.bias.data();
+  run.slopes = packed.slopes.empty() ? nullptr : packed.slopes.data();
+  run.act = packed.act;
+  return run;
+}
+
 // The run of `packed` from input [N, Cin, H, W] (data unused when staged) into `output`.
 WinogradRun winograd_run(const PackedWinograd& packed, const Shape& s, const float* input, Tensor& output) {
   const int64_t r = packed.shuffle;
   check_shape(output.shape(), Shape{s.n(), packed.out_channels / (r * r), s.h() * r, s.w() * r},
               "winograd conv: output");
-  WinogradRun run;
+  WinogradRun run = weights_run(packed);
   run.input = input;
   run.in_image_stride = s.c() * s.h() * s.w();
   run.in_plane_stride = s.h() * s.w();
@@ -102,15 +117,22 @@ WinogradRun winograd_run(const PackedWinograd& packed, const Shape& s, const flo
   run.out_image_stride = packed.out_channels * s.h() * s.w();
   run.out_plane_stride = s.h() * s.w() * r * r;
   run.out_row_stride = s.w() * r;
-  run.shuffle = static_cast<int32_t>(r);
   run.height = static_cast<int32_t>(s.h());
   run.width = static_cast<int32_t>(s.w());
-  run.in_channels = static_cast<int32_t>(packed.in_channels);
-  run.out_channels = static_cast<int32_t>(packed.out_channels);
-  run.weights = packed.weights.data();
-  run.bias = packed.bias.data();
-  run.slopes = packed.slopes.empty() ? nullptr : packed.slopes.data();
-  run.act = packed.act;
+  return run;
+}
+
+// The run of `packed` that writes one block's four output rows, `width` columns, into
+// `output` [Cout/r², 4·r, width·r]; the caller passes image 0, tile row 0 and first tile 0.
+WinogradRun block_run(const PackedWinograd& packed, int64_t width, float* output) {
+  const int64_t r = packed.shuffle;
+  WinogradRun run = weights_run(packed);
+  run.output = output;
+  run.out_row_stride = width * r;
+  run.out_plane_stride = 4 * r * run.out_row_stride;
+  run.out_image_stride = packed.out_channels / (r * r) * run.out_plane_stride;
+  run.height = kWinogradTileEdge;
+  run.width = static_cast<int32_t>(width);
   return run;
 }
 
@@ -137,8 +159,201 @@ void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& out
       work);
 }
 
+namespace {
+
+// One thread's buffers and steps for run_conv_into_winograd: down a column of blocks, the
+// first conv's rows into the Winograd staging rows, the Winograd conv, and with a tail its
+// rows into the tail's window and the tail's rows into the output.
+class PairColumn {
+ public:
+  PairColumn(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
+             const WinogradTail* tail, const Tensor& input, Tensor& output, int64_t step)
+      : first_(first_valid), pad_h_(pad_h), pad_w_(pad_w), second_(second), tail_(tail), input_(input),
+        output_(output), k_(winograd_kernels(second.isa)), step_(step) {
+    const Shape& s = input.shape();
+    const int64_t mid = second.in_channels, row_length = k_.row_length();
+    block_width_ = kWinogradTileEdge * k_.block_tiles();
+    int64_t scratch = k_.scratch_floats(static_cast<int>(mid), static_cast<int>(second.out_channels));
+    staged_.resize(static_cast<size_t>(mid * 6 * row_length));
+    for (int i = 0; i < 2; ++i) {
+      const int64_t fresh = i == 0 ? 6 : 4;
+      window_[i] = Tensor::uninitialized(Shape{1, s.c(), fresh + 2 * pad_h, row_length + 2 * pad_w});
+      rows_out_[i] = Tensor::uninitialized(Shape{1, mid, fresh, row_length});
+    }
+    if (tail != nullptr) {
+      const int64_t r = tail->shuffle, c2 = second.out_channels;
+      second_run_ = block_run(second, block_width_, nullptr);
+      second_rows_.resize(static_cast<size_t>(c2 * kWinogradTileEdge * block_width_));
+      second_run_.output = second_rows_.data();
+      window_rows_ = kWinogradTileEdge + 2 * tail->pad;
+      // The tail's window starts `pad` columns left of the block's first owned column: a
+      // Winograd tail reads it as its staging rows (pad 1), a direct one as a valid conv.
+      int64_t tail_out_width = kWinogradTileEdge * step;
+      window_width_ = tail_out_width + 2 * tail->pad;
+      if (tail->by_winograd()) {
+        window_width_ = row_length;
+        tail_out_width = block_width_;
+        scratch = std::max(scratch, k_.scratch_floats(static_cast<int>(c2), static_cast<int>(tail->out_channels)));
+      }
+      tail_window_.resize(static_cast<size_t>(c2 * window_rows_ * window_width_));
+      tail_out_ = Tensor::uninitialized(Shape{1, tail->out_channels / (r * r), kWinogradTileEdge * r, tail_out_width * r});
+      if (tail->by_winograd()) tail_run_ = block_run(tail->winograd, block_width_, tail_out_.data());
+    } else {
+      second_run_ = winograd_run(second, s, nullptr, output);
+    }
+    scratch_.reset(new float[static_cast<size_t>(scratch)]);
+  }
+
+  // Tile rows [top, bottom) of image n, in the block column whose first tile (its halo,
+  // with a tail) is `first_tile`.
+  void run(int64_t n, int first_tile, int64_t top, int64_t bottom) {
+    const Shape& s = input_.shape();
+    const int64_t tile_rows = (s.h() + kWinogradTileEdge - 1) / kWinogradTileEdge;
+    // A tail needs the 2·pad rows above its first tile row (the tile rows before it), and
+    // the image's last rows of it one step past the last tile row (zeros below).
+    const int64_t history = tail_ != nullptr ? (2 * tail_->pad + kWinogradTileEdge - 1) / kWinogradTileEdge : 0;
+    const int64_t start = std::max<int64_t>(0, top - history);
+    const int64_t end = tail_ != nullptr && bottom == tile_rows ? tile_rows + 1 : bottom;
+    std::fill(tail_window_.begin(), tail_window_.end(), 0.0f);
+    for (int64_t tile_row = start; tile_row < end; ++tile_row) {
+      const bool in_image = tile_row < tile_rows;
+      if (in_image) second_rows_for(n, first_tile, tile_row, tile_row == start);
+      if (tail_ == nullptr) continue;
+      window_rows_for(first_tile, tile_row, in_image);
+      if (tile_row >= top) tail_rows_for(n, first_tile, tile_row);
+    }
+  }
+
+ private:
+  // The first conv's rows into the staging rows (6 new at a segment's top, else 4 with
+  // 2 kept), then the Winograd conv of tile row `tile_row`.
+  void second_rows_for(int64_t n, int first_tile, int64_t tile_row, bool segment_top) {
+    const Shape& s = input_.shape();
+    const int64_t mid = second_.in_channels, row_length = k_.row_length();
+    const int64_t x_first = kWinogradTileEdge * int64_t{first_tile} - 1;
+    const int i = segment_top ? 0 : 1;
+    const int64_t fresh = i == 0 ? 6 : 4, kept = 6 - fresh;
+    const int64_t y_first = kWinogradTileEdge * tile_row - 1 + kept;  // first new patch row
+    for (int64_t c = 0; c < mid; ++c) {
+      float* rows = staged_.data() + c * 6 * row_length;
+      std::copy_n(rows + (6 - kept) * row_length, kept * row_length, rows);
+    }
+    Tensor& win = window_[i];
+    const int64_t win_w = win.shape().w();
+    for (int64_t c = 0; c < s.c(); ++c)
+      for (int64_t r = 0; r < win.shape().h(); ++r) {
+        float* dst = win.row(0, c, r);
+        const int64_t y = y_first - pad_h_ + r, x0 = x_first - pad_w_;
+        if (y < 0 || y >= s.h()) {
+          std::fill_n(dst, win_w, 0.0f);
+          continue;
+        }
+        const float* src = input_.row(n, c, y);
+        for (int64_t x = 0; x < win_w; ++x) dst[x] = x0 + x >= 0 && x0 + x < s.w() ? src[x0 + x] : 0.0f;
+      }
+    run_packed(first_, win, rows_out_[i]);
+    // The Winograd conv pads the first conv's output with zeros, not with what the first
+    // conv computes outside the image.
+    const int64_t x_lo = std::max<int64_t>(0, -x_first), x_hi = std::clamp<int64_t>(s.w() - x_first, 0, row_length);
+    for (int64_t c = 0; c < mid; ++c)
+      for (int64_t r = 0; r < fresh; ++r) {
+        float* dst = staged_.data() + (c * 6 + kept + r) * row_length;
+        const int64_t y = y_first + r;
+        if (y < 0 || y >= s.h()) {
+          std::fill_n(dst, row_length, 0.0f);
+          continue;
+        }
+        const float* src = rows_out_[i].row(0, c, r);
+        std::fill_n(dst, x_lo, 0.0f);
+        std::copy(src + x_lo, src + x_hi, dst + x_lo);
+        std::fill(dst + x_hi, dst + row_length, 0.0f);
+      }
+    if (tail_ != nullptr) {
+      // The block's rows as far as the image goes: the kernels skip tiles past it.
+      second_run_.width = static_cast<int32_t>(std::min(block_width_, s.w() - kWinogradTileEdge * int64_t{first_tile}));
+      k_.staged(second_run_, staged_.data(), 0, 0, 0, scratch_.get());
+    }
+    else k_.staged(second_run_, staged_.data(), n, static_cast<int>(tile_row), first_tile, scratch_.get());
+  }
+
+  // The tail's window moves down one tile row: its 2·pad rows above are kept, the 4 new
+  // ones come from the Winograd conv's rows (zeros outside the image, where the tail pads).
+  void window_rows_for(int first_tile, int64_t tile_row, bool in_image) {
+    const Shape& s = input_.shape();
+    const int64_t keep = 2 * tail_->pad, c2 = second_.out_channels;
+    const int64_t x_window = kWinogradTileEdge * (int64_t{first_tile} + 1) - tail_->pad;  // column 0's x
+    const int64_t from_block = x_window - kWinogradTileEdge * int64_t{first_tile};      // its column in a block row
+    const int64_t j_lo = std::max<int64_t>(0, -x_window);
+    const int64_t j_hi = std::max(j_lo, std::min({window_width_, s.w() - x_window, block_width_ - from_block}));
+    for (int64_t c = 0; c < c2; ++c) {
+      float* window = tail_window_.data() + c * window_rows_ * window_width_;
+      std::copy_n(window + kWinogradTileEdge * window_width_, keep * window_width_, window);
+      for (int64_t r = 0; r < kWinogradTileEdge; ++r) {
+        float* dst = window + (keep + r) * window_width_;
+        if (!in_image || kWinogradTileEdge * tile_row + r >= s.h()) {
+          std::fill_n(dst, window_width_, 0.0f);
+          continue;
+        }
+        const float* src = second_rows_.data() + (c * kWinogradTileEdge + r) * block_width_ + from_block;
+        std::fill_n(dst, j_lo, 0.0f);
+        std::copy(src + j_lo, src + j_hi, dst + j_lo);
+        std::fill(dst + j_hi, dst + window_width_, 0.0f);
+      }
+    }
+  }
+
+  // The tail over its window: output rows [4·tile_row − pad, + 4) of the block's own
+  // columns, written (through the shuffle) into the output.
+  void tail_rows_for(int64_t n, int first_tile, int64_t tile_row) {
+    const Shape& s = input_.shape();
+    const int64_t r = tail_->shuffle, pad = tail_->pad;
+    const int64_t x_own = kWinogradTileEdge * (int64_t{first_tile} + 1);
+    if (tail_->by_winograd()) {
+      tail_run_.width = static_cast<int32_t>(std::min(block_width_, s.w() - x_own));
+      k_.staged(tail_run_, tail_window_.data(), 0, 0, 0, scratch_.get());
+    } else {
+      Planes planes;
+      planes.data = tail_window_.data();
+      planes.h = static_cast<int32_t>(window_rows_);
+      planes.w = static_cast<int32_t>(window_width_);
+      planes.row_stride = window_width_;
+      planes.plane_stride = window_rows_ * window_width_;
+      planes.image_stride = second_.out_channels * planes.plane_stride;
+      run_packed(tail_->direct_valid, planes, tail_out_, static_cast<int>(r));
+    }
+    const int64_t y_top = kWinogradTileEdge * tile_row - pad;  // the window result's row 0
+    const int64_t y_lo = std::max<int64_t>(y_top, 0), y_hi = std::min<int64_t>(y_top + kWinogradTileEdge, s.h());
+    const int64_t columns = (std::min<int64_t>(x_own + kWinogradTileEdge * step_, s.w()) - x_own) * r;
+    for (int64_t plane = 0; plane < output_.shape().c(); ++plane)
+      for (int64_t y = y_lo; y < y_hi; ++y)
+        for (int64_t phase = 0; phase < r; ++phase)
+          std::copy_n(tail_out_.row(0, plane, (y - y_top) * r + phase), columns,
+                      output_.row(n, plane, y * r + phase) + x_own * r);
+  }
+
+  const PackedConv& first_;
+  int pad_h_, pad_w_;
+  const PackedWinograd& second_;
+  const WinogradTail* tail_;
+  const Tensor& input_;
+  Tensor& output_;
+  WinogradKernels k_;
+  int64_t step_, block_width_ = 0;
+  std::unique_ptr<float[]> scratch_;
+  std::vector<float> staged_;
+  // The first conv's window and output for 6 new patch rows (a segment's top) or 4.
+  Tensor window_[2], rows_out_[2];
+  WinogradRun second_run_, tail_run_;
+  std::vector<float> second_rows_;   // with a tail: the Winograd conv's 4 rows of the block
+  std::vector<float> tail_window_;   // [C][4 + 2·pad][window_width_]
+  int64_t window_rows_ = 0, window_width_ = 0;
+  Tensor tail_out_;
+};
+
+}  // namespace
+
 void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
-                            const Tensor& input, Tensor& output) {
+                            const Tensor& input, Tensor& output, const WinogradTail* tail) {
   check_rank4(input, "conv into winograd");
   const Shape& s = input.shape();
   if (s.c() != first_valid.in_channels || first_valid.out_channels != second.in_channels)
@@ -146,75 +361,53 @@ void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w,
                 std::to_string(first_valid.in_channels) + "→" + std::to_string(first_valid.out_channels) + " → " +
                 std::to_string(second.in_channels) + " do not chain");
   const WinogradKernels k = winograd_kernels(second.isa);
-  const WinogradRun run = winograd_run(second, s, nullptr, output);
-  const int64_t mid = second.in_channels, row_length = k.row_length(), block_tiles = k.block_tiles();
-  const int64_t tile_rows = (s.h() + 3) / 4, blocks = ((s.w() + 3) / 4 + block_tiles - 1) / block_tiles;
+  const int64_t block_tiles = k.block_tiles();
+  const int64_t tile_rows = (s.h() + 3) / 4, tile_columns = (s.w() + 3) / 4;
+  double work = static_cast<double>(s.n() * s.h() * s.w()) *
+                (static_cast<double>(first_valid.in_channels * second.in_channels * first_valid.kernel_h * first_valid.kernel_w) +
+                 9.0 * static_cast<double>(second.in_channels * second.out_channels));
+  if (tail != nullptr) {
+    const int64_t r = tail->shuffle;
+    const bool chains = tail->by_winograd()
+                            ? tail->winograd.in_channels == second.out_channels && tail->pad == 1 &&
+                                  tail->winograd.shuffle == r && tail->winograd.isa == second.isa
+                            : tail->direct_valid.in_channels == second.out_channels && tail->pad >= 0 &&
+                                  tail->pad <= kWinogradTileEdge && !tail->direct_valid.transposed;
+    if (!chains || second.shuffle != 1 || r < 1 || tail->out_channels % (r * r) != 0)
+      throw Error("conv into winograd: the tail conv does not follow the Winograd conv's " +
+                  std::to_string(second.out_channels) + " channels");
+    check_shape(output.shape(), Shape{s.n(), tail->out_channels / (r * r), s.h() * r, s.w() * r},
+                "conv into winograd: output");
+    work += static_cast<double>(s.n() * s.h() * s.w()) * static_cast<double>(second.out_channels * tail->out_channels) *
+            static_cast<double>((2 * tail->pad + 1) * (2 * tail->pad + 1));
+  } else {
+    const int64_t r = second.shuffle;
+    check_shape(output.shape(), Shape{s.n(), second.out_channels / (r * r), s.h() * r, s.w() * r},
+                "conv into winograd: output");
+  }
+  // With a tail, a block's first and last tiles are the halo its tail reads: it owns the
+  // tiles between, and its first tile is the last one the block before it owns.
+  const int64_t step = tail != nullptr ? block_tiles - 2 : block_tiles;
+  const int64_t blocks = (tile_columns + step - 1) / step;
   // Columns of blocks, each cut into segments down the image so every thread has work; a
-  // segment recomputes only the two shared patch rows at its top.
+  // segment recomputes only the two shared patch rows at its top (with a tail, the tile
+  // rows above that its halo needs: more segments, so the threads' shares differ little).
   const int64_t columns = s.n() * blocks;
-  const int64_t segments = std::min<int64_t>(tile_rows, (4 * omp_get_max_threads() + columns - 1) / columns);
-  const double work = static_cast<double>(s.n() * s.h() * s.w()) *
-                      (static_cast<double>(first_valid.in_channels * mid * first_valid.kernel_h * first_valid.kernel_w) +
-                       9.0 * static_cast<double>(mid * second.out_channels));
-  const int64_t scratch = k.scratch_floats(run.in_channels, run.out_channels);
+  const int64_t spread = (tail != nullptr ? 8 : 4) * omp_get_max_threads();
+  const int64_t segments = std::min<int64_t>(tile_rows, (spread + columns - 1) / columns);
+  // Threads take the next item as they finish one: the last column of blocks may be
+  // narrow, and with a tail every item starts afresh anyway.
+  const int64_t items = columns * segments;
+  std::atomic<int64_t> next_item{0};
   for_each_thread_range(
-      columns * segments,
-      [&](int64_t first, int64_t last, int) {
-        const std::unique_ptr<float[]> buffer(new float[static_cast<size_t>(scratch)]);
-        std::vector<float> staged(static_cast<size_t>(mid * 6 * row_length));
-        // The first conv's window and output for 6 new patch rows (a segment's top) or 4.
-        Tensor window[2], rows_out[2];
-        for (int i = 0; i < 2; ++i) {
-          const int64_t fresh = i == 0 ? 6 : 4;
-          window[i] = Tensor::uninitialized(Shape{1, s.c(), fresh + 2 * pad_h, row_length + 2 * pad_w});
-          rows_out[i] = Tensor::uninitialized(Shape{1, mid, fresh, row_length});
-        }
-        for (int64_t item = first; item < last; ++item) {
+      std::min<int64_t>(items, omp_get_max_threads()),
+      [&](int64_t, int64_t, int) {
+        PairColumn worker(first_valid, pad_h, pad_w, second, tail, input, output, step);
+        for (int64_t item = next_item++; item < items; item = next_item++) {
           const int64_t column = item / segments, segment = item % segments;
-          const int64_t n = column / blocks;
-          const int first_tile = static_cast<int>(column % blocks * block_tiles);
-          const int64_t x_first = 4 * int64_t{first_tile} - 1;
-          const int64_t top = tile_rows * segment / segments, bottom = tile_rows * (segment + 1) / segments;
-          for (int64_t tile_row = top; tile_row < bottom; ++tile_row) {
-            const int i = tile_row == top ? 0 : 1;
-            const int64_t fresh = i == 0 ? 6 : 4, kept = 6 - fresh;
-            const int64_t y_first = 4 * tile_row - 1 + kept;  // first new patch row
-            for (int64_t c = 0; c < mid; ++c) {
-              float* rows = staged.data() + c * 6 * row_length;
-              std::copy_n(rows + (6 - kept) * row_length, kept * row_length, rows);
-            }
-            Tensor& win = window[i];
-            const int64_t win_w = win.shape().w();
-            for (int64_t c = 0; c < s.c(); ++c)
-              for (int64_t r = 0; r < win.shape().h(); ++r) {
-                float* dst = win.row(0, c, r);
-                const int64_t y = y_first - pad_h + r, x0 = x_first - pad_w;
-                if (y < 0 || y >= s.h()) {
-                  std::fill_n(dst, win_w, 0.0f);
-                  continue;
-                }
-                const float* src = input.row(n, c, y);
-                for (int64_t x = 0; x < win_w; ++x) dst[x] = x0 + x >= 0 && x0 + x < s.w() ? src[x0 + x] : 0.0f;
-              }
-            run_packed(first_valid, win, rows_out[i]);
-            // The Winograd conv pads the first conv's output with zeros, not with what the
-            // first conv computes outside the image.
-            const int64_t x_lo = std::max<int64_t>(0, -x_first), x_hi = std::clamp<int64_t>(s.w() - x_first, 0, row_length);
-            for (int64_t c = 0; c < mid; ++c)
-              for (int64_t r = 0; r < fresh; ++r) {
-                float* dst = staged.data() + (c * 6 + kept + r) * row_length;
-                const int64_t y = y_first + r;
-                if (y < 0 || y >= s.h()) {
-                  std::fill_n(dst, row_length, 0.0f);
-                  continue;
-                }
-                const float* src = rows_out[i].row(0, c, r);
-                std::fill_n(dst, x_lo, 0.0f);
-                std::copy(src + x_lo, src + x_hi, dst + x_lo);
-                std::fill(dst + x_hi, dst + row_length, 0.0f);
-              }
-            k.staged(run, staged.data(), n, static_cast<int>(tile_row), first_tile, buffer.get());
-          }
+          const int64_t first_tile = column % blocks * step - (tail != nullptr ? 1 : 0);
+          worker.run(column / blocks, static_cast<int>(first_tile), tile_rows * segment / segments,
+                     tile_rows * (segment + 1) / segments);
         }
       },
       work);

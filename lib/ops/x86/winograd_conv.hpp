@@ -29,12 +29,28 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
 // (allocated by the caller).
 void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output);
 
+// A conv that the Winograd conv's output feeds in the same pass (ESPCN's last layer, with
+// its pixel shuffle): stride 1, one group, "same" padding `pad` of at most one tile, by
+// Winograd when `winograd` holds weights (pack_winograd with the shuffle), else directly
+// (`direct_valid`, packed without padding).
+struct WinogradTail {
+  PackedWinograd winograd;
+  PackedConv direct_valid;
+  int pad = 1;
+  int shuffle = 1;
+  int64_t out_channels = 0;  // before the shuffle
+  bool by_winograd() const { return !winograd.weights.empty(); }
+};
+
 // A stride-1 "same" conv (packed without padding, `pad_h`/`pad_w` its padding) whose output
 // feeds the Winograd conv `second`, in one pass: each thread computes the first conv's
 // rows for one block of tiles at a time into the Winograd staging rows, so its output
 // (64 channels of the whole image for ESPCN) is never written to memory. Down a column
-// of blocks, the two patch rows tiles share are kept, not recomputed.
+// of blocks, the two patch rows tiles share are kept, not recomputed. With a `tail`, the
+// Winograd conv's rows feed it the same way (its output is `output`), so the second
+// output (ESPCN's 32 channels) stays in cache too: blocks then overlap by one tile on
+// each side, whose outputs are the tail's halo.
 void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
-                            const Tensor& input, Tensor& output);
+                            const Tensor& input, Tensor& output, const WinogradTail* tail = nullptr);
 
 }  // namespace upsample::ops::x86

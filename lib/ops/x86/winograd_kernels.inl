@@ -62,8 +62,8 @@ void stage_row(const WinogradRun& run, const float* plane, int y, int x_first, f
 
 // Step 1 for one input channel, whose 6 patch rows `rows` holds (kRowLength apart, from
 // the column left of the block's first tile): U[·][c][·].
-void transform_channel(const float* rows, int c, int cin, float* u) {
-  for (int v = 0; v < kWinogradVectors; ++v) {
+void transform_channel(const float* rows, int c, int cin, int vectors, float* u) {
+  for (int v = 0; v < vectors; ++v) {
     V t[6][6];  // Bᵀ along each patch row: t[i][l]
     for (int i = 0; i < 6; ++i) {
       const float* r = rows + i * kRowLength + 4 * L * v;
@@ -84,18 +84,19 @@ void transform_channel(const float* rows, int c, int cin, float* u) {
 }
 
 // Step 1 for the block of tiles starting at tile column `first_tile` of tile row `tile_row`.
-void transform_inputs(const WinogradRun& run, const float* image, int tile_row, int first_tile, float* rows,
-                      float* u) {
+void transform_inputs(const WinogradRun& run, const float* image, int tile_row, int first_tile, int vectors,
+                      float* rows, float* u) {
   for (int c = 0; c < run.in_channels; ++c) {
     const float* plane = image + c * run.in_plane_stride;
     for (int i = 0; i < 6; ++i) stage_row(run, plane, 4 * tile_row - 1 + i, 4 * first_tile - 1, rows + i * kRowLength);
-    transform_channel(rows, c, run.in_channels, u);
+    transform_channel(rows, c, run.in_channels, vectors, u);
   }
 }
 
-// Step 2: R output channels × the block's tiles per call, for every position.
+// Step 2: R output channels × NV tile vectors per call, for every position.
+template <int NV>
 void multiply(const float* u, const float* weights, float* m, int cin, int64_t cout_padded) {
-  constexpr int R = kWinogradSlots, NV = kWinogradVectors;
+  constexpr int R = kWinogradSlots;
   const int64_t blocks = cout_padded / R;
   for (int pos = 0; pos < kWinogradPositions; ++pos) {
     const float* up = u + pos * position_stride(cin);
@@ -120,6 +121,22 @@ void multiply(const float* u, const float* weights, float* m, int cin, int64_t c
         for (int v = 0; v < NV; ++v) Vec::store(mp + int64_t{r} * kBlockTiles + v * L, acc[r][v]);
     }
   }
+}
+
+// Step 2 for the block's first `vectors` tile vectors: a block cut short by the image's
+// right edge skips the tiles past it.
+void multiply_vectors(const float* u, const float* weights, float* m, int cin, int64_t cout_padded, int vectors) {
+  static_assert(kWinogradVectors <= 3, "multiply_vectors dispatches up to 3 tile vectors");
+  if (vectors >= kWinogradVectors) multiply<kWinogradVectors>(u, weights, m, cin, cout_padded);
+  else if (vectors == 2) multiply<2>(u, weights, m, cin, cout_padded);
+  else multiply<1>(u, weights, m, cin, cout_padded);
+}
+
+// The tile vectors of a block from tile `first_tile` that hold a column of the image.
+int block_vectors(const WinogradRun& run, int first_tile) {
+  const int tiles = (run.width + 3) / 4 - first_tile;
+  const int vectors = (tiles + L - 1) / L;
+  return vectors < 1 ? 1 : vectors > kWinogradVectors ? kWinogradVectors : vectors;
 }
 
 // Step 3: the block's 4×4 tiles of every output channel, written through the epilogue
@@ -199,8 +216,10 @@ void winograd_staged(const WinogradRun& run, const float* staged, int64_t image,
   const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* u = scratch + 6 * kRowLength;
   float* m = u + kWinogradPositions * position_stride(run.in_channels);
-  for (int c = 0; c < run.in_channels; ++c) transform_channel(staged + int64_t{c} * 6 * kRowLength, c, run.in_channels, u);
-  multiply(u, run.weights, m, run.in_channels, cout_padded);
+  const int vectors = block_vectors(run, first_tile);
+  for (int c = 0; c < run.in_channels; ++c)
+    transform_channel(staged + int64_t{c} * 6 * kRowLength, c, run.in_channels, vectors, u);
+  multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
   transform_outputs(run, m, run.output + image * run.out_image_stride, tile_row, first_tile, cout_padded);
 }
 
@@ -216,8 +235,9 @@ void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* s
     const int64_t n = item / (int64_t{tile_rows} * blocks);
     const int tile_row = static_cast<int>(item / blocks % tile_rows);
     const int first_tile = static_cast<int>(item % blocks) * kBlockTiles;
-    transform_inputs(run, run.input + n * run.in_image_stride, tile_row, first_tile, rows, u);
-    multiply(u, run.weights, m, run.in_channels, cout_padded);
+    const int vectors = block_vectors(run, first_tile);
+    transform_inputs(run, run.input + n * run.in_image_stride, tile_row, first_tile, vectors, rows, u);
+    multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
     transform_outputs(run, m, run.output + n * run.out_image_stride, tile_row, first_tile, cout_padded);
   }
 }
