@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "ops/activations.hpp"
+#include "ops/conv_chain_plan.hpp"
 #include "ops/conv_pair_plan.hpp"
 #include "ops/conv_pointwise_plan.hpp"
 #include "ops/pointwise_transposed_plan.hpp"
@@ -195,7 +196,7 @@ PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
     if (ops::winograd_suits(w2.shape(), second->params_)) {
       const auto after_pair = after_second.subspan(second_tail.layers);
       const auto* third = after_pair.empty() ? nullptr : dynamic_cast<const Conv2d*>(after_pair.front().get());
-      if (third != nullptr && ops::ConvPairPlan::third_suits(third->weight_.value.shape(), third->params_) &&
+      if (third != nullptr && ops::same_conv_within_tile(third->weight_.value.shape(), third->params_) &&
           third->weight_.value.shape()[1] == w2.shape()[0]) {
         const FusedTail third_tail = fused_tail(after_pair.subspan(1), true);
         const ops::ConvPairPlan::Third last{third->weight_.value, third->bias_.value, third->params_,
@@ -215,6 +216,31 @@ PlannedStep Conv2d::plan(std::span<const LayerPtr> next) const {
       return {std::make_unique<PlanStep<ops::ConvPointwisePlan>>(ops::ConvPointwisePlan(
                   weight_.value, bias_.value, params_, tail.epilogue, w2, b2, second->params_, second_tail.epilogue)),
               layers};
+  }
+  // Same convs one after another (the damage models' mapping layers) run depth-first as
+  // one pass, up to a 1×1 conv that feeds a transposed conv (its own pass) or a conv with a
+  // shuffle. Only chains with a Winograd conv: direct convs of few channels (FSRCNN's
+  // 12→12) measured faster one by one than with the chain's copies.
+  if (tail.shuffle == 1 && ops::same_conv_within_tile(weight_.value.shape(), params_)) {
+    std::vector<ops::ConvChainPlan::Link> links{{weight_.value, bias_.value, params_, tail.epilogue}};
+    size_t used = 1 + tail.layers;
+    for (;;) {
+      const auto rest = next.subspan(used - 1);
+      const auto* link = rest.empty() ? nullptr : dynamic_cast<const Conv2d*>(rest.front().get());
+      if (link == nullptr || !ops::same_conv_within_tile(link->weight_.value.shape(), link->params_) ||
+          link->weight_.value.shape()[1] != links.back().weight.shape()[0] ||
+          fusable_upscaler(*link, rest.subspan(1)) != nullptr)
+        break;
+      const FusedTail link_tail = fused_tail(rest.subspan(1), true);
+      if (link_tail.shuffle != 1) break;
+      links.push_back({link->weight_.value, link->bias_.value, link->params_, link_tail.epilogue});
+      used += 1 + link_tail.layers;
+    }
+    const bool winograd = std::any_of(links.begin(), links.end(), [](const ops::ConvChainPlan::Link& link) {
+      return ops::winograd_suits(link.weight.shape(), link.params);
+    });
+    if (links.size() >= 2 && winograd)
+      return {std::make_unique<PlanStep<ops::ConvChainPlan>>(ops::ConvChainPlan(links)), used};
   }
   return conv_step(ops::ConvPlan(weight_.value, bias_.value, params_, tail.epilogue, tail.shuffle), tail);
 }

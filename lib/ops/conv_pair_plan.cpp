@@ -25,13 +25,6 @@ bool ConvPairPlan::first_suits(const Shape& weight, const Conv2dParams& p) {
          p.pad_right == kw / 2 && !winograd_suits(weight, p);
 }
 
-bool ConvPairPlan::third_suits(const Shape& weight, const Conv2dParams& p) {
-  const int64_t k = weight[2];
-  return weight[3] == k && k % 2 == 1 && k <= 2 * kWinogradTile + 1 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.pad_top == k / 2 && p.pad_bottom == k / 2 &&
-         p.pad_left == k / 2 && p.pad_right == k / 2;
-}
-
 ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias, const Conv2dParams& first_params,
                            const ConvEpilogue& first_epilogue, const Tensor& second_weight, const Tensor& second_bias,
                            const Conv2dParams& second_params, const ConvEpilogue& second_epilogue, const Third* third) {
@@ -39,7 +32,7 @@ ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias,
       first_weight.shape()[0] != second_weight.shape()[1])
     throw Error("conv pair plan: " + first_weight.shape().str() + " then " + second_weight.shape().str() +
                 " is not a same conv into a Winograd conv");
-  if (third != nullptr && (!third_suits(third->weight.shape(), third->params) ||
+  if (third != nullptr && (!same_conv_within_tile(third->weight.shape(), third->params) ||
                            third->weight.shape()[1] != second_weight.shape()[0] || third->shuffle < 1 ||
                            third->weight.shape()[0] % (int64_t{third->shuffle} * third->shuffle) != 0))
     throw Error("conv pair plan: " + third->weight.shape().str() + " with shuffle " + std::to_string(third->shuffle) +

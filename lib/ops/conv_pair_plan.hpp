@@ -18,11 +18,8 @@ class ConvPairPlan {
   // padding, and not itself a Winograd conv (which runs best on its own).
   static bool first_suits(const Shape& weight, const Conv2dParams& params);
 
-  // Whether a conv can follow the Winograd conv in the same pass: stride 1, one group, no
-  // dilation, square odd kernel up to 9×9 with "same" padding.
-  static bool third_suits(const Shape& weight, const Conv2dParams& params);
-
-  // The conv that follows, with the shuffle r ≥ 1 its output goes through.
+  // The conv that follows (ops::same_conv_within_tile), with the shuffle r ≥ 1 its output
+  // goes through.
   struct Third {
     Tensor weight, bias;
     Conv2dParams params;

@@ -45,6 +45,13 @@ bool winograd_suits(const Shape& weight, const Conv2dParams& p) {
          weight[0] >= kWinogradMinOutChannels;
 }
 
+bool same_conv_within_tile(const Shape& weight, const Conv2dParams& p) {
+  const int64_t k = weight[2];
+  return weight[3] == k && k % 2 == 1 && k <= 2 * kWinogradTile + 1 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.pad_top == k / 2 && p.pad_bottom == k / 2 &&
+         p.pad_left == k / 2 && p.pad_right == k / 2;
+}
+
 namespace {
 
 x86::ConvGeometry geometry(const Conv2dParams& p) {

@@ -26,6 +26,10 @@ struct ConvEpilogue {
 bool winograd_suits(const Shape& weight, const Conv2dParams& params);
 // The output tile edge of the Winograd form.
 inline constexpr int kWinogradTile = 4;
+// Whether a conv can run inside a pass that walks down the image a tile row at a time
+// (ConvPairPlan's third conv, ConvChainPlan's links): stride 1, one group, no dilation,
+// square odd kernel whose "same" padding reaches at most one tile (up to 9×9).
+bool same_conv_within_tile(const Shape& weight, const Conv2dParams& params);
 // Winograd pays for its transforms once a tile's products span enough channels: ESPCN's
 // 64→32 layer and the U-Net's are well past it; FSRCNN's 12→12 ones measured slower.
 inline constexpr int64_t kWinogradMinInChannels = 16;

@@ -167,7 +167,7 @@ TEST_CASE("a same conv, a winograd conv and a third conv, as one pass, give the 
                                                    1.0f / (static_cast<float>(t.kernel) * std::sqrt(static_cast<float>(mid2)))),
                                      random_tensor(Shape{cout}, rng, 0.1f), third_params, {t.act, {}}, t.shuffle};
       if (t.act == ops::Activation::PRelu) third.epilogue.prelu_weight = random_tensor(Shape{cout}, rng, 0.3f);
-      REQUIRE(ops::ConvPairPlan::third_suits(third.weight.shape(), third_params));
+      REQUIRE(ops::same_conv_within_tile(third.weight.shape(), third_params));
       const ops::ConvEpilogue e1{ops::Activation::Tanh, {}}, e2{ops::Activation::Tanh, {}};
       const ops::ConvPairPlan plan(w1, b1, first_params, e1, w2, b2, same_3x3(), e2, &third);
       for (const auto& size : sizes) {
@@ -188,11 +188,11 @@ TEST_CASE("a same conv, a winograd conv and a third conv, as one pass, give the 
   // A strided conv, a grouped one or one wider than a tile's halo does not follow.
   ops::Conv2dParams strided = same_3x3();
   strided.stride_h = 2;
-  CHECK_FALSE(ops::ConvPairPlan::third_suits(Shape{4, 32, 3, 3}, strided));
+  CHECK_FALSE(ops::same_conv_within_tile(Shape{4, 32, 3, 3}, strided));
   ops::Conv2dParams pad5;
   pad5.pad_top = pad5.pad_bottom = pad5.pad_left = pad5.pad_right = 5;
-  CHECK_FALSE(ops::ConvPairPlan::third_suits(Shape{4, 32, 11, 11}, pad5));
-  CHECK(ops::ConvPairPlan::third_suits(Shape{4, 32, 3, 3}, same_3x3()));
+  CHECK_FALSE(ops::same_conv_within_tile(Shape{4, 32, 11, 11}, pad5));
+  CHECK(ops::same_conv_within_tile(Shape{4, 32, 3, 3}, same_3x3()));
 }
 
 TEST_CASE("a same conv into a winograd conv, as one pass, gives the two reference convs' result") {

@@ -15,6 +15,7 @@ namespace upsample::ops::x86 {
 
 inline constexpr int kWinogradPositions = 36;  // the 6×6 transformed patch
 inline constexpr int kWinogradTileEdge = 4;    // output rows and columns of a tile
+inline constexpr int kWinogradVectorsPerBlock = 3;  // tile vectors per block, every ISA
 
 struct WinogradRun {
   const float* input = nullptr;
@@ -47,7 +48,11 @@ struct WinogradRun {
   /* One block from input rows the caller staged: [Cin][6][row length], from row             \
      4·tile_row − 1 and column 4·first_tile − 1, zeros outside the image (run.input unused). */ \
   void winograd_staged(const WinogradRun& run, const float* staged, int64_t image, int tile_row,  \
-                       int first_tile, float* scratch);
+                       int first_tile, float* scratch);                                          \
+  /* One block whose input rows are anywhere: rows[6·c + i] is channel c's patch row i from   \
+     the column left of the block, kRowLength floats readable (zeros outside the image);      \
+     written as image 0, tile row 0, first tile 0. */                                         \
+  void winograd_row_pointers(const WinogradRun& run, const float* const* rows, float* scratch);
 
 namespace avx2 {
 UPSAMPLE_WINOGRAD_DECLARATIONS

@@ -11,7 +11,7 @@ namespace {
 
 // 12 of the 16 registers accumulate; the rest hold the tile vectors and a weight.
 constexpr int kWinogradSlots = 4;
-constexpr int kWinogradVectors = 3;
+constexpr int kWinogradVectors = kWinogradVectorsPerBlock;
 
 }  // namespace
 

@@ -15,7 +15,7 @@ namespace {
 
 // 24 of the 32 registers accumulate; the rest hold the tile vectors and a weight.
 constexpr int kWinogradSlots = 8;
-constexpr int kWinogradVectors = 3;
+constexpr int kWinogradVectors = kWinogradVectorsPerBlock;
 
 }  // namespace
 

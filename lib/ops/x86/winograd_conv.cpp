@@ -23,15 +23,18 @@ struct WinogradKernels {
   int64_t (*scratch_floats)(int, int);
   void (*rows)(const WinogradRun&, int64_t, int64_t, float*);
   void (*staged)(const WinogradRun&, const float*, int64_t, int, int, float*);
+  void (*row_pointers)(const WinogradRun&, const float* const*, float*);
 };
 
 WinogradKernels winograd_kernels(Isa isa) {
   if (isa == Isa::Avx512)
     return {&avx512::winograd_slots,          &avx512::winograd_block_tiles, &avx512::winograd_row_length,
-            &avx512::winograd_scratch_floats, &avx512::winograd_rows,        &avx512::winograd_staged};
+            &avx512::winograd_scratch_floats, &avx512::winograd_rows,        &avx512::winograd_staged,
+            &avx512::winograd_row_pointers};
   if (isa == Isa::Avx2)
     return {&avx2::winograd_slots,          &avx2::winograd_block_tiles, &avx2::winograd_row_length,
-            &avx2::winograd_scratch_floats, &avx2::winograd_rows,        &avx2::winograd_staged};
+            &avx2::winograd_scratch_floats, &avx2::winograd_rows,        &avx2::winograd_staged,
+            &avx2::winograd_row_pointers};
   throw Error("winograd conv: no kernels for the reference path");
 }
 
@@ -137,6 +140,39 @@ WinogradRun block_run(const PackedWinograd& packed, int64_t width, float* output
 }
 
 }  // namespace
+
+WinogradBlock winograd_block(const PackedWinograd& packed) {
+  const WinogradKernels k = winograd_kernels(packed.isa);
+  return {k.block_tiles(), k.block_tiles() / kWinogradVectorsPerBlock, k.row_length(),
+          k.scratch_floats(static_cast<int>(packed.in_channels), static_cast<int>(packed.out_channels))};
+}
+
+namespace {
+
+WinogradRun block_output(const PackedWinograd& packed, float* output, int64_t plane_stride, int64_t row_stride,
+                         int width, int rows) {
+  WinogradRun run = weights_run(packed);
+  run.output = output;
+  run.out_row_stride = row_stride;
+  run.out_plane_stride = plane_stride;
+  run.height = rows;
+  run.width = width;
+  return run;
+}
+
+}  // namespace
+
+void run_winograd_block(const PackedWinograd& packed, const float* staged, float* output, int64_t plane_stride,
+                        int64_t row_stride, int width, int rows, float* scratch) {
+  winograd_kernels(packed.isa).staged(block_output(packed, output, plane_stride, row_stride, width, rows), staged, 0,
+                                      0, 0, scratch);
+}
+
+void run_winograd_block(const PackedWinograd& packed, const float* const* input_rows, float* output,
+                        int64_t plane_stride, int64_t row_stride, int width, int rows, float* scratch) {
+  winograd_kernels(packed.isa).row_pointers(block_output(packed, output, plane_stride, row_stride, width, rows),
+                                            input_rows, scratch);
+}
 
 void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output) {
   const Shape& s = input.shape();

@@ -29,6 +29,25 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
 // (allocated by the caller).
 void run_winograd(const PackedWinograd& packed, const Tensor& input, Tensor& output);
 
+// One block of one tile row, for callers that stage their own input rows (conv chains):
+// `staged` holds [Cin][6][block_row_length] from the row above the tile row and the
+// column left of the block's first tile; `output` gets the first `rows` (≤ 4) rows of the
+// block's first `width` columns (at most 4 · block tiles), through the epilogue (packed
+// without shuffle).
+struct WinogradBlock {
+  int tiles = 0;              // per block
+  int vector_tiles = 0;       // the tiles a vector holds: blocks are computed in these steps
+  int row_length = 0;         // floats per staged row
+  int64_t scratch_floats = 0;  // per thread
+};
+WinogradBlock winograd_block(const PackedWinograd& packed);
+void run_winograd_block(const PackedWinograd& packed, const float* staged, float* output, int64_t plane_stride,
+                        int64_t row_stride, int width, int rows, float* scratch);
+// The same from rows that are anywhere: input_rows[6·c + i] is channel c's row i, from the
+// column left of the block, row_length floats readable each (zeros outside the image).
+void run_winograd_block(const PackedWinograd& packed, const float* const* input_rows, float* output,
+                        int64_t plane_stride, int64_t row_stride, int width, int rows, float* scratch);
+
 // A conv that the Winograd conv's output feeds in the same pass (ESPCN's last layer, with
 // its pixel shuffle): stride 1, one group, "same" padding `pad` of at most one tile, by
 // Winograd when `winograd` holds weights (pack_winograd with the shuffle), else directly

@@ -60,13 +60,13 @@ void stage_row(const WinogradRun& run, const float* plane, int y, int x_first, f
   for (; i < kRowLength; ++i) row[i] = 0.0f;
 }
 
-// Step 1 for one input channel, whose 6 patch rows `rows` holds (kRowLength apart, from
-// the column left of the block's first tile): U[·][c][·].
-void transform_channel(const float* rows, int c, int cin, int vectors, float* u) {
+// Step 1 for one input channel, whose 6 patch rows start at `rows` (from the column left
+// of the block's first tile, kRowLength floats each): U[·][c][·].
+void transform_channel(const float* const* rows, int c, int cin, int vectors, float* u) {
   for (int v = 0; v < vectors; ++v) {
     V t[6][6];  // Bᵀ along each patch row: t[i][l]
     for (int i = 0; i < 6; ++i) {
-      const float* r = rows + i * kRowLength + 4 * L * v;
+      const float* r = rows[i] + 4 * L * v;
       V phase[4], shifted[4];
       Vec::deinterleave4(r, phase);
       Vec::deinterleave4(r + 4, shifted);  // columns 4 and 5 of each patch
@@ -83,13 +83,20 @@ void transform_channel(const float* rows, int c, int cin, int vectors, float* u)
   }
 }
 
+// The 6 patch rows of one channel staged kRowLength apart.
+void staged_rows(const float* staged, const float* (&rows)[6]) {
+  for (int i = 0; i < 6; ++i) rows[i] = staged + i * kRowLength;
+}
+
 // Step 1 for the block of tiles starting at tile column `first_tile` of tile row `tile_row`.
 void transform_inputs(const WinogradRun& run, const float* image, int tile_row, int first_tile, int vectors,
                       float* rows, float* u) {
   for (int c = 0; c < run.in_channels; ++c) {
     const float* plane = image + c * run.in_plane_stride;
     for (int i = 0; i < 6; ++i) stage_row(run, plane, 4 * tile_row - 1 + i, 4 * first_tile - 1, rows + i * kRowLength);
-    transform_channel(rows, c, run.in_channels, vectors, u);
+    const float* patch_rows[6];
+    staged_rows(rows, patch_rows);
+    transform_channel(patch_rows, c, run.in_channels, vectors, u);
   }
 }
 
@@ -217,10 +224,23 @@ void winograd_staged(const WinogradRun& run, const float* staged, int64_t image,
   float* u = scratch + 6 * kRowLength;
   float* m = u + kWinogradPositions * position_stride(run.in_channels);
   const int vectors = block_vectors(run, first_tile);
-  for (int c = 0; c < run.in_channels; ++c)
-    transform_channel(staged + int64_t{c} * 6 * kRowLength, c, run.in_channels, vectors, u);
+  for (int c = 0; c < run.in_channels; ++c) {
+    const float* patch_rows[6];
+    staged_rows(staged + int64_t{c} * 6 * kRowLength, patch_rows);
+    transform_channel(patch_rows, c, run.in_channels, vectors, u);
+  }
   multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
   transform_outputs(run, m, run.output + image * run.out_image_stride, tile_row, first_tile, cout_padded);
+}
+
+void winograd_row_pointers(const WinogradRun& run, const float* const* rows, float* scratch) {
+  const int64_t cout_padded = padded_out_channels(run.out_channels);
+  float* u = scratch + 6 * kRowLength;
+  float* m = u + kWinogradPositions * position_stride(run.in_channels);
+  const int vectors = block_vectors(run, 0);
+  for (int c = 0; c < run.in_channels; ++c) transform_channel(rows + int64_t{c} * 6, c, run.in_channels, vectors, u);
+  multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
+  transform_outputs(run, m, run.output, 0, 0, cout_padded);
 }
 
 void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch) {
