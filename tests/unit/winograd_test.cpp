@@ -151,37 +151,50 @@ TEST_CASE("a same conv, a winograd conv and a third conv, as one pass, give the 
   // tile row of 1–3 rows.
   std::vector<std::array<int, 2>> sizes = {{1, 1}, {5, 3}, {9, 89}, {13, 185}, {6, 370}};
   if (!kSanitizedBuild) sizes.insert(sizes.end(), {{30, 97}, {43, 250}, {2, 560}});
+  // The weights, inputs and the reference's results once, for every instruction set.
+  const int in = 1, mid = 16, mid2 = 16;  // 16 in: a third conv with 8+ out takes Winograd
+  ops::Conv2dParams first_params;
+  first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = 2;
+  const ops::ConvEpilogue e1{ops::Activation::Tanh, {}}, e2{ops::Activation::Tanh, {}};
+  struct Case {
+    Tensor w1, b1, w2, b2;
+    ops::ConvPairPlan::Third third;
+    std::vector<Tensor> inputs, expected;
+  };
+  std::vector<Case> cases;
+  for (const Third& t : thirds) {
+    ops::Conv2dParams third_params;
+    third_params.pad_top = third_params.pad_bottom = third_params.pad_left = third_params.pad_right = t.kernel / 2;
+    Case k{random_tensor(Shape{mid, in, 5, 5}, rng, 0.3f), random_tensor(Shape{mid}, rng, 0.1f),
+           random_tensor(Shape{mid2, mid, 3, 3}, rng, 1.0f / std::sqrt(9.0f * static_cast<float>(mid))),
+           random_tensor(Shape{mid2}, rng, 0.1f),
+           {random_tensor(Shape{t.out, mid2, t.kernel, t.kernel}, rng,
+                          1.0f / (static_cast<float>(t.kernel) * std::sqrt(static_cast<float>(mid2)))),
+            random_tensor(Shape{t.out}, rng, 0.1f), third_params, {t.act, {}}, t.shuffle},
+           {},
+           {}};
+    if (t.act == ops::Activation::PRelu) k.third.epilogue.prelu_weight = random_tensor(Shape{t.out}, rng, 0.3f);
+    REQUIRE(ops::same_conv_within_tile(k.third.weight.shape(), third_params));
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      const Tensor x = random_tensor(Shape{i % 2 == 0 ? 1 : 2, in, sizes[i][0], sizes[i][1]}, rng, 1.0f);
+      const Tensor mid_out = ops::ref::tanh_forward(ops::ref::conv2d_forward(x, k.w1, k.b1, first_params));
+      const Tensor second_out = reference(mid_out, k.w2, k.b2, e2);
+      k.expected.push_back(ops::ref::pixel_shuffle_forward(
+          fast_test::reference_epilogue(
+              ops::ref::conv2d_forward(second_out, k.third.weight, k.third.bias, third_params), k.third.epilogue),
+          t.shuffle));
+      k.inputs.push_back(x);
+    }
+    cases.push_back(std::move(k));
+  }
   each_isa([&](ops::x86::Isa isa) {
-    for (const Third& t : thirds) {
-      const int in = 1, mid = 16, mid2 = 16;  // 16 in: a third conv with 8+ out takes Winograd
-      ops::Conv2dParams first_params;
-      first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = 2;
-      ops::Conv2dParams third_params;
-      third_params.pad_top = third_params.pad_bottom = third_params.pad_left = third_params.pad_right = t.kernel / 2;
-      const Tensor w1 = random_tensor(Shape{mid, in, 5, 5}, rng, 0.3f);
-      const Tensor b1 = random_tensor(Shape{mid}, rng, 0.1f);
-      const Tensor w2 = random_tensor(Shape{mid2, mid, 3, 3}, rng, 1.0f / std::sqrt(9.0f * static_cast<float>(mid)));
-      const Tensor b2 = random_tensor(Shape{mid2}, rng, 0.1f);
-      const int cout = t.out;
-      ops::ConvPairPlan::Third third{random_tensor(Shape{cout, mid2, t.kernel, t.kernel}, rng,
-                                                   1.0f / (static_cast<float>(t.kernel) * std::sqrt(static_cast<float>(mid2)))),
-                                     random_tensor(Shape{cout}, rng, 0.1f), third_params, {t.act, {}}, t.shuffle};
-      if (t.act == ops::Activation::PRelu) third.epilogue.prelu_weight = random_tensor(Shape{cout}, rng, 0.3f);
-      REQUIRE(ops::same_conv_within_tile(third.weight.shape(), third_params));
-      const ops::ConvEpilogue e1{ops::Activation::Tanh, {}}, e2{ops::Activation::Tanh, {}};
-      const ops::ConvPairPlan plan(w1, b1, first_params, e1, w2, b2, same_3x3(), e2, &third);
-      for (const auto& size : sizes) {
-        const Tensor x = random_tensor(Shape{2, in, size[0], size[1]}, rng, 1.0f);
-        const Tensor mid_out = ops::ref::tanh_forward(ops::ref::conv2d_forward(x, w1, b1, first_params));
-        const Tensor second_out = reference(mid_out, w2, b2, e2);
-        const Tensor expected = ops::ref::pixel_shuffle_forward(
-            fast_test::reference_epilogue(ops::ref::conv2d_forward(second_out, third.weight, third.bias, third_params),
-                                          third.epilogue),
-            t.shuffle);
+    for (const Case& k : cases) {
+      const ops::ConvPairPlan plan(k.w1, k.b1, first_params, e1, k.w2, k.b2, same_3x3(), e2, &k.third);
+      for (size_t i = 0; i < k.inputs.size(); ++i) {
         std::ostringstream what;
-        what << ops::x86::isa_name(isa) << " three convs, last k" << t.kernel << " " << mid2 << "→" << cout << " shuffle "
-             << t.shuffle << " " << size[0] << "×" << size[1];
-        check_close(plan.forward(x), expected, what.str(), fast_test::kWinogradScaleTolerance);
+        what << ops::x86::isa_name(isa) << " three convs, last " << k.third.weight.shape().str() << " shuffle "
+             << k.third.shuffle << " " << k.inputs[i].shape().str();
+        check_close(plan.forward(k.inputs[i]), k.expected[i], what.str(), fast_test::kWinogradScaleTolerance);
       }
     }
   });

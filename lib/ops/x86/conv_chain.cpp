@@ -156,13 +156,7 @@ class ChainStrip {
         for (int64_t i = 0; i < rows; ++i)
           source_row(l, n, first, tiles, c, kTile * u - pad + i, x0 - pad, columns,
                      window_.data() + (c * rows + i) * columns);
-      Planes planes;
-      planes.data = window_.data();
-      planes.h = static_cast<int32_t>(rows);
-      planes.w = static_cast<int32_t>(columns);
-      planes.row_stride = columns;
-      planes.plane_stride = rows * columns;
-      planes.image_stride = cin * planes.plane_stride;
+      const Planes planes = window_planes(window_.data(), cin, rows, columns);
       Tensor& result = direct_out_[static_cast<size_t>(l)];
       const Shape shape{1, layer.out_channels, kTile, width};
       if (result.shape() != shape) result = Tensor::uninitialized(shape);

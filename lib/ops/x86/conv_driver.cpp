@@ -477,6 +477,17 @@ Planes make_planes(const Tensor& input, int stride_h, int stride_w) {
   return p;
 }
 
+Planes window_planes(const float* data, int64_t channels, int64_t rows, int64_t columns) {
+  Planes p;
+  p.data = data;
+  p.h = static_cast<int32_t>(rows);
+  p.w = static_cast<int32_t>(columns);
+  p.row_stride = columns;
+  p.plane_stride = rows * columns;
+  p.image_stride = channels * p.plane_stride;
+  return p;
+}
+
 void run_packed(const PackedConv& packed, const Tensor& input, Tensor& output, int shuffle) {
   const Planes planes =
       make_planes(input, packed.transposed ? 1 : packed.geometry.stride_h, packed.transposed ? 1 : packed.geometry.stride_w);

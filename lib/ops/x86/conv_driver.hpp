@@ -82,6 +82,9 @@ struct Planes {
   int32_t h = 0, w = 0;
 };
 Planes make_planes(const Tensor& input, int stride_h, int stride_w);
+// One image of `channels` planes of rows × columns floats, one after another at `data`
+// (a window a fused pass staged).
+Planes window_planes(const float* data, int64_t channels, int64_t rows, int64_t columns);
 
 // Runs `packed` into `output`, whose shape the caller chose ([N, Cout, Hout, Wout]; for a
 // conv with shuffle r > 1: the pixel-shuffled [N, Cout/r², Hout·r, Wout·r]).

@@ -348,14 +348,8 @@ class PairColumn {
       tail_run_.width = static_cast<int32_t>(std::min(block_width_, s.w() - x_own));
       k_.staged(tail_run_, tail_window_.data(), 0, 0, 0, scratch_.get());
     } else {
-      Planes planes;
-      planes.data = tail_window_.data();
-      planes.h = static_cast<int32_t>(window_rows_);
-      planes.w = static_cast<int32_t>(window_width_);
-      planes.row_stride = window_width_;
-      planes.plane_stride = window_rows_ * window_width_;
-      planes.image_stride = second_.out_channels * planes.plane_stride;
-      run_packed(tail_->direct_valid, planes, tail_out_, static_cast<int>(r));
+      run_packed(tail_->direct_valid, window_planes(tail_window_.data(), second_.out_channels, window_rows_, window_width_),
+                 tail_out_, static_cast<int>(r));
     }
     const int64_t y_top = kWinogradTileEdge * tile_row - pad;  // the window result's row 0
     const int64_t y_lo = std::max<int64_t>(y_top, 0), y_hi = std::min<int64_t>(y_top + kWinogradTileEdge, s.h());
