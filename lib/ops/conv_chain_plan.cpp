@@ -11,7 +11,7 @@ struct ConvChainPlan::State {
   x86::Isa isa = x86::Isa::Ref;
   int64_t out_channels = 0, strip_tiles = 0;
   std::vector<ConvPlan> one_by_one;  // the reference path only
-  std::vector<x86::ChainLayer> layers;
+  std::vector<x86::RowPassConv> layers;
 };
 
 ConvChainPlan::ConvChainPlan(const std::vector<Link>& links, int64_t strip_tiles) {
@@ -33,13 +33,7 @@ ConvChainPlan::ConvChainPlan(const std::vector<Link>& links, int64_t strip_tiles
     }
     const Shape& w = link.weight.shape();
     const x86::Epilogue epilogue = x86::make_epilogue(link.epilogue.activation, link.epilogue.prelu_weight, w[0]);
-    x86::ChainLayer layer;
-    layer.pad = link.params.pad_top;
-    layer.in_channels = w[1];
-    layer.out_channels = w[0];
-    if (winograd_suits(w, link.params)) layer.winograd = x86::pack_winograd(link.weight, link.bias, epilogue, s->isa);
-    else layer.direct_valid = x86::pack_conv(link.weight, link.bias, x86::ConvGeometry{}, epilogue, s->isa);
-    s->layers.push_back(std::move(layer));
+    s->layers.push_back(x86::pack_row_pass_conv(link.weight, link.bias, winograd_suits(w, link.params), epilogue, s->isa));
   }
   state_ = std::move(s);
 }

@@ -15,7 +15,7 @@ struct ConvPairPlan::State {
   ConvPlan first, second, third;  // the reference path only
   x86::PackedConv first_valid;  // packed without padding: run on windows that hold it
   x86::PackedWinograd winograd;
-  x86::WinogradTail tail;
+  x86::RowPassConv tail;
 };
 
 bool ConvPairPlan::first_suits(const Shape& weight, const Conv2dParams& p) {
@@ -66,14 +66,8 @@ ConvPairPlan::ConvPairPlan(const Tensor& first_weight, const Tensor& first_bias,
     if (third != nullptr) {
       const int64_t out3 = third->weight.shape()[0];
       const x86::Epilogue e3 = x86::make_epilogue(third->epilogue.activation, third->epilogue.prelu_weight, out3);
-      x86::WinogradTail& tail = s->tail;
-      tail.pad = third->params.pad_top;
-      tail.shuffle = third->shuffle;
-      tail.out_channels = out3;
-      if (winograd_suits(third->weight.shape(), third->params))
-        tail.winograd = x86::pack_winograd(third->weight, third->bias, e3, s->isa, third->shuffle);
-      else
-        tail.direct_valid = x86::pack_conv(third->weight, third->bias, x86::ConvGeometry{}, e3, s->isa);
+      s->tail = x86::pack_row_pass_conv(third->weight, third->bias, winograd_suits(third->weight.shape(), third->params),
+                                        e3, s->isa, third->shuffle);
     }
   }
   state_ = std::move(s);

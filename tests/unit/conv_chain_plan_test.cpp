@@ -5,7 +5,6 @@
 // the networks' planner.
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <array>
 #include <cmath>
 #include <random>
@@ -27,6 +26,7 @@ using fast_test::check_close;
 using fast_test::each_isa;
 using fast_test::random_tensor;
 using testing::kSanitizedBuild;
+using testing::same_bits;
 
 struct LinkShape {
   int in, out, kernel;
@@ -48,10 +48,6 @@ Tensor one_by_one(const std::vector<ops::ConvChainPlan::Link>& links, Tensor x) 
   for (const auto& link : links)
     x = fast_test::reference_epilogue(ops::ref::conv2d_forward(x, link.weight, link.bias, link.params), link.epilogue);
   return x;
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && std::equal(a.values().begin(), a.values().end(), b.values().begin());
 }
 
 TEST_CASE("same convs run depth-first as one pass give the reference convs' result, over strips and heights") {

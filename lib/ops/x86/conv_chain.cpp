@@ -21,20 +21,28 @@ constexpr int64_t kRingRows = 3 * kTile;
 // The rings of one thread's strip, all layers together: a strip is as wide as fits this.
 constexpr int64_t kRingBytes = int64_t{4} << 20;
 
+// How many tiles (or tile rows) further out than the strip layer l of `count` computes:
+// one per layer after it. A Winograd tile mixes its whole 6×6 patch in its rounding, so a
+// layer reads only what the layer before it computed: then every value equals what the
+// layers one by one compute, and tiled inference stays exact.
+int64_t halo_tiles(int64_t count, int64_t l) { return count - 1 - l; }
+
 // One thread's rings and buffers, for strips up to `strip_tiles` tiles wide.
 class ChainStrip {
  public:
-  ChainStrip(const std::vector<ChainLayer>& layers, const Tensor& input, Tensor& output, int64_t strip_tiles)
+  ChainStrip(const std::vector<RowPassConv>& layers, const Tensor& input, Tensor& output, int64_t strip_tiles)
       : layers_(layers), input_(input), output_(output), count_(static_cast<int64_t>(layers.size())) {
     int64_t staged = 0, window = 0, scratch = 0, row_length = 0, row_pointers = 0;
-    for (const ChainLayer& layer : layers)
-      if (layer.by_winograd()) row_length = std::max<int64_t>(row_length, winograd_block(layer.winograd).row_length);
+    for (const RowPassConv& layer : layers) {
+      blocks_.push_back(layer.by_winograd() ? winograd_block(layer.winograd) : WinogradBlock{});
+      row_length = std::max<int64_t>(row_length, blocks_.back().row_length);
+    }
     // A Winograd layer reads its rows in the ring before it where they are: from a column
     // left of its first, and whole vectors past its last. Rows keep that much room on each
     // side, zeros the layers never write.
     margin_ = row_length;
     for (int64_t l = 0; l < count_; ++l) {
-      const ChainLayer& layer = layers[static_cast<size_t>(l)];
+      const RowPassConv& layer = layers[static_cast<size_t>(l)];
       const int64_t width = kTile * (strip_tiles + 2 * halo(l));
       ring_stride_.push_back(width + margin_);
       // A last Winograd layer writes the output directly: it needs no ring.
@@ -42,7 +50,7 @@ class ChainStrip {
       rings_.emplace_back(ring ? static_cast<size_t>(layer.out_channels * kRingRows * (width + margin_) + 2 * margin_) : 0,
                           0.0f);
       if (layer.by_winograd()) {
-        const WinogradBlock block = winograd_block(layer.winograd);
+        const WinogradBlock& block = blocks_[static_cast<size_t>(l)];
         if (l == 0) staged = layer.in_channels * 6 * block.row_length;  // the input's edges
         row_pointers = std::max<int64_t>(row_pointers, layer.in_channels * 6);
         scratch = std::max(scratch, block.scratch_floats);
@@ -77,11 +85,7 @@ class ChainStrip {
   }
 
  private:
-  // How many tiles (or tile rows) further out than the strip layer l computes: one per
-  // layer after it. A Winograd tile mixes its whole 6×6 patch in its rounding, so a layer
-  // reads only what the layer before it computed: then every value equals what the layers
-  // one by one compute, and tiled inference stays exact.
-  int64_t halo(int64_t l) const { return count_ - 1 - l; }
+  int64_t halo(int64_t l) const { return halo_tiles(count_, l); }
   // Image column of the first one layer l computes for the strip from tile `first`.
   int64_t first_column(int64_t l, int64_t first) const { return kTile * (first - halo(l)); }
   // Layer l's row y of channel c in its ring, from its first column.
@@ -117,14 +121,14 @@ class ChainStrip {
   // Layer l's tile row u, over its columns of the strip, into its ring (and the output
   // for the last layer).
   void layer_rows(int64_t l, int64_t n, int64_t first, int64_t tiles, int64_t u) {
-    const ChainLayer& layer = layers_[static_cast<size_t>(l)];
+    const RowPassConv& layer = layers_[static_cast<size_t>(l)];
     const int64_t x0 = first_column(l, first), width = kTile * (tiles + 2 * halo(l));
     const int64_t stride = ring_stride_[static_cast<size_t>(l)], cin = layer.in_channels;
     float* out = ring_row(l, 0, kTile * u);
     const Shape& s = input_.shape();
     const bool last = l + 1 == count_;
     if (layer.by_winograd()) {
-      const WinogradBlock block = winograd_block(layer.winograd);
+      const WinogradBlock& block = blocks_[static_cast<size_t>(l)];
       const int64_t block_width = kTile * block.tiles, origin = l > 0 ? first_column(l - 1, first) : 0;
       // The last layer computes the strip's own columns only: into the output directly.
       const int64_t out_plane = last ? s.h() * s.w() : kRingRows * stride, out_row = last ? s.w() : stride;
@@ -183,10 +187,11 @@ class ChainStrip {
         std::copy(ring_row(l, c, y) + (x_first - x0), ring_row(l, c, y) + (x_end - x0), output_.row(n, c, y) + x_first);
   }
 
-  const std::vector<ChainLayer>& layers_;
+  const std::vector<RowPassConv>& layers_;
   const Tensor& input_;
   Tensor& output_;
   int64_t count_;
+  std::vector<WinogradBlock> blocks_;  // per Winograd layer: its kernels' block shape
   std::vector<int64_t> ring_stride_;
   std::vector<std::vector<float>> rings_;  // per layer: [Cout][3 tile rows][margin, columns]
   int64_t margin_ = 0;
@@ -198,19 +203,17 @@ class ChainStrip {
 
 }  // namespace
 
-void run_conv_chain(const std::vector<ChainLayer>& layers, const Tensor& input, Tensor& output,
+void run_conv_chain(const std::vector<RowPassConv>& layers, const Tensor& input, Tensor& output,
                     int64_t strip_tiles_at_most) {
   check_rank4(input, "conv chain");
   const Shape& s = input.shape();
   if (layers.empty()) throw Error("conv chain: no layers");
   int64_t channels = s.c();
   double work = 0, ring_bytes_per_tile = 0;
-  for (const ChainLayer& layer : layers) {
-    const int64_t in = layer.by_winograd() ? layer.winograd.in_channels : layer.direct_valid.in_channels;
-    const bool fits = layer.by_winograd() ? layer.winograd.shuffle == 1 && layer.pad == 1
-                                          : !layer.direct_valid.transposed && layer.pad >= 0 && layer.pad <= kTile;
-    if (in != channels || layer.in_channels != channels || !fits)
-      throw Error("conv chain: a layer with " + std::to_string(in) + " input channels and padding " +
+  for (const RowPassConv& layer : layers) {
+    const bool fits = layer.shuffle == 1 && layer.pad >= 0 && layer.pad <= kTile && (!layer.by_winograd() || layer.pad == 1);
+    if (layer.in_channels != channels || !fits)
+      throw Error("conv chain: a layer with " + std::to_string(layer.in_channels) + " input channels and padding " +
                   std::to_string(layer.pad) + " does not follow " + std::to_string(channels) + " channels");
     channels = layer.out_channels;
     work += static_cast<double>(s.numel()) / static_cast<double>(s.c()) * static_cast<double>(layer.in_channels) *
@@ -222,9 +225,9 @@ void run_conv_chain(const std::vector<ChainLayer>& layers, const Tensor& input, 
   // Strips as wide as the ring budget allows. Winograd computes whole vectors of tiles, so
   // the first layer's columns (the strip and its halo) are made a whole number of them.
   int64_t vector_tiles = 1;
-  for (const ChainLayer& layer : layers)
+  for (const RowPassConv& layer : layers)
     if (layer.by_winograd()) vector_tiles = winograd_block(layer.winograd).vector_tiles;
-  const int64_t halo = static_cast<int64_t>(layers.size()) - 1;  // ChainStrip::halo(0)
+  const int64_t halo = halo_tiles(static_cast<int64_t>(layers.size()), 0);
   int64_t strip_tiles = strip_tiles_at_most;
   if (strip_tiles <= 0) {
     const int64_t budget = static_cast<int64_t>(kRingBytes / ring_bytes_per_tile);

@@ -10,26 +10,15 @@
 #include <cstdint>
 #include <vector>
 
-#include "ops/x86/conv_driver.hpp"
 #include "ops/x86/winograd_conv.hpp"
 #include "tensor/tensor.hpp"
 
 namespace upsample::ops::x86 {
 
-// One layer: stride 1, one group, no dilation, "same" padding `pad` of at most one tile;
-// by Winograd when `winograd` holds weights (3×3, no shuffle), else directly
-// (`direct_valid`, packed without padding).
-struct ChainLayer {
-  PackedWinograd winograd;
-  PackedConv direct_valid;
-  int pad = 0;
-  int64_t in_channels = 0, out_channels = 0;
-  bool by_winograd() const { return !winograd.weights.empty(); }
-};
-
-// input [N, C0, H, W] → output [N, C_last, H, W] (allocated by the caller). Strips are at
-// most `strip_tiles` tiles wide, or (0) as wide as the rings' cache budget allows.
-void run_conv_chain(const std::vector<ChainLayer>& layers, const Tensor& input, Tensor& output,
+// `layers` from pack_row_pass_conv, without shuffles: input [N, C0, H, W] → output
+// [N, C_last, H, W] (allocated by the caller). Strips are at most `strip_tiles` tiles
+// wide, or (0) as wide as the rings' cache budget allows.
+void run_conv_chain(const std::vector<RowPassConv>& layers, const Tensor& input, Tensor& output,
                     int64_t strip_tiles = 0);
 
 }  // namespace upsample::ops::x86

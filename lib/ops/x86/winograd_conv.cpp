@@ -91,6 +91,19 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
   return p;
 }
 
+RowPassConv pack_row_pass_conv(const Tensor& weight, const Tensor& bias, bool by_winograd, const Epilogue& epilogue,
+                               Isa isa, int shuffle) {
+  const Shape& w = weight.shape();
+  RowPassConv conv;
+  conv.pad = static_cast<int>(w[2] / 2);
+  conv.shuffle = shuffle;
+  conv.in_channels = w[1];
+  conv.out_channels = w[0];
+  if (by_winograd) conv.winograd = pack_winograd(weight, bias, epilogue, isa, shuffle);
+  else conv.direct_valid = pack_conv(weight, bias, ConvGeometry{}, epilogue, isa);
+  return conv;
+}
+
 namespace {
 
 // The run of `packed` with no tensors yet: weights, channels, epilogue and shuffle.
@@ -125,30 +138,9 @@ WinogradRun winograd_run(const PackedWinograd& packed, const Shape& s, const flo
   return run;
 }
 
-// The run of `packed` that writes one block's four output rows, `width` columns, into
-// `output` [Cout/r², 4·r, width·r]; the caller passes image 0, tile row 0 and first tile 0.
-WinogradRun block_run(const PackedWinograd& packed, int64_t width, float* output) {
-  const int64_t r = packed.shuffle;
-  WinogradRun run = weights_run(packed);
-  run.output = output;
-  run.out_row_stride = width * r;
-  run.out_plane_stride = 4 * r * run.out_row_stride;
-  run.out_image_stride = packed.out_channels / (r * r) * run.out_plane_stride;
-  run.height = kWinogradTileEdge;
-  run.width = static_cast<int32_t>(width);
-  return run;
-}
-
-}  // namespace
-
-WinogradBlock winograd_block(const PackedWinograd& packed) {
-  const WinogradKernels k = winograd_kernels(packed.isa);
-  return {k.block_tiles(), k.block_tiles() / kWinogradVectorsPerBlock, k.row_length(),
-          k.scratch_floats(static_cast<int>(packed.in_channels), static_cast<int>(packed.out_channels))};
-}
-
-namespace {
-
+// The run of `packed` that writes the first `rows` rows and `width` columns of one block
+// at `output` (plane and row strides of where it writes); the caller passes image 0, tile
+// row 0 and first tile 0.
 WinogradRun block_output(const PackedWinograd& packed, float* output, int64_t plane_stride, int64_t row_stride,
                          int width, int rows) {
   WinogradRun run = weights_run(packed);
@@ -161,6 +153,12 @@ WinogradRun block_output(const PackedWinograd& packed, float* output, int64_t pl
 }
 
 }  // namespace
+
+WinogradBlock winograd_block(const PackedWinograd& packed) {
+  const WinogradKernels k = winograd_kernels(packed.isa);
+  return {k.block_tiles(), k.block_tiles() / kWinogradVectorsPerBlock, k.row_length(),
+          k.scratch_floats(static_cast<int>(packed.in_channels), static_cast<int>(packed.out_channels))};
+}
 
 void run_winograd_block(const PackedWinograd& packed, const float* staged, float* output, int64_t plane_stride,
                         int64_t row_stride, int width, int rows, float* scratch) {
@@ -203,7 +201,7 @@ namespace {
 class PairColumn {
  public:
   PairColumn(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
-             const WinogradTail* tail, const Tensor& input, Tensor& output, int64_t step)
+             const RowPassConv* tail, const Tensor& input, Tensor& output, int64_t step)
       : first_(first_valid), pad_h_(pad_h), pad_w_(pad_w), second_(second), tail_(tail), input_(input),
         output_(output), k_(winograd_kernels(second.isa)), step_(step) {
     const Shape& s = input.shape();
@@ -218,9 +216,9 @@ class PairColumn {
     }
     if (tail != nullptr) {
       const int64_t r = tail->shuffle, c2 = second.out_channels;
-      second_run_ = block_run(second, block_width_, nullptr);
       second_rows_.resize(static_cast<size_t>(c2 * kWinogradTileEdge * block_width_));
-      second_run_.output = second_rows_.data();
+      second_run_ = block_output(second, second_rows_.data(), kWinogradTileEdge * block_width_, block_width_,
+                                 static_cast<int>(block_width_), kWinogradTileEdge);
       window_rows_ = kWinogradTileEdge + 2 * tail->pad;
       // The tail's window starts `pad` columns left of the block's first owned column: a
       // Winograd tail reads it as its staging rows (pad 1), a direct one as a valid conv.
@@ -233,7 +231,9 @@ class PairColumn {
       }
       tail_window_.resize(static_cast<size_t>(c2 * window_rows_ * window_width_));
       tail_out_ = Tensor::uninitialized(Shape{1, tail->out_channels / (r * r), kWinogradTileEdge * r, tail_out_width * r});
-      if (tail->by_winograd()) tail_run_ = block_run(tail->winograd, block_width_, tail_out_.data());
+      if (tail->by_winograd())
+        tail_run_ = block_output(tail->winograd, tail_out_.data(), kWinogradTileEdge * r * block_width_ * r,
+                                 block_width_ * r, static_cast<int>(block_width_), kWinogradTileEdge);
     } else {
       second_run_ = winograd_run(second, s, nullptr, output);
     }
@@ -308,8 +308,9 @@ class PairColumn {
       // The block's rows as far as the image goes: the kernels skip tiles past it.
       second_run_.width = static_cast<int32_t>(std::min(block_width_, s.w() - kWinogradTileEdge * int64_t{first_tile}));
       k_.staged(second_run_, staged_.data(), 0, 0, 0, scratch_.get());
+    } else {
+      k_.staged(second_run_, staged_.data(), n, static_cast<int>(tile_row), first_tile, scratch_.get());
     }
-    else k_.staged(second_run_, staged_.data(), n, static_cast<int>(tile_row), first_tile, scratch_.get());
   }
 
   // The tail's window moves down one tile row: its 2·pad rows above are kept, the 4 new
@@ -364,7 +365,7 @@ class PairColumn {
   const PackedConv& first_;
   int pad_h_, pad_w_;
   const PackedWinograd& second_;
-  const WinogradTail* tail_;
+  const RowPassConv* tail_;
   const Tensor& input_;
   Tensor& output_;
   WinogradKernels k_;
@@ -383,7 +384,7 @@ class PairColumn {
 }  // namespace
 
 void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
-                            const Tensor& input, Tensor& output, const WinogradTail* tail) {
+                            const Tensor& input, Tensor& output, const RowPassConv* tail) {
   check_rank4(input, "conv into winograd");
   const Shape& s = input.shape();
   if (s.c() != first_valid.in_channels || first_valid.out_channels != second.in_channels)
@@ -398,11 +399,9 @@ void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w,
                  9.0 * static_cast<double>(second.in_channels * second.out_channels));
   if (tail != nullptr) {
     const int64_t r = tail->shuffle;
-    const bool chains = tail->by_winograd()
-                            ? tail->winograd.in_channels == second.out_channels && tail->pad == 1 &&
-                                  tail->winograd.shuffle == r && tail->winograd.isa == second.isa
-                            : tail->direct_valid.in_channels == second.out_channels && tail->pad >= 0 &&
-                                  tail->pad <= kWinogradTileEdge && !tail->direct_valid.transposed;
+    const bool chains = tail->in_channels == second.out_channels &&
+                        (tail->by_winograd() ? tail->pad == 1 && tail->winograd.shuffle == r && tail->winograd.isa == second.isa
+                                             : tail->pad >= 0 && tail->pad <= kWinogradTileEdge);
     if (!chains || second.shuffle != 1 || r < 1 || tail->out_channels % (r * r) != 0)
       throw Error("conv into winograd: the tail conv does not follow the Winograd conv's " +
                   std::to_string(second.out_channels) + " channels");

@@ -48,18 +48,22 @@ void run_winograd_block(const PackedWinograd& packed, const float* staged, float
 void run_winograd_block(const PackedWinograd& packed, const float* const* input_rows, float* output,
                         int64_t plane_stride, int64_t row_stride, int width, int rows, float* scratch);
 
-// A conv that the Winograd conv's output feeds in the same pass (ESPCN's last layer, with
-// its pixel shuffle): stride 1, one group, "same" padding `pad` of at most one tile, by
-// Winograd when `winograd` holds weights (pack_winograd with the shuffle), else directly
-// (`direct_valid`, packed without padding).
-struct WinogradTail {
+// A stride-1, one-group "same" conv with padding `pad` of at most one tile, packed for a
+// pass that walks down the image a tile row at a time (the conv after a conv pair, the
+// links of a conv chain): by Winograd when `winograd` holds weights (3×3, its output
+// through a shuffle of `shuffle`), else directly (`direct_valid`, packed without padding,
+// run on windows that hold it).
+struct RowPassConv {
   PackedWinograd winograd;
   PackedConv direct_valid;
-  int pad = 1;
+  int pad = 0;
   int shuffle = 1;
-  int64_t out_channels = 0;  // before the shuffle
+  int64_t in_channels = 0, out_channels = 0;  // out_channels before the shuffle
   bool by_winograd() const { return !winograd.weights.empty(); }
 };
+// weight [Cout, Cin, k, k] (k odd, up to 9); Winograd needs k = 3.
+RowPassConv pack_row_pass_conv(const Tensor& weight, const Tensor& bias, bool by_winograd, const Epilogue& epilogue,
+                               Isa isa, int shuffle = 1);
 
 // A stride-1 "same" conv (packed without padding, `pad_h`/`pad_w` its padding) whose output
 // feeds the Winograd conv `second`, in one pass: each thread computes the first conv's
@@ -70,6 +74,6 @@ struct WinogradTail {
 // output (ESPCN's 32 channels) stays in cache too: blocks then overlap by one tile on
 // each side, whose outputs are the tail's halo.
 void run_conv_into_winograd(const PackedConv& first_valid, int pad_h, int pad_w, const PackedWinograd& second,
-                            const Tensor& input, Tensor& output, const WinogradTail* tail = nullptr);
+                            const Tensor& input, Tensor& output, const RowPassConv* tail = nullptr);
 
 }  // namespace upsample::ops::x86
