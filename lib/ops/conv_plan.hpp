@@ -22,7 +22,7 @@ struct ConvEpilogue {
 };
 
 // Whether a conv (weight [Cout, Cin, kH, kW]) is computed by Winograd F(4×4, 3×3): 3×3,
-// stride 1, padding 1, one group, 16+ channels in and 8+ out (pixel shuffle or not).
+// stride 1, padding 1, one group, 12+ channels in and 8+ out (pixel shuffle or not).
 bool winograd_suits(const Shape& weight, const Conv2dParams& params);
 // The output tile edge of the Winograd form.
 inline constexpr int kWinogradTile = 4;
@@ -31,8 +31,9 @@ inline constexpr int kWinogradTile = 4;
 // square odd kernel whose "same" padding reaches at most one tile (up to 9×9).
 bool same_conv_within_tile(const Shape& weight, const Conv2dParams& params);
 // Winograd pays for its transforms once a tile's products span enough channels: ESPCN's
-// 64→32 layer and the U-Net's are well past it; FSRCNN's 12→12 ones measured slower.
-inline constexpr int64_t kWinogradMinInChannels = 16;
+// 64→32 layer and the U-Net's are well past it; FSRCNN's 12→12 ones gain once they run
+// as one chain (ConvChainPlan).
+inline constexpr int64_t kWinogradMinInChannels = 12;
 inline constexpr int64_t kWinogradMinOutChannels = 8;
 
 class ConvPlan {
