@@ -225,7 +225,7 @@ std::shared_ptr<cv::dnn::Net> opencv_network(nn::Sequential& net, std::string& n
 }
 
 // The network `meta` describes on a 4K output frame; a model told condition planes gets
-// them as extra input planes, as --denoise runs it.
+// them as extra input planes, each one value, as --denoise runs it.
 Prepared prepare_network(const models::Metadata& meta) {
   auto model = models::build_model(meta);
   model->net().weights_changed();
@@ -236,6 +236,7 @@ Prepared prepare_network(const models::Metadata& meta) {
   // 1920×1080 → 3840×2160: the LR input is the 4K frame divided by the scale.
   const int64_t h = 2160 / scale, w = 3840 / scale;
   auto input = std::make_shared<Tensor>(random_tensor(Shape{1, planes, h, w}, rng, 0.25f));
+  for (int64_t c = model->channels(); c < planes; ++c) std::fill_n(input->plane(0, c), h * w, input->plane(0, c)[0]);
   Prepared p;
   p.flops = model->net().flops(input->shape());
   std::shared_ptr<models::Model> shared(std::move(model));

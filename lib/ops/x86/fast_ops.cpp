@@ -42,6 +42,10 @@ ElementwiseKernels elementwise(Isa isa) {
 
 }  // namespace
 
+void activate_span(Activation act, const float* x, float* y, int64_t n, float slope, Isa isa) {
+  elementwise(isa).act_forward(act, x, y, n, slope);
+}
+
 float fma_peak(int64_t iterations, Isa isa) {
   float (*kernel)(int64_t) = isa == Isa::Avx512 ? avx512::fma_peak : isa == Isa::Avx2 ? avx2::fma_peak : nullptr;
   if (kernel == nullptr) throw Error("fma peak: no kernels for instruction set " + std::string(isa_name(isa)));

@@ -42,6 +42,9 @@ Tensor pixel_unshuffle_forward(const Tensor& input, int factor);
 Tensor resize_forward(const Tensor& input, const ResizeParams& params);
 Tensor resize_backward(const Tensor& grad_output, const Shape& input_shape, const ResizeParams& params);
 
+// y[i] = act(x[i]) for n elements (x may be y), with `slope` for PReLU, on the calling thread.
+void activate_span(Activation act, const float* x, float* y, int64_t n, float slope, Isa isa);
+
 // What the cores can do at best: `iterations` × fma_peak_flops_per_iteration(isa) FLOPs of
 // register-only FMAs, shared among the OpenMP threads; returns a value to keep them alive.
 float fma_peak(int64_t iterations, Isa isa);

@@ -1,6 +1,9 @@
 #include "ops/x86/tile_window.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "tensor/error.hpp"
 
 namespace upsample::ops::x86 {
 
@@ -34,7 +37,10 @@ void copy_window(const Tensor& input, int64_t n, int64_t top, int64_t left, Tens
   const Shape& s = input.shape();
   const int64_t win_h = window.shape().h(), win_w = window.shape().w();
   const int64_t x_lo = std::clamp<int64_t>(-left, 0, win_w), x_hi = std::clamp<int64_t>(s.w() - left, x_lo, win_w);
-  for (int64_t c = 0; c < s.c(); ++c)
+  if (window.shape().c() > s.c())
+    throw Error("tile window: " + std::to_string(window.shape().c()) + " planes from an input of " +
+                std::to_string(s.c()));
+  for (int64_t c = 0; c < window.shape().c(); ++c)
     for (int64_t r = 0; r < win_h; ++r) {
       float* dst = window.row(0, c, r);
       const int64_t y = top + r;

@@ -32,8 +32,9 @@ class FusedTiles {
 // `tile` with `shape`, keeping its storage when it already has that shape.
 void ensure_tile_shape(Tensor& tile, const Shape& shape);
 
-// Fills `window` [1, C, h, w] from image n of `input` [N, C, H, W], its row 0 and column 0
-// at (top, left) of the image, with zeros where it lies beyond the image.
+// Fills `window` [1, C, h, w] from image n of `input` [N, C', H, W] (its first C ≤ C'
+// planes), its row 0 and column 0 at (top, left) of the image, with zeros where it lies
+// beyond the image.
 void copy_window(const Tensor& input, int64_t n, int64_t top, int64_t left, Tensor& window);
 
 // Sets to zero the parts of `tile` [1, C, h, w] (placed as copy_window places it) that lie
