@@ -100,43 +100,42 @@ void transform_inputs(const WinogradRun& run, const float* image, int tile_row, 
   }
 }
 
-// Step 2: R output channels × NV tile vectors per call, for every position.
+// Step 2 for the R output channels of weight block `cb`, NV tile vectors, every position:
+// M [36][R][tiles], a position_stride(R) apart.
 template <int NV>
-void multiply(const float* u, const float* weights, float* m, int cin, int64_t cout_padded) {
+void multiply(const float* u, const float* weights, float* m, int cin, int64_t blocks, int64_t cb) {
   constexpr int R = kWinogradSlots;
-  const int64_t blocks = cout_padded / R;
   for (int pos = 0; pos < kWinogradPositions; ++pos) {
     const float* up = u + pos * position_stride(cin);
-    for (int64_t cb = 0; cb < blocks; ++cb) {
-      const float* w = weights + (pos * blocks + cb) * cin * R;
-      V acc[R][NV];
-      for (int r = 0; r < R; ++r)
-        for (int v = 0; v < NV; ++v) acc[r][v] = Vec::zero();
-      for (int c = 0; c < cin; ++c, w += R) {
-        V in[NV];
-        for (int v = 0; v < NV; ++v) {
-          in[v] = Vec::load(up + int64_t{c} * kBlockTiles + v * L);
-          in_register(in[v]);
-        }
-        for (int r = 0; r < R; ++r) {
-          const V wr = Vec::set1(w[r]);
-          for (int v = 0; v < NV; ++v) acc[r][v] = Vec::fma(wr, in[v], acc[r][v]);
-        }
+    const float* w = weights + (pos * blocks + cb) * cin * R;
+    V acc[R][NV];
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v] = Vec::zero();
+    for (int c = 0; c < cin; ++c, w += R) {
+      V in[NV];
+      for (int v = 0; v < NV; ++v) {
+        in[v] = Vec::load(up + int64_t{c} * kBlockTiles + v * L);
+        in_register(in[v]);
       }
-      float* mp = m + pos * position_stride(static_cast<int>(cout_padded)) + cb * R * kBlockTiles;
-      for (int r = 0; r < R; ++r)
-        for (int v = 0; v < NV; ++v) Vec::store(mp + int64_t{r} * kBlockTiles + v * L, acc[r][v]);
+      for (int r = 0; r < R; ++r) {
+        const V wr = Vec::set1(w[r]);
+        for (int v = 0; v < NV; ++v) acc[r][v] = Vec::fma(wr, in[v], acc[r][v]);
+      }
     }
+    float* mp = m + pos * position_stride(R);
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < NV; ++v) Vec::store(mp + int64_t{r} * kBlockTiles + v * L, acc[r][v]);
   }
 }
 
 // Step 2 for the block's first `vectors` tile vectors: a block cut short by the image's
 // right edge skips the tiles past it.
-void multiply_vectors(const float* u, const float* weights, float* m, int cin, int64_t cout_padded, int vectors) {
+void multiply_vectors(const float* u, const float* weights, float* m, int cin, int64_t blocks, int64_t cb,
+                      int vectors) {
   static_assert(kWinogradVectors <= 3, "multiply_vectors dispatches up to 3 tile vectors");
-  if (vectors >= kWinogradVectors) multiply<kWinogradVectors>(u, weights, m, cin, cout_padded);
-  else if (vectors == 2) multiply<2>(u, weights, m, cin, cout_padded);
-  else multiply<1>(u, weights, m, cin, cout_padded);
+  if (vectors >= kWinogradVectors) multiply<kWinogradVectors>(u, weights, m, cin, blocks, cb);
+  else if (vectors == 2) multiply<2>(u, weights, m, cin, blocks, cb);
+  else multiply<1>(u, weights, m, cin, blocks, cb);
 }
 
 // The tile vectors of a block from tile `first_tile` that hold a column of the image.
@@ -146,12 +145,14 @@ int block_vectors(const WinogradRun& run, int first_tile) {
   return vectors < 1 ? 1 : vectors > kWinogradVectors ? kWinogradVectors : vectors;
 }
 
-// Step 3: the block's 4×4 tiles of every output channel, written through the epilogue
-// (and the pixel shuffle).
+// Step 3: the block's 4×4 tiles of the output channels of weight block `cb`, from its M,
+// written through the epilogue (and the pixel shuffle).
 void transform_outputs(const WinogradRun& run, const float* m, float* out_image, int tile_row, int first_tile,
-                       int64_t cout_padded) {
+                       int64_t cb) {
   const int shuffle = run.shuffle;
-  for (int co = 0; co < run.out_channels; ++co) {
+  const int first_channel = static_cast<int>(cb) * kWinogradSlots;
+  const int end_channel = first_channel + kWinogradSlots < run.out_channels ? first_channel + kWinogradSlots : run.out_channels;
+  for (int co = first_channel; co < end_channel; ++co) {
     const V bias = Vec::set1(run.bias[co]);
     const V slope = Vec::set1(run.slopes != nullptr ? run.slopes[co] : 0.0f);
     const int phase = co % (shuffle * shuffle), phase_y = phase / shuffle, phase_x = phase % shuffle;
@@ -163,8 +164,8 @@ void transform_outputs(const WinogradRun& run, const float* m, float* out_image,
       for (int k = 0; k < 6; ++k) {
         V row[6];
         for (int l = 0; l < 6; ++l)
-          row[l] = Vec::load(m + (int64_t{k} * 6 + l) * position_stride(static_cast<int>(cout_padded)) +
-                             int64_t{co} * kBlockTiles + v * L);
+          row[l] = Vec::load(m + (int64_t{k} * 6 + l) * position_stride(kWinogradSlots) +
+                             int64_t{co - first_channel} * kBlockTiles + v * L);
         output_transform(row, t[k]);
       }
       V o[4][4];  // o[i][j]: output row i, column phase j
@@ -205,6 +206,17 @@ void transform_outputs(const WinogradRun& run, const float* m, float* out_image,
   }
 }
 
+// Steps 2 and 3, one weight block of output channels at a time: its M, a fraction of all
+// channels', is still in cache when the output transform reads it.
+void products_and_outputs(const WinogradRun& run, const float* u, float* m, float* out_image, int tile_row,
+                          int first_tile, int vectors) {
+  const int64_t blocks = padded_out_channels(run.out_channels) / kWinogradSlots;
+  for (int64_t cb = 0; cb < blocks; ++cb) {
+    multiply_vectors(u, run.weights, m, run.in_channels, blocks, cb, vectors);
+    transform_outputs(run, m, out_image, tile_row, first_tile, cb);
+  }
+}
+
 }  // namespace
 
 // ---- Entry points ---------------------------------------------------------------------
@@ -213,14 +225,13 @@ int winograd_slots() { return kWinogradSlots; }
 int winograd_block_tiles() { return kBlockTiles; }
 int winograd_row_length() { return kRowLength; }
 
-int64_t winograd_scratch_floats(int in_channels, int out_channels) {
-  return 6 * kRowLength +
-         kWinogradPositions * (position_stride(in_channels) + position_stride(static_cast<int>(padded_out_channels(out_channels))));
+// M holds one weight block of output channels at a time, whatever their number.
+int64_t winograd_scratch_floats(int in_channels, int /*out_channels*/) {
+  return 6 * kRowLength + kWinogradPositions * (position_stride(in_channels) + position_stride(kWinogradSlots));
 }
 
 void winograd_staged(const WinogradRun& run, const float* staged, int64_t image, int tile_row, int first_tile,
                      float* scratch) {
-  const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* u = scratch + 6 * kRowLength;
   float* m = u + kWinogradPositions * position_stride(run.in_channels);
   const int vectors = block_vectors(run, first_tile);
@@ -229,25 +240,21 @@ void winograd_staged(const WinogradRun& run, const float* staged, int64_t image,
     staged_rows(staged + int64_t{c} * 6 * kRowLength, patch_rows);
     transform_channel(patch_rows, c, run.in_channels, vectors, u);
   }
-  multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
-  transform_outputs(run, m, run.output + image * run.out_image_stride, tile_row, first_tile, cout_padded);
+  products_and_outputs(run, u, m, run.output + image * run.out_image_stride, tile_row, first_tile, vectors);
 }
 
 void winograd_row_pointers(const WinogradRun& run, const float* const* rows, float* scratch) {
-  const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* u = scratch + 6 * kRowLength;
   float* m = u + kWinogradPositions * position_stride(run.in_channels);
   const int vectors = block_vectors(run, 0);
   for (int c = 0; c < run.in_channels; ++c) transform_channel(rows + int64_t{c} * 6, c, run.in_channels, vectors, u);
-  multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
-  transform_outputs(run, m, run.output, 0, 0, cout_padded);
+  products_and_outputs(run, u, m, run.output, 0, 0, vectors);
 }
 
 void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* scratch) {
   const int tile_rows = (run.height + 3) / 4;
   const int tile_columns = (run.width + 3) / 4;
   const int blocks = (tile_columns + kBlockTiles - 1) / kBlockTiles;
-  const int64_t cout_padded = padded_out_channels(run.out_channels);
   float* rows = scratch;
   float* u = rows + 6 * kRowLength;
   float* m = u + kWinogradPositions * position_stride(run.in_channels);
@@ -257,7 +264,6 @@ void winograd_rows(const WinogradRun& run, int64_t first, int64_t last, float* s
     const int first_tile = static_cast<int>(item % blocks) * kBlockTiles;
     const int vectors = block_vectors(run, first_tile);
     transform_inputs(run, run.input + n * run.in_image_stride, tile_row, first_tile, vectors, rows, u);
-    multiply_vectors(u, run.weights, m, run.in_channels, cout_padded, vectors);
-    transform_outputs(run, m, run.output + n * run.out_image_stride, tile_row, first_tile, cout_padded);
+    products_and_outputs(run, u, m, run.output + n * run.out_image_stride, tile_row, first_tile, vectors);
   }
 }
