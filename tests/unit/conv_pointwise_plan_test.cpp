@@ -87,34 +87,34 @@ TEST_CASE("input planes constant over each image are read as a bias term, up to 
 
   // The damage models' first pair (Y and three condition planes), with one PReLU slope
   // shared and per channel; images smaller than the kernel, and wider than a tile.
-  std::vector<std::array<int, 2>> sizes = {{1, 1}, {2, 3}, {5, 4}, {9, 95}, {17, 300}};
-  if (!kSanitizedBuild) sizes.push_back({13, 700});
-  each_isa([&](ops::x86::Isa isa) {
-    for (const int slopes : {1, 56}) {
-      ops::Conv2dParams first_params, pointwise;
-      first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = 2;
-      const Tensor w1 = random_tensor(Shape{56, 4, 5, 5}, rng, 0.3f);
-      const Tensor b1 = random_tensor(Shape{56}, rng, 0.1f);
-      const Tensor w2 = random_tensor(Shape{32, 56, 1, 1}, rng, 0.13f);
-      const Tensor b2 = random_tensor(Shape{32}, rng, 0.1f);
-      const ops::ConvEpilogue e1{ops::Activation::PRelu, random_tensor(Shape{slopes}, rng, 0.3f)};
-      const ops::ConvEpilogue e2{ops::Activation::PRelu, random_tensor(Shape{32}, rng, 0.3f)};
-      const ops::ConvPointwisePlan pair(w1, b1, first_params, e1, w2, b2, pointwise, e2);
-      for (const auto& size : sizes)
-        for (const int64_t from : {1, 2, 3}) {
-          Tensor x = random_tensor(Shape{2, 4, size[0], size[1]}, rng, 1.0f);
-          for (int64_t n = 0; n < 2; ++n)
-            for (int64_t c = from; c < 4; ++c)
-              std::fill_n(x.plane(n, c), size[0] * size[1], 0.3f * static_cast<float>(c) - 0.2f * static_cast<float>(n));
-          const Tensor mid = fast_test::reference_epilogue(ops::ref::conv2d_forward(x, w1, b1, first_params), e1);
+  const std::array<int, 2> sizes[] = {{1, 1}, {2, 3}, {5, 4}, {9, 95}, {17, 300}};
+  for (const int slopes : {1, 56}) {
+    ops::Conv2dParams first_params, pointwise;
+    first_params.pad_top = first_params.pad_bottom = first_params.pad_left = first_params.pad_right = 2;
+    const Tensor w1 = random_tensor(Shape{56, 4, 5, 5}, rng, 0.3f);
+    const Tensor b1 = random_tensor(Shape{56}, rng, 0.1f);
+    const Tensor w2 = random_tensor(Shape{32, 56, 1, 1}, rng, 0.13f);
+    const Tensor b2 = random_tensor(Shape{32}, rng, 0.1f);
+    const ops::ConvEpilogue e1{ops::Activation::PRelu, random_tensor(Shape{slopes}, rng, 0.3f)};
+    const ops::ConvEpilogue e2{ops::Activation::PRelu, random_tensor(Shape{32}, rng, 0.3f)};
+    for (const auto& size : sizes)
+      for (const int64_t from : {1, 2, 3}) {
+        if (size[1] > 100 && from > 1) continue;  // the wide image once: the border terms are the same
+        Tensor x = random_tensor(Shape{2, 4, size[0], size[1]}, rng, 1.0f);
+        for (int64_t n = 0; n < 2; ++n)
+          for (int64_t c = from; c < 4; ++c)
+            std::fill_n(x.plane(n, c), size[0] * size[1], 0.3f * static_cast<float>(c) - 0.2f * static_cast<float>(n));
+        const Tensor mid = fast_test::reference_epilogue(ops::ref::conv2d_forward(x, w1, b1, first_params), e1);
+        const Tensor expected = fast_test::reference_epilogue(ops::ref::conv2d_forward(mid, w2, b2, pointwise), e2);
+        each_isa([&](ops::x86::Isa isa) {
+          const ops::ConvPointwisePlan pair(w1, b1, first_params, e1, w2, b2, pointwise, e2);
           std::ostringstream what;
-          what << ops::x86::isa_name(isa) << " planes " << from << "..3 constant, " << slopes << " slope(s), " << size[0]
-               << "×" << size[1];
-          check_close(pair.forward(x), fast_test::reference_epilogue(ops::ref::conv2d_forward(mid, w2, b2, pointwise), e2),
-                      what.str());
-        }
-    }
-  });
+          what << ops::x86::isa_name(isa) << " planes " << from << "..3 constant, " << slopes << " slope(s), "
+               << size[0] << "×" << size[1];
+          check_close(pair.forward(x), expected, what.str());
+        });
+      }
+  }
 }
 
 }  // namespace
