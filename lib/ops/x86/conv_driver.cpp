@@ -432,6 +432,14 @@ PackedConv pack_transposed(const Tensor& weight, const Tensor& bias, const ConvG
   return p;
 }
 
+int64_t kernel_chunk_columns(const PackedConv& packed) {
+  const Kernels k = kernels_for(packed.isa);
+  int vectors = k.max_vectors(1);
+  for (const PackedJob& job : packed.jobs)
+    for (const PackedBlock& block : job.blocks) vectors = std::min(vectors, k.max_vectors(static_cast<int>(block.keys.size())));
+  return int64_t{vectors} * k.lanes();
+}
+
 Planes make_planes(const Tensor& input, int stride_h, int stride_w) {
   check_rank4(input, "fast conv: input");
   const Shape& s = input.shape();

@@ -86,6 +86,10 @@ Planes make_planes(const Tensor& input, int stride_h, int stride_w);
 // (a window a fused pass staged).
 Planes window_planes(const float* data, int64_t channels, int64_t rows, int64_t columns);
 
+// The most output columns one kernel call computes for `packed` (its blocks' slot counts
+// decide): a fused pass's tiles that are a multiple of it leave no short call behind.
+int64_t kernel_chunk_columns(const PackedConv& packed);
+
 // Runs `packed` into `output`, whose shape the caller chose ([N, Cout, Hout, Wout]; for a
 // conv with shuffle r > 1: the pixel-shuffled [N, Cout/r², Hout·r, Wout·r]).
 void run_packed(const PackedConv& packed, const Tensor& input, Tensor& output, int shuffle = 1);

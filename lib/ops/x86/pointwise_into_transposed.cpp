@@ -26,7 +26,13 @@ void run_pointwise_into_transposed(const PackedConv& pointwise, const PackedConv
                 std::to_string(pointwise.in_channels) + "→" + std::to_string(mid) + " → " +
                 std::to_string(tile_transposed.in_channels) + "→" + std::to_string(out_channels) + " or the output " +
                 output.shape().str() + " do not chain");
-  const FusedTiles tiles(s, fused_tile_columns(mid * (kFusedTileRows + 2 * halo_h), halo_w, s.w()));
+  // Tiles as wide as the cache budget allows, to the nearest multiple of the transposed
+  // conv's kernel call: a tile of 10 vectors would run as two calls of 5 where one of 12
+  // runs as one call, with more accumulators to hide the FMAs' latency.
+  const int64_t fit = fused_tile_columns(mid * (kFusedTileRows + 2 * halo_h), halo_w, s.w());
+  const int64_t chunk = kernel_chunk_columns(tile_transposed);
+  const int64_t columns = fit >= s.w() ? fit : std::max<int64_t>(chunk, (fit + chunk / 2) / chunk * chunk);
+  const FusedTiles tiles(s, columns);
   const double work =
       static_cast<double>(s.n() * s.h() * s.w()) *
       static_cast<double>(s.c() * mid + mid * out_channels / tile_transposed.geometry.groups *
