@@ -5,7 +5,9 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <vector>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "imaging/colour.hpp"
@@ -82,30 +84,56 @@ double estimate_aliasing(const cv::Mat& image, double luma_noise_sigma) {
   // Tiles on a grid, half-overlapping on small images, spread out on large ones.
   const double tiles_at_half = static_cast<double>(y.rows / (kTile / 2)) * (y.cols / (kTile / 2));
   const int stride = std::max(kTile / 2, static_cast<int>(std::ceil(kTile / 2 * std::sqrt(tiles_at_half / kMaxTiles))));
-  double far = 0, near = 0;
-  int far_count = 0, near_count = 0, tiles = 0;
-  cv::Mat tile, spectrum;
+  std::vector<cv::Point> corners;
   for (int r = 0; r + kTile <= y.rows; r += stride)
-    for (int c = 0; c + kTile <= y.cols; c += stride) {
-      tile = y(cv::Rect(c, r, kTile, kTile)) - cv::mean(y(cv::Rect(c, r, kTile, kTile)))[0];
+    for (int c = 0; c + kTile <= y.cols; c += stride) corners.emplace_back(c, r);
+  // Which band each coefficient of a tile's spectrum falls in.
+  enum Band : uint8_t { kNeither, kFar, kNear };
+  std::array<Band, kTile * kTile> bands{};
+  int far_per_tile = 0, near_per_tile = 0;
+  for (int v = 0; v < kTile; ++v) {
+    const double fy = std::abs(v <= kTile / 2 ? v : v - kTile) / static_cast<double>(kTile);
+    for (int u = 0; u < kTile; ++u) {
+      const double fx = std::abs(u <= kTile / 2 ? u : u - kTile) / static_cast<double>(kTile);
+      Band& band = bands[static_cast<size_t>(v * kTile + u)];
+      if (fx >= 0.375 && fy >= 0.375) {
+        band = kFar;
+        ++far_per_tile;
+      } else if (fx >= 0.1875 && fy >= 0.1875 && fx < 0.3125 && fy < 0.3125) {
+        band = kNear;
+        ++near_per_tile;
+      }
+    }
+  }
+  // Each tile's two powers, summed in tile order after: the same result on any number of
+  // threads (`auto` reads every photo before its upscale).
+  std::vector<std::array<double, 2>> powers(corners.size());
+  cv::parallel_for_(cv::Range(0, static_cast<int>(corners.size())), [&](const cv::Range& range) {
+    cv::Mat tile, spectrum;
+    for (int i = range.start; i < range.end; ++i) {
+      const cv::Rect rect(corners[static_cast<size_t>(i)], cv::Size(kTile, kTile));
+      tile = y(rect) - cv::mean(y(rect))[0];
       cv::dft(tile.mul(window), spectrum, cv::DFT_COMPLEX_OUTPUT);
+      std::array<double, 2> power{};
       for (int v = 0; v < kTile; ++v) {
-        const double fy = std::abs(v <= kTile / 2 ? v : v - kTile) / static_cast<double>(kTile);
+        const cv::Vec2f* row = spectrum.ptr<cv::Vec2f>(v);
         for (int u = 0; u < kTile; ++u) {
-          const double fx = std::abs(u <= kTile / 2 ? u : u - kTile) / static_cast<double>(kTile);
-          const cv::Vec2f z = spectrum.at<cv::Vec2f>(v, u);
-          const double re = z[0], im = z[1], power = re * re + im * im;
-          if (fx >= 0.375 && fy >= 0.375) {
-            far += power;
-            ++far_count;
-          } else if (fx >= 0.1875 && fy >= 0.1875 && fx < 0.3125 && fy < 0.3125) {
-            near += power;
-            ++near_count;
-          }
+          const Band band = bands[static_cast<size_t>(v * kTile + u)];
+          if (band == kNeither) continue;
+          const double re = row[u][0], im = row[u][1];
+          power[band == kFar ? 0 : 1] += re * re + im * im;
         }
       }
-      ++tiles;
+      powers[static_cast<size_t>(i)] = power;
     }
+  });
+  double far = 0, near = 0;
+  for (const std::array<double, 2>& power : powers) {
+    far += power[0];
+    near += power[1];
+  }
+  const int64_t tiles = static_cast<int64_t>(corners.size());
+  const int64_t far_count = tiles * far_per_tile, near_count = tiles * near_per_tile;
   if (tiles == 0 || near_count == 0 || far_count == 0) return kAntialiasedAliasing;
   // White noise of σ puts σ²·Σw² into every coefficient.
   const double floor = luma_noise_sigma * luma_noise_sigma * window_energy;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "tensor/error.hpp"
@@ -258,14 +259,25 @@ std::optional<double> haar_diagonal_sigma(const cv::Mat& levels) {
 }  // namespace
 
 double estimate_noise_sigma(const cv::Mat& image) {
-  double sigma_sum = 0;
-  int measured = 0;
-  for (const cv::Mat& levels : planes_in_levels(image))
-    if (const auto variance = plane_noise_variance(levels)) {
+  const std::vector<cv::Mat> planes = planes_in_levels(image);
+  // The planes are read on as many threads: `auto` reads every photo before its upscale.
+  std::vector<std::optional<double>> sigmas(planes.size());
+  cv::parallel_for_(cv::Range(0, static_cast<int>(planes.size())), [&](const cv::Range& range) {
+    for (int c = range.start; c < range.end; ++c) {
+      const cv::Mat& levels = planes[static_cast<std::size_t>(c)];
+      const auto variance = plane_noise_variance(levels);
+      if (!variance) continue;
       const auto bound = haar_diagonal_sigma(levels);
       // The median of 8-bit data falls on a half level, low for small σ: the bound leaves a margin.
       const double patch_sigma = std::sqrt(*variance);
-      sigma_sum += bound ? std::min(patch_sigma, 1.1 * *bound + 0.6) : patch_sigma;
+      sigmas[static_cast<std::size_t>(c)] = bound ? std::min(patch_sigma, 1.1 * *bound + 0.6) : patch_sigma;
+    }
+  });
+  double sigma_sum = 0;
+  int measured = 0;
+  for (const std::optional<double>& sigma : sigmas)
+    if (sigma) {
+      sigma_sum += *sigma;
       ++measured;
     }
   return measured ? sigma_sum / measured : 0.0;
