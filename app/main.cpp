@@ -52,6 +52,10 @@ Existing files are never replaced unless you pass --overwrite.)";
 // they then fault 2 MB at a time. Where the kernel gives no huge pages on request, or the
 // stretch cannot be had, nothing changes.
 void advise_huge_page_heap() {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's allocator is not the heap, and would poison the whole stretch.
+  return;
+#else
   constexpr size_t kStretch = size_t{1} << 30, kHugePage = size_t{2} << 20;
   void* block = std::malloc(kStretch);
   if (block == nullptr) return;
@@ -59,6 +63,7 @@ void advise_huge_page_heap() {
   const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + kStretch) / kHugePage * kHugePage;
   (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   std::free(block);
+#endif
 }
 
 }  // namespace
