@@ -1,8 +1,6 @@
 // upsample: upscale images with classical and learned upsamplers, and see their artifacts.
 #include <malloc.h>
-#include <sys/mman.h>
 
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -18,6 +16,7 @@
 #include "version.hpp"
 #include "io/atomic_file.hpp"
 #include "tensor/error.hpp"
+#include "tensor/huge_pages.hpp"
 
 namespace {
 
@@ -45,23 +44,19 @@ Exit status: 0 everything done, 1 some inputs failed (the rest are done) or no i
 found in the inputs, 2 bad usage.
 Existing files are never replaced unless you pass --overwrite.)";
 
-// A fresh 4 KB page costs a fault and a zeroing in the kernel; an image job touches
-// hundreds of megabytes of fresh heap (decoded planes, layer maps, the encoded file). The
-// heap is grown once by a stretch of address space advised for transparent huge pages and
-// handed back, untouched (no memory used), to malloc, which carves later blocks from it:
-// they then fault 2 MB at a time. Where the kernel gives no huge pages on request, or the
-// stretch cannot be had, nothing changes.
+// The heap is grown once by a stretch of address space advised for huge pages
+// (tensor/huge_pages.hpp) and handed back, untouched (no memory used), to malloc, which
+// carves later blocks from it: decoded planes, layer maps and the encoded file then fault
+// 2 MB at a time. If the stretch cannot be had, nothing changes.
 void advise_huge_page_heap() {
 #if defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer's allocator is not the heap, and would poison the whole stretch.
   return;
 #else
-  constexpr size_t kStretch = size_t{1} << 30, kHugePage = size_t{2} << 20;
+  constexpr size_t kStretch = size_t{1} << 30;
   void* block = std::malloc(kStretch);
   if (block == nullptr) return;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHugePage - 1) / kHugePage * kHugePage;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + kStretch) / kHugePage * kHugePage;
-  (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  upsample::advise_huge_pages(block, kStretch);
   std::free(block);
 #endif
 }

@@ -6,24 +6,13 @@
 #include <limits>
 #include <new>
 
-#include <sys/mman.h>
-
 #include "tensor/error.hpp"
+#include "tensor/huge_pages.hpp"
 
 namespace upsample {
 
 namespace {
 constexpr size_t kAlignment = 64;
-
-// Large blocks are asked to come in 2 MB pages (transparent huge pages, where the kernel
-// gives them on request): a fresh 4K page costs a fault, and a network's maps are tens
-// to hundreds of megabytes of fresh pages on a one-image run.
-void advise_huge_pages(void* block, size_t bytes) {
-  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHugePage - 1) / kHugePage * kHugePage;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + bytes) / kHugePage * kHugePage;
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
 
 // malloc'd with room to align by hand, not aligned_alloc: glibc serves an aligned request
 // by carving a larger block, and once small allocations settle in the carved-off ends, a
@@ -34,7 +23,7 @@ std::shared_ptr<float> allocate_aligned(int64_t count) {
   const size_t bytes = std::max<size_t>(1, static_cast<size_t>(count)) * sizeof(float) + kAlignment;
   void* block = std::malloc(bytes);
   if (block == nullptr) throw std::bad_alloc();
-  advise_huge_pages(block, bytes);
+  advise_huge_pages(block, bytes);  // layer maps are tens to hundreds of megabytes
   const uintptr_t aligned = (reinterpret_cast<uintptr_t>(block) + kAlignment - 1) / kAlignment * kAlignment;
   return {reinterpret_cast<float*>(aligned), [block](float*) { std::free(block); }};
 }
