@@ -18,12 +18,10 @@ struct ConvPointwisePlan::State {
   x86::PackedConv first_valid;  // packed without padding: run on windows that hold it
   x86::PackedConv pointwise;
   // For inputs whose last planes are constant (a damage model's condition): [k] is the
-  // first conv over all planes but the last k + 1, without bias or activation, and what
-  // ConstantPlanesTerm needs for the rest.
+  // first conv over all planes but the last k + 1, without bias or activation; the
+  // weights give ConstantPlanesTerm the rest.
   std::vector<x86::PackedConv> first_without_constant;
   Tensor first_weight_values;
-  std::vector<float> first_bias;
-  x86::Epilogue first_epilogue;
 };
 
 namespace {
@@ -80,9 +78,6 @@ ConvPointwisePlan::ConvPointwisePlan(const Tensor& first_weight, const Tensor& f
         s->first_without_constant.push_back(
             x86::pack_conv(leading_planes(first_weight, planes - k), Tensor{}, valid, x86::Epilogue{}, s->isa));
       s->first_weight_values = first_weight;
-      s->first_bias = first_bias.empty() ? std::vector<float>(static_cast<size_t>(mid), 0.0f)
-                                         : std::vector<float>(first_bias.data(), first_bias.data() + mid);
-      s->first_epilogue = s->first_valid.epilogue;
     }
   }
   state_ = std::move(s);
@@ -103,8 +98,8 @@ Tensor ConvPointwisePlan::forward(const Tensor& input) const {
     const auto constant = std::min(planes - x86::planes_before_constant(input),
                                    static_cast<int64_t>(s.first_without_constant.size()));
     if (constant > 0) {
-      const x86::ConstantPlanesTerm term(s.first_weight_values, s.first_bias, s.first_params.pad_top,
-                                         s.first_params.pad_left, s.first_epilogue, s.isa, planes - constant, input);
+      const x86::ConstantPlanesTerm term(s.first_weight_values, s.first_valid, s.first_params.pad_top,
+                                         s.first_params.pad_left, planes - constant, input);
       x86::run_conv_into_pointwise(s.first_without_constant[static_cast<size_t>(constant - 1)],
                                    s.first_params.pad_top, s.first_params.pad_left, s.pointwise, input, output, &term);
       return output;

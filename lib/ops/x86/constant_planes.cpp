@@ -24,8 +24,8 @@ int64_t planes_before_constant(const Tensor& input) {
   return first;
 }
 
-ConstantPlanesTerm::ConstantPlanesTerm(const Tensor& weight, const std::vector<float>& bias, int pad_h, int pad_w,
-                                       Epilogue epilogue, Isa isa, int64_t first, const Tensor& input)
+ConstantPlanesTerm::ConstantPlanesTerm(const Tensor& weight, const PackedConv& packed, int pad_h, int pad_w,
+                                       int64_t first, const Tensor& input)
     : out_channels_(weight.shape()[0]),
       kh_(weight.shape()[2]),
       kw_(weight.shape()[3]),
@@ -33,15 +33,15 @@ ConstantPlanesTerm::ConstantPlanesTerm(const Tensor& weight, const std::vector<f
       width_(input.shape().w()),
       pad_h_(pad_h),
       pad_w_(pad_w),
-      bias_(bias),
-      epilogue_(std::move(epilogue)),
-      isa_(isa) {
+      packed_(packed) {
   check_rank4(input, "constant planes");
   const Shape& s = input.shape();
   const int64_t channels = weight.shape()[1], taps = kh_ * kw_;
-  if (channels != s.c() || first < 1 || first >= channels || static_cast<int64_t>(bias_.size()) != out_channels_)
-    throw Error("constant planes: a conv of weight " + weight.shape().str() + " and " + std::to_string(bias_.size()) +
-                " biases cannot take planes " + std::to_string(first) + ".. of " + s.str() + " as constants");
+  if (channels != s.c() || first < 1 || first >= channels || packed.out_channels != out_channels_ ||
+      packed.in_channels != channels)
+    throw Error("constant planes: a conv of weight " + weight.shape().str() + " packed for " +
+                std::to_string(packed.in_channels) + "→" + std::to_string(packed.out_channels) +
+                " channels cannot take planes " + std::to_string(first) + ".. of " + s.str() + " as constants");
   weighted_.assign(static_cast<size_t>(s.n() * out_channels_ * taps), 0.0f);
   for (int64_t n = 0; n < s.n(); ++n)
     for (int64_t co = 0; co < out_channels_; ++co) {
@@ -72,10 +72,8 @@ void ConstantPlanesTerm::finish(Tensor& tile, int64_t n, int64_t y0, int64_t x0)
   const int64_t inner_hi = std::clamp<int64_t>(width_ + pad_w_ - kw_ + 1 - x0, inner_lo, w);
   for (int64_t co = 0; co < out_channels_; ++co) {
     const float* weighted = weighted_.data() + (n * out_channels_ + co) * kh_ * kw_;
-    const float bias = bias_[static_cast<size_t>(co)];
-    const float slope = epilogue_.slopes.empty()        ? 0.0f
-                        : epilogue_.slopes.size() == 1 ? epilogue_.slopes[0]
-                                                       : epilogue_.slopes[static_cast<size_t>(co)];
+    const float bias = packed_.bias[static_cast<size_t>(co)];
+    const Epilogue& epilogue = packed_.epilogue;
     for (int64_t r = 0; r < t.h(); ++r) {
       const int64_t y = y0 + r;
       float* row = tile.row(0, co, r);
@@ -85,7 +83,7 @@ void ConstantPlanesTerm::finish(Tensor& tile, int64_t n, int64_t y0, int64_t x0)
         for (int64_t i = inner_lo; i < inner_hi; ++i) row[i] += inner;
       }
       for (int64_t i = inner_hi; i < w; ++i) row[i] += bias + term(weighted, y, x0 + i);
-      if (epilogue_.act != Activation::None) activate_span(epilogue_.act, row, row, w, slope, isa_);
+      if (epilogue.act != Activation::None) activate_span(epilogue.act, row, row, w, epilogue.slope(co), packed_.isa);
     }
   }
 }

@@ -16,12 +16,13 @@ namespace upsample::ops::x86 {
 int64_t planes_before_constant(const Tensor& input);
 
 // The term of planes [first, C) of `input`, constant in each image, through a stride-1,
-// undilated, one-group conv (weight [Cout, C, kh, kw], padding pad_h × pad_w), with the
-// conv's bias and epilogue.
+// undilated, one-group conv (weight [Cout, C, kh, kw], padding pad_h × pad_w); `packed`
+// is that conv packed over all C planes, for its bias, epilogue and instruction set. Both
+// must outlive the term.
 class ConstantPlanesTerm {
  public:
-  ConstantPlanesTerm(const Tensor& weight, const std::vector<float>& bias, int pad_h, int pad_w, Epilogue epilogue,
-                     Isa isa, int64_t first, const Tensor& input);
+  ConstantPlanesTerm(const Tensor& weight, const PackedConv& packed, int pad_h, int pad_w, int64_t first,
+                     const Tensor& input);
 
   // tile [1, Cout, h, w]: image n's conv output from row y0 and column x0, made from
   // planes [0, first) without bias or activation; becomes act(tile + bias + term).
@@ -33,9 +34,7 @@ class ConstantPlanesTerm {
 
   int64_t out_channels_ = 0, kh_ = 0, kw_ = 0, height_ = 0, width_ = 0;
   int pad_h_ = 0, pad_w_ = 0;
-  std::vector<float> bias_;
-  Epilogue epilogue_;
-  Isa isa_;
+  const PackedConv& packed_;
   std::vector<float> weighted_;  // [N][Cout][kh][kw]: Σ over the constant planes of value · weight
 };
 

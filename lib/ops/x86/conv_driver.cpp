@@ -264,7 +264,7 @@ Slot output_slot(const PackedConv& packed, const SlotKey& key, const PackedJob& 
   Slot s;
   s.live = true;
   s.bias = packed.bias[static_cast<size_t>(co)];
-  s.slope = epi.slopes.empty() ? 0.0f : epi.slopes.size() == 1 ? epi.slopes[0] : epi.slopes[static_cast<size_t>(co)];
+  s.slope = epi.slope(co);
   s.height = static_cast<int32_t>(grid_h);
   if (packed.transposed) {
     const int px = key.column_phase;

@@ -30,6 +30,10 @@ struct ConvGeometry {
 struct Epilogue {
   Activation act = Activation::None;
   std::vector<float> slopes;  // PReLU: one per output channel, or one shared
+  // Output channel c's PReLU slope (0 without slopes).
+  float slope(int64_t c) const {
+    return slopes.empty() ? 0.0f : slopes.size() == 1 ? slopes[0] : slopes[static_cast<size_t>(c)];
+  }
 };
 
 // The epilogue of `act` for a conv with `out_channels` outputs; for PReLU its slopes

@@ -86,7 +86,7 @@ PackedWinograd pack_winograd(const Tensor& weight, const Tensor& bias, const Epi
   if (epilogue.act == Activation::PRelu) {
     p.slopes.resize(static_cast<size_t>(p.out_channels));
     for (size_t c = 0; c < p.slopes.size(); ++c)
-      p.slopes[c] = epilogue.slopes.size() == 1 ? epilogue.slopes[0] : epilogue.slopes[c];
+      p.slopes[c] = epilogue.slope(static_cast<int64_t>(c));
   }
   return p;
 }
