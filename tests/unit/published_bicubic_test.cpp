@@ -16,8 +16,9 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "imaging/matlab_imresize.hpp"
 #include "analysis/metrics.hpp"
+#include "imaging/matlab_imresize.hpp"
+#include "test_values.hpp"
 
 namespace fs = std::filesystem;
 namespace an = upsample::analysis;
@@ -102,7 +103,11 @@ TEST_SUITE("metrics") {
 
   // BSD100 here is SelfExSR's 480x320 crop of the 481x321 originals; the published x3 run
   // cropped 481x321 to 480x321 instead of our 480x318, which moves SSIM by about 0.0003.
-  TEST_CASE("published bicubic numbers: BSD100") { check_set("BSD100", 100, kBsd100); }
+  // Under the sanitizers Set5 reaches the same code; the hundred images are the Release run's.
+  TEST_CASE("published bicubic numbers: BSD100") {
+    if (upsample::testing::kSanitizedBuild) return;
+    check_set("BSD100", 100, kBsd100);
+  }
 
   // Set14 holds a grey image (bridge.png), scored on its own values as Y. Printed only: the
   // tables disagree on Set14 by 0.01 dB, so it is no check of the protocol.
