@@ -43,8 +43,8 @@ void periodic_gradients(const cv::Mat& x, cv::Mat& gx, cv::Mat& gy) {
 }
 
 // The adjoint of periodic_gradients applied to (gx, gy): gx(p − 1) − gx(p) + gy(p − 1 row) − gy(p).
-cv::Mat gradient_adjoint(const cv::Mat& gx, const cv::Mat& gy) {
-  cv::Mat out(gx.size(), CV_32F);
+void gradient_adjoint(const cv::Mat& gx, const cv::Mat& gy, cv::Mat& out) {
+  out.create(gx.size(), CV_32F);
   const int rows = gx.rows, cols = gx.cols;
   for (int r = 0; r < rows; ++r) {
     const float* hx = gx.ptr<float>(r);
@@ -53,7 +53,6 @@ cv::Mat gradient_adjoint(const cv::Mat& gx, const cv::Mat& gy) {
     float* o = out.ptr<float>(r);
     for (int c = 0; c < cols; ++c) o[c] = hx[(c + cols - 1) % cols] - hx[c] + above[c] - vy[c];
   }
-  return out;
 }
 
 // |F(∇)|² of the two forward differences on a rows×cols grid.
@@ -74,14 +73,19 @@ cv::Mat power_of(const cv::Mat& spectrum) {
   return parts[0].mul(parts[0]) + parts[1].mul(parts[1]);
 }
 
-// Complex `spectrum` divided by the real `denominator`, value by value.
-cv::Mat divided(const cv::Mat& spectrum, const cv::Mat& denominator) {
-  std::vector<cv::Mat> parts;
+// Complex `spectrum` divided by the real `denominator`, value by value, in place; `parts`
+// is scratch.
+void divide(cv::Mat& spectrum, const cv::Mat& denominator, std::vector<cv::Mat>& parts) {
   cv::split(spectrum, parts);
   cv::divide(parts[0], denominator, parts[0]);
   cv::divide(parts[1], denominator, parts[1]);
-  cv::Mat out;
-  cv::merge(parts, out);
+  cv::merge(parts, spectrum);
+}
+
+cv::Mat divided(const cv::Mat& spectrum, const cv::Mat& denominator) {
+  cv::Mat out = spectrum.clone();
+  std::vector<cv::Mat> parts;
+  divide(out, denominator, parts);
   return out;
 }
 
@@ -197,7 +201,10 @@ cv::Mat sparse_gradient_image(const cv::Mat& blurred, const cv::Mat& kernel, dou
   const cv::Mat data = conj_times(k_spectrum, forward(blurred));
   const cv::Mat k_power = power_of(k_spectrum);
   const cv::Mat grad_power = gradient_power(blurred.rows, blurred.cols);
-  cv::Mat x = blurred.clone(), gx, gy;
+  // Every buffer is allocated once and reused over the steps (large blocks cost page
+  // faults, most of all under AddressSanitizer, which maps each one anew).
+  cv::Mat x = blurred.clone(), gx, gy, adjoint, spectrum, numerator, denominator;
+  std::vector<cv::Mat> parts;
   constexpr double kMaxBeta = 1e5, kBetaGrowth = 2;
   for (double beta = 2 * lambda; beta < kMaxBeta; beta *= kBetaGrowth) {
     // The auxiliary gradients: kept where strong enough to pay their L0 cost λ/β.
@@ -210,8 +217,12 @@ cv::Mat sparse_gradient_image(const cv::Mat& blurred, const cv::Mat& kernel, dou
         if (static_cast<double>(hx[c] * hx[c] + vy[c] * vy[c]) < threshold) hx[c] = vy[c] = 0;
     }
     // x minimising ‖k∗x − y‖² + β‖∇x − g‖²: diagonal in frequency.
-    cv::Mat numerator = data + forward(gradient_adjoint(gx, gy)) * beta;
-    x = inverse(divided(numerator, k_power + grad_power * beta));
+    gradient_adjoint(gx, gy, adjoint);
+    cv::dft(adjoint, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    numerator = data + spectrum * beta;
+    denominator = k_power + grad_power * beta;
+    divide(numerator, denominator, parts);
+    cv::idft(numerator, x, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
   }
   return x;
 }
