@@ -75,18 +75,11 @@ cv::Mat power_of(const cv::Mat& spectrum) {
 
 // Complex `spectrum` divided by the real `denominator`, value by value, in place; `parts`
 // is scratch.
-void divide(cv::Mat& spectrum, const cv::Mat& denominator, std::vector<cv::Mat>& parts) {
+void divide_in_place(cv::Mat& spectrum, const cv::Mat& denominator, std::vector<cv::Mat>& parts) {
   cv::split(spectrum, parts);
   cv::divide(parts[0], denominator, parts[0]);
   cv::divide(parts[1], denominator, parts[1]);
   cv::merge(parts, spectrum);
-}
-
-cv::Mat divided(const cv::Mat& spectrum, const cv::Mat& denominator) {
-  cv::Mat out = spectrum.clone();
-  std::vector<cv::Mat> parts;
-  divide(out, denominator, parts);
-  return out;
 }
 
 // conj(a)·b, value by value.
@@ -221,7 +214,7 @@ cv::Mat sparse_gradient_image(const cv::Mat& blurred, const cv::Mat& kernel, dou
     cv::dft(adjoint, spectrum, cv::DFT_COMPLEX_OUTPUT);
     numerator = data + spectrum * beta;
     denominator = k_power + grad_power * beta;
-    divide(numerator, denominator, parts);
+    divide_in_place(numerator, denominator, parts);
     cv::idft(numerator, x, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
   }
   return x;
@@ -237,7 +230,10 @@ cv::Mat kernel_from_gradients(const cv::Mat& sharp, const cv::Mat& blurred, cons
   const cv::Mat power = power_of(SX) + power_of(SY);
   // k = Σ conj(S)·B / (Σ |S|² + ridge), read off around the origin.
   const double ridge = o.ridge * cv::mean(power)[0] + 1e-12;
-  cv::Mat kernel = centred_block(inverse(divided(conj_times(SX, BX) + conj_times(SY, BY), power + ridge)), size);
+  cv::Mat quotient = conj_times(SX, BX) + conj_times(SY, BY);
+  std::vector<cv::Mat> parts;
+  divide_in_place(quotient, power + ridge, parts);
+  cv::Mat kernel = centred_block(inverse(quotient), size);
   kernel = cv::max(kernel, 0.0f);
   double peak = 0;
   cv::minMaxLoc(kernel, nullptr, &peak);
