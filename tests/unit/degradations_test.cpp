@@ -260,7 +260,7 @@ TEST_CASE("random damage - each kind is drawn, in range, in order, clean share a
       const DegradationStep& b = d.steps[at++];
       ++blurs;
       anisotropic += b.blur_sigma_x != b.blur_sigma_y;
-      for (double s : {b.blur_sigma_x, b.blur_sigma_y}) CHECK((s >= 0.2 * f && s <= 1.5 * f));
+      for (double s : {b.blur_sigma_x, b.blur_sigma_y}) CHECK((s >= o.blur_sigma_min * f && s <= o.blur_sigma_max * f));
     }
     REQUIRE(d.steps[at].kind == DegradationStep::Kind::downscale);  // blur, if any, comes first
     CHECK(d.steps[at].scale == 4);
@@ -283,7 +283,7 @@ TEST_CASE("random damage - each kind is drawn, in range, in order, clean share a
     }
   }
   const auto share = [&](int count) { return static_cast<double>(count) / draws; };
-  CHECK(std::abs(share(blurs) - 0.5) < 0.04);
+  CHECK(std::abs(share(blurs) - o.blur_probability) < 0.04);
   CHECK(std::abs(static_cast<double>(anisotropic) / blurs - 0.5) < 0.05);
   CHECK(kernels.size() == 4);  // nearest is not among the defaults
   CHECK(std::abs(share(kernels[DownscaleKernel::matlab_bicubic]) - 0.4) < 0.04);  // weight 2 of 5
