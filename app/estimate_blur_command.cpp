@@ -74,6 +74,9 @@ What is used, printed after the spec:
                     that kernel is a Gaussian or streak within the estimator's reach
   kernel moments    the kernel found is a streak longer than the estimator knows (12 px
                     or more): the blur its moments describe
+  streak fitted to the kernel
+                    either of these read a streak of 5 px or more: the streak that best
+                    matches the kernel found tap by tap (its stray taps pull moments off)
   free-form kernel  a shape no spec describes (camera shake, a bent streak): the kernel
                     found as it is; the spec printed is only its nearest Gaussian/streak
 The spec is gaussian:SIGMA, motion:LENGTH,ANGLE (degrees counter-clockwise, 0-180) or both

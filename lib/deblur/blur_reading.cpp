@@ -5,6 +5,7 @@
 
 #include "deblur/blind_kernel.hpp"
 #include "deblur/blur_estimate.hpp"
+#include "deblur/streak_fit.hpp"
 #include "imaging/blur_kernels.hpp"
 
 namespace upsample::deblur {
@@ -28,7 +29,8 @@ double kernel_match(const cv::Mat& a, const cv::Mat& b) {
 
 BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
   BlurReading reading;
-  reading.estimated = imaging::kernel_from_blur_code(estimate_blur_code(estimator, y));
+  const imaging::BlurCode estimated_code = estimate_blur_code(estimator, y);
+  reading.estimated = imaging::kernel_from_blur_code(estimated_code);
   const cv::Mat& estimated = reading.estimated;
   reading.kernel = estimated;
   if (y.rows < kMinBlindSide || y.cols < kMinBlindSide) {  // too small for the search: the estimator alone
@@ -41,14 +43,24 @@ BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
   reading.agreement = kernel_match(estimated, described);
   const imaging::BlurShape shape = imaging::blur_shape(moments);
   const bool within_estimator_reach = shape.streak < kEstimatorLongestStreak && shape.sigma <= kEstimatorWidestSigma;
+  imaging::BlurShape read;
   if (reading.agreement >= kEstimatorAgreement || (reading.shape_match >= kFreeFormMatch && within_estimator_reach)) {
     reading.source = BlurReading::Source::estimator;
+    read = imaging::blur_shape(estimated_code);
   } else if (reading.shape_match >= kFreeFormMatch) {
     reading.source = BlurReading::Source::kernel_moments;
     reading.kernel = described;
+    read = shape;
   } else {
     reading.source = BlurReading::Source::free_form;
     reading.kernel = found;
+    return reading;
+  }
+  // A streak, not a Gaussian with a little streak in it (imaging::describe_blur's test).
+  const bool streak = read.streak >= kFittedStreakFrom && (read.streak - 1) * (read.streak - 1) / 12 > read.sigma * read.sigma;
+  if (streak) {
+    reading.source = BlurReading::Source::streak_fit;
+    reading.kernel = imaging::kernel_from_blur_shape(fit_streak(found, read));
   }
   return reading;
 }
@@ -61,6 +73,7 @@ std::string source_name(BlurReading::Source source) {
   switch (source) {
     case BlurReading::Source::estimator: return "estimator";
     case BlurReading::Source::kernel_moments: return "kernel moments";
+    case BlurReading::Source::streak_fit: return "streak fitted to the kernel";
     case BlurReading::Source::free_form: return "free-form kernel";
   }
   return "";

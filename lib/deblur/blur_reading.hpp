@@ -11,6 +11,9 @@
 //   - else, the found kernel like it: a streak longer than the estimator knows; its
 //     moments' blur, which drops the noise in the found taps;
 //   - else a blur no code describes, such as camera shake: the found kernel as it is.
+// A streak read either way (kFittedStreakFrom px or longer) is then fitted to the found
+// kernel's taps (deblur/streak_fit.hpp): the moments, and the estimator that agrees with
+// them, are pulled off by the search's stray taps.
 // Matches are the normalised correlation of two kernels centred on one canvas.
 #include <string>
 
@@ -26,9 +29,11 @@ constexpr double kEstimatorAgreement = 0.96;
 // to σ 3, and reads the longest of them short).
 constexpr double kEstimatorLongestStreak = 12;
 constexpr double kEstimatorWidestSigma = 3;
+// A streak this long has taps the search resolves; a sharp photo reads shorter.
+constexpr double kFittedStreakFrom = 5;
 
 struct BlurReading {
-  enum class Source { estimator, kernel_moments, free_form };
+  enum class Source { estimator, kernel_moments, streak_fit, free_form };
   cv::Mat kernel;              // CV_32FC1, odd, square, summing to 1
   cv::Mat estimated;           // the estimator's blur, used or not
   Source source = Source::estimator;
@@ -45,7 +50,7 @@ BlurReading read_image_blur(const models::Model& estimator, const cv::Mat& image
 // The normalised correlation of two kernels centred on a common canvas (1: the same shape).
 double kernel_match(const cv::Mat& a, const cv::Mat& b);
 
-// "estimator", "kernel moments", "free-form kernel".
+// "estimator", "kernel moments", "streak fitted to the kernel", "free-form kernel".
 std::string source_name(BlurReading::Source source);
 
 }  // namespace upsample::deblur

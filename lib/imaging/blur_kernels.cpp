@@ -128,10 +128,11 @@ std::string describe_blur(const BlurShape& shape) {
   return shape.sigma <= kStreakSigma ? motion : motion + "+gaussian:" + fmt_number(shape.sigma, 1);
 }
 
-cv::Mat kernel_from_blur_code(const BlurCode& code) {
-  const BlurShape shape = blur_shape(code);
+cv::Mat kernel_from_blur_code(const BlurCode& code) { return kernel_from_blur_shape(blur_shape(code)); }
+
+cv::Mat kernel_from_blur_shape(const BlurShape& shape) {
   const cv::Mat line = shape.streak > kMinStreak ? motion_kernel(shape.streak, shape.angle) : cv::Mat::ones(1, 1, CV_32F);
-  return full_convolution(line, gaussian_kernel(shape.sigma));
+  return shape.sigma > 0 ? full_convolution(line, gaussian_kernel(shape.sigma)) : line;
 }
 
 cv::Mat gaussian_kernel(double sigma, int size) {

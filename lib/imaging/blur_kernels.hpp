@@ -63,6 +63,9 @@ std::string describe_blur(const BlurShape& shape);
 // Its kernel: back within a few percent of a training kernel's moments, close enough
 // for Wiener deconvolution.
 cv::Mat kernel_from_blur_code(const BlurCode& code);
+// The kernel of a shape: the streak (none up to 1.5 px) convolved with the Gaussian (none
+// when σ is 0).
+cv::Mat kernel_from_blur_shape(const BlurShape& shape);
 
 // Pixels on each side of the centre (kernel edge / 2).
 int kernel_radius(const cv::Mat& kernel);

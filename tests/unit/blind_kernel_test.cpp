@@ -2,6 +2,7 @@
 // deblurring network is told (deblur/blur_reading.hpp).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "deblur/blur_reading.hpp"
 #include "deblur/classical.hpp"
 #include "deblur/kernel_spec.hpp"
+#include "deblur/streak_fit.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "models/model.hpp"
 #include "tensor/error.hpp"
@@ -128,20 +130,50 @@ TEST_CASE("the blind search reads streaks and shake off a blurred photo, and no 
   CHECK_THROWS_AS(deblur::estimate_blur_kernel(sharp(cv::Rect(0, 0, 20, 40))), Error);
 }
 
-TEST_CASE("read_blur: shake as the kernel found, a long streak by its moments, a Gaussian and a sharp photo by the estimator") {
+TEST_CASE("fit_streak: a streak's stray taps pull its moments off, not its fit") {
+  const imaging::BlurShape truth{11, 40, 0.5};
+  const cv::Mat clean = imaging::kernel_from_blur_shape(truth);
+  // The streak on a 25×25 canvas with four stray taps of 2 % near the corners, as the
+  // search leaves them.
+  cv::Mat found = cv::Mat::zeros(25, 25, CV_32F);
+  clean.copyTo(found(cv::Rect((25 - clean.cols) / 2, (25 - clean.rows) / 2, clean.cols, clean.rows)));
+  for (const cv::Point p : {cv::Point(2, 3), cv::Point(21, 2), cv::Point(3, 22), cv::Point(22, 20)}) found.at<float>(p) = 0.02f;
+  found /= cv::sum(found)[0];
+  const imaging::BlurShape moments = imaging::blur_shape(imaging::blur_code(found));
+  const imaging::BlurShape fitted = deblur::fit_streak(found, moments);
+  const double moments_match = deblur::kernel_match(imaging::kernel_from_blur_shape(moments), clean);
+  const double fitted_match = deblur::kernel_match(imaging::kernel_from_blur_shape(fitted), clean);
+  INFO("moments: " << imaging::describe_blur(moments) << " (match " << moments_match << "); fitted: "
+                   << imaging::describe_blur(fitted) << " (match " << fitted_match << ")");
+  CHECK(moments.sigma > truth.sigma + 1);  // what the fit is for
+  CHECK(std::abs(fitted.streak - truth.streak) <= 0.5);
+  CHECK(std::abs(fitted.angle - truth.angle) <= 1.0);
+  CHECK(std::abs(fitted.sigma - truth.sigma) <= 0.2);
+  CHECK(fitted_match > 0.99);
+  CHECK(fitted_match > moments_match + 0.1);
+  // A streak at 179°, read at 2°: fitted past 0°, its angle back in [0, 180) as every
+  // reading's is.
+  const imaging::BlurShape level = deblur::fit_streak(imaging::kernel_from_blur_shape({9, 179, 0.0}), {9, 2, 0.5});
+  INFO("at 179°: " << imaging::describe_blur(level));
+  CHECK(level.angle == doctest::Approx(179).epsilon(0.003));
+}
+
+TEST_CASE("read_blur: shake as the kernel found, a streak fitted to it, a Gaussian and a sharp photo by the estimator") {
   const fs::path file = testing::source_dir() / "weights" / "blur-estimator_x1.safetensors";
   REQUIRE(fs::is_regular_file(file));
   const auto estimator = models::load_model(file);
   const cv::Mat sharp = scene_y();
+  using Source = deblur::BlurReading::Source;
   struct Case {
     std::string spec;
-    bool free_form;
+    Source source;
     double least_match;
   };
-  std::vector<Case> cases = {{"shake:2", true, 0.7}};
+  std::vector<Case> cases = {{"shake:2", Source::free_form, 0.7}};
   // The sanitizers take the free-form reading here and the estimator's off the sharp
-  // photo below; the streak's moments are plain arithmetic on the kernel found.
-  if (!testing::kSanitizedBuild) cases.insert(cases.end(), {{"gaussian:1.6", false, 0.95}, {"line:21,0", false, 0.5}});
+  // photo below; the streak's fit is plain arithmetic on the kernel found.
+  if (!testing::kSanitizedBuild)
+    cases.insert(cases.end(), {{"gaussian:1.6", Source::estimator, 0.95}, {"line:21,0", Source::streak_fit, 0.5}});
   for (const Case& c : cases) {
     const cv::Mat blurred = blurred_with(sharp, c.spec, 2);
     const deblur::BlurReading reading = deblur::read_blur(*estimator, blurred);
@@ -152,7 +184,7 @@ TEST_CASE("read_blur: shake as the kernel found, a long streak by its moments, a
     INFO(c.spec << ": " << deblur::source_name(reading.source) << ", shape match " << reading.shape_match
                 << ", agreement " << reading.agreement << ", match to the truth " << match << "; Wiener with it "
                 << restored << " dB, with the estimator's blur " << by_estimator << " dB");
-    CHECK((reading.source == deblur::BlurReading::Source::free_form) == c.free_form);
+    CHECK(reading.source == c.source);
     CHECK(match > c.least_match);
     CHECK(restored >= by_estimator - 0.05);
   }
