@@ -78,7 +78,8 @@ What is used, printed after the spec:
                     either of these read a streak of 5 px or more: the streak that best
                     matches the kernel found tap by tap (its stray taps pull moments off)
   free-form kernel  a shape no spec describes (camera shake, a bent streak): the kernel
-                    found as it is; the spec printed is only its nearest Gaussian/streak
+                    found, its centre of mass moved onto its centre pixel; the spec
+                    printed is only its nearest Gaussian/streak
 The spec is gaussian:SIGMA, motion:LENGTH,ANGLE (degrees counter-clockwise, 0-180) or both
 (motion:...+gaussian:...). A plain gaussian or motion spec can be passed as --psf; for a
 free-form kernel, pass the file --save-kernels writes (--psf kernel:FILE). A sharp image

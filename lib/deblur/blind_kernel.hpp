@@ -8,7 +8,8 @@
 //   - the kernel that blurs those edges' gradients into the blurred image's, with a ridge
 //     relative to their power, then cut: taps below a tenth of the peak and groups of
 //     taps with little of the mass go (no real blur has them), and the kernel is
-//     re-centred on its centroid so that deconvolving with it does not shift the image.
+//     re-centred on its centroid (to the nearest pixel; imaging::centred_on_mass moves it
+//     the rest of the way) so that deconvolving with it does not shift the image.
 // λ shrinks over the iterations, so finer edges join once the kernel is roughly right.
 #include <opencv2/core.hpp>
 

@@ -53,7 +53,7 @@ BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
     read = shape;
   } else {
     reading.source = BlurReading::Source::free_form;
-    reading.kernel = found;
+    reading.kernel = imaging::centred_on_mass(found);
     return reading;
   }
   // A streak, not a Gaussian with a little streak in it (imaging::describe_blur's test).

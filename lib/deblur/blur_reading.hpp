@@ -10,7 +10,9 @@
 //     a short streak the search reads off its edges);
 //   - else, the found kernel like it: a streak longer than the estimator knows; its
 //     moments' blur, which drops the noise in the found taps;
-//   - else a blur no code describes, such as camera shake: the found kernel as it is.
+//   - else a blur no code describes, such as camera shake: the found kernel, its centre
+//     of mass moved onto the centre to a fraction of a pixel (the search centres it to
+//     the nearest pixel; the rest would shift the deblurred image).
 // A streak read either way (kFittedStreakFrom px or longer) is then fitted to the found
 // kernel's taps (deblur/streak_fit.hpp): the moments, and the estimator that agrees with
 // them, are pulled off by the search's stray taps.

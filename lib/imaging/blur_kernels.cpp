@@ -81,6 +81,20 @@ cv::Mat trim_kernel(const cv::Mat& kernel) {
 
 cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b) { return trim_kernel(full_convolution(a, b)); }
 
+cv::Mat centred_on_mass(const cv::Mat& kernel) {
+  CV_Assert(kernel.type() == CV_32FC1 && kernel.rows % 2 == 1 && kernel.cols % 2 == 1);
+  const cv::Moments m = cv::moments(kernel);
+  if (!(m.m00 > 0)) throw Error("blur kernel: all taps are zero, so it has no centre of mass");
+  const double dx = m.m10 / m.m00 - kernel.cols / 2, dy = m.m01 / m.m00 - kernel.rows / 2;
+  const int pad = static_cast<int>(std::ceil(std::max(std::abs(dx), std::abs(dy)))) + 1;
+  cv::Mat padded, moved;
+  cv::copyMakeBorder(kernel, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, 0);
+  // Each output tap reads the input dx, dy further on: the mass moves back by dx, dy.
+  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, -dx, 0, 1, -dy);
+  cv::warpAffine(padded, moved, shift, padded.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  return trim_kernel(normalised(moved));
+}
+
 BlurCode blur_code(const cv::Mat& kernel) {
   CV_Assert(kernel.type() == CV_32FC1 && kernel.rows % 2 == 1 && kernel.cols % 2 == 1);
   const int cy = kernel.rows / 2, cx = kernel.cols / 2;

@@ -34,6 +34,10 @@ cv::Mat parse_blur_kernel(const std::string& spec);
 cv::Mat trim_kernel(const cv::Mat& kernel);
 // The full convolution of two kernels (one blur after the other), normalised and trimmed.
 cv::Mat convolve_kernels(const cv::Mat& a, const cv::Mat& b);
+// `kernel` moved by bilinear interpolation so that its centre of mass is the centre
+// pixel's, to a fraction of a pixel: deconvolving with it then leaves the image where
+// it was. Padded by the rings the move needs, trimmed, summing to 1.
+cv::Mat centred_on_mass(const cv::Mat& kernel);
 
 // A blur as three numbers, for networks that are told (or estimate) the blur: the kernel's
 // second moments about its centre in pixels², (Σxx, Σyy, Σxy) / kBlurCodeScale, x to the

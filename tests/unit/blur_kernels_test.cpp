@@ -134,6 +134,34 @@ TEST_CASE("a shake kernel fits its box, is centred on its mass, and is the same 
   CHECK_THROWS_WITH_AS(imaging::parse_blur_kernel("shaky:1"), doctest::Contains("shake:SEED[,SIZE]"), Error);
 }
 
+TEST_CASE("centred_on_mass moves a kernel's mass onto its centre to a fraction of a pixel") {
+  // Two taps, the centre's and its right neighbour's: the mass sits half a pixel right.
+  cv::Mat pair = cv::Mat::zeros(5, 5, CV_32F);
+  pair.at<float>(2, 2) = 0.5f;
+  pair.at<float>(2, 3) = 0.5f;
+  // A streak 0.375 px up and 1.5 px left of the centre (what the search leaves
+  // after centring to the nearest pixel, and more).
+  cv::Mat off = cv::Mat::zeros(15, 15, CV_32F);
+  for (int x = 2; x <= 9; ++x) off.at<float>(x % 3 == 0 ? 6 : 7, x) = 1.0f;
+  off /= cv::sum(off)[0];
+  for (const cv::Mat& kernel : {pair, off}) {
+    const cv::Point2d before = kernel_centroid(kernel);
+    const cv::Mat centred = imaging::centred_on_mass(kernel);
+    check_kernel_basics(centred);
+    const cv::Point2d after = kernel_centroid(centred);
+    INFO("centre of mass " << before << " -> " << after);
+    CHECK(std::hypot(before.x, before.y) > 0.3);
+    CHECK(std::abs(after.x) < 0.05);
+    CHECK(std::abs(after.y) < 0.05);
+  }
+  // A kernel already centred stays as it was.
+  const cv::Mat streak = imaging::parse_blur_kernel("motion:9,30");
+  const cv::Mat same = imaging::centred_on_mass(streak);
+  REQUIRE(same.size() == streak.size());
+  CHECK(cv::norm(same, streak, cv::NORM_INF) < 1e-3);
+  CHECK_THROWS_WITH_AS(imaging::centred_on_mass(cv::Mat::zeros(3, 3, CV_32F)), doctest::Contains("zero"), Error);
+}
+
 TEST_CASE("a kernel image round-trips through save_kernel_image and kernel:FILE") {
   testing::ScratchFolder dir;
   for (const std::string spec : {"shake:7", "disc:2.5", "motion:9,30", "gaussian:1.2", "line:7,20"}) {
