@@ -107,6 +107,12 @@ int64_t Model::parameter_count() const {
 std::unique_ptr<Model> build_model(Metadata metadata, uint32_t seed) {
   if (!metadata.count("arch")) throw Error("model metadata has no 'arch'");
   const Architecture& arch = find_architecture(metadata["arch"]);
+  // An architecture does one task (super-resolution unless it names another); a file
+  // claiming another would be taken for what it is not (a blur estimator's codes for an image).
+  const auto own_task = arch.defaults.find("task");
+  const std::string task = own_task == arch.defaults.end() ? "sr" : own_task->second;
+  if (const auto claimed = metadata.find("task"); claimed != metadata.end() && claimed->second != task)
+    throw Error("model metadata 'task' is '" + claimed->second + "', but a " + arch.name + " network's task is '" + task + "'");
   for (const auto& [key, value] : arch.defaults) metadata.emplace(key, value);
   metadata.emplace("channels", "y");
   check_hyper_parameters(metadata);  // scale first: the scale defaults depend on it

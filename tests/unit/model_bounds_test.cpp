@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_runner.hpp"
 #include "io/safetensors.hpp"
@@ -89,6 +92,29 @@ TEST_CASE("a number too large for a double in a safetensors header is a one-line
     const std::string message = e.what();
     CHECK(message == "huge.safetensors: the header entry of tensor 'x' holds a number too large to read (over 1e308)");
   }
+}
+
+TEST_CASE("metadata naming a task its architecture does not do is refused, naming both") {
+  // Found by the model fuzzer: a blur estimator whose 'task' no longer said so was run as
+  // an upscaler and its codes taken for an image.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"blur-estimator", "sr"}, {"blur-estimator", "bluchannimate"}, {"deblur", "blur-estimate"}, {"fsrcnn", "deblur"}};
+  for (const auto& [arch, task] : cases) {
+    CAPTURE(arch);
+    CAPTURE(task);
+    const std::string scale = arch == "fsrcnn" ? "2" : "1";
+    try {
+      (void)models::build_model({{"arch", arch}, {"scale", scale}, {"task", task}});
+      FAIL("built");
+    } catch (const Error& e) {
+      CHECK(testing::contains(e.what(), "'task' is '" + task + "'"));
+      CHECK(testing::contains(e.what(), "a " + arch + " network"));
+    }
+  }
+  // Each architecture's own task, said or not, builds.
+  CHECK(models::build_model({{"arch", "blur-estimator"}, {"scale", "1"}, {"task", "blur-estimate"}})->scale() == 1);
+  CHECK(models::build_model({{"arch", "fsrcnn"}, {"scale", "2"}, {"task", "sr"}})->scale() == 2);
+  CHECK(models::build_model({{"arch", "deblur"}, {"scale", "1"}})->scale() == 1);
 }
 
 TEST_CASE("metadata promising condition planes the network does not read is refused when the model is built") {
