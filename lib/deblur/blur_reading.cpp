@@ -56,9 +56,8 @@ BlurReading read_blur(const models::Model& estimator, const cv::Mat& y) {
     reading.kernel = imaging::centred_on_mass(found);
     return reading;
   }
-  // A streak, not a Gaussian with a little streak in it (imaging::describe_blur's test).
-  const bool streak = read.streak >= kFittedStreakFrom && (read.streak - 1) * (read.streak - 1) / 12 > read.sigma * read.sigma;
-  if (streak) {
+  // A streak, not a Gaussian with a little streak in it.
+  if (read.streak >= kFittedStreakFrom && imaging::spreads_as_streak(read)) {
     reading.source = BlurReading::Source::streak_fit;
     reading.kernel = imaging::kernel_from_blur_shape(fit_streak(found, read));
   }

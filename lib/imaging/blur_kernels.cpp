@@ -130,11 +130,14 @@ BlurShape blur_shape(const BlurCode& code) {
   return shape;
 }
 
+bool spreads_as_streak(const BlurShape& shape) {
+  return (shape.streak - 1) * (shape.streak - 1) / 12 > shape.sigma * shape.sigma;
+}
+
 std::string describe_blur(const BlurShape& shape) {
   const double streak_variance = (shape.streak - 1) * (shape.streak - 1) / 12, gauss_variance = shape.sigma * shape.sigma;
-  // A streak that spreads less than the Gaussian is noise in the code, not a direction:
-  // the blur is read as the Gaussian with the same overall spread.
-  if (shape.streak <= kMinStreak || streak_variance <= gauss_variance)
+  // Otherwise the blur is read as the Gaussian with the same overall spread.
+  if (shape.streak <= kMinStreak || !spreads_as_streak(shape))
     return "gaussian:" + fmt_number(std::sqrt(gauss_variance + streak_variance / 2), 1);
   const std::string motion = "motion:" + fmt_number(shape.streak, 1) + "," + fmt_number(shape.angle, 0);
   // A streak's own anti-aliasing spreads it by σ ≈ 0.2–0.45; a wider spread is a blur too.

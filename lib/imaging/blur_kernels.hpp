@@ -64,6 +64,9 @@ BlurShape blur_shape(const BlurCode& code);
 // more spread than its anti-aliasing), or "motion:9,30+gaussian:1.2" (both; not a
 // --psf). σ and lengths to 0.1 px, angles to 1°.
 std::string describe_blur(const BlurShape& shape);
+// True when the shape is a streak spreading more than its Gaussian (the streak's variance
+// (streak − 1)² / 12 above σ²); a shorter one is noise in the code, not a direction.
+bool spreads_as_streak(const BlurShape& shape);
 // Its kernel: back within a few percent of a training kernel's moments, close enough
 // for Wiener deconvolution.
 cv::Mat kernel_from_blur_code(const BlurCode& code);
