@@ -87,6 +87,17 @@ void add_task_options(CLI::App* cmd, TrainCliOptions& opts) {
                   "blur estimator reads off each patch, as `upsample deblur` will, instead of the true blur (it "
                   "learns to allow for the estimator's errors)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--read-regions", o->train.reading_regions,
+                  "deblur with --estimator and a Wiener pre-filter: tell the network the whole kernel `upsample "
+                  "deblur` reads (the estimator and the blind search) rather than the estimator's code. Reading "
+                  "takes about a second a region, so N blurred regions are read once at the start and every "
+                  "patch is cut from one of them")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--read-side", o->train.reading_side,
+                  "deblur with --read-regions: the edge of each region the blur is read off (patches are cut "
+                  "from it, so at least --patch)")
+      ->check(CLI::Range(32, 2048))
+      ->capture_default_str();
   cmd->add_option("--damage", o->damage,
                   "sr: damage each LR patch on the fly as real photos are (blur, downscale kernel, noise, JPEG); "
                   "KEY=VALUE words: blur=A-B|off, blur-probability=P, anisotropic=P, downscale=bicubic:2,area,..., "
@@ -190,6 +201,10 @@ void apply_task(TrainCliOptions& o, const CLI::App* cmd) {
   if (blurred && !o.damage.empty()) throw UsageError("--damage is for --task sr");
   if (cmd->count("--estimator") > 0 && t.task != train::TaskKind::deblur)
     throw UsageError("--estimator is for --task deblur (a network told the blur)");
+  if (cmd->count("--read-regions") > 0 && cmd->count("--estimator") == 0)
+    throw UsageError("--read-regions reads the blur as `upsample deblur` does, with a blur estimator: give --estimator");
+  if (cmd->count("--read-side") > 0 && cmd->count("--read-regions") == 0)
+    throw UsageError("--read-side is the size of the --read-regions: give both");
   if (cmd->count("--motion-fraction") > 0 && cmd->count("--blur") > 0)
     throw UsageError("--blur gives every patch one blur; --motion-fraction mixes random ones: use one");
   try {

@@ -24,6 +24,7 @@ std::string run_signature(const TrainOptions& o) {
   if (o.real_world_blurs) j["real_world_blurs"] = true;
   if (o.colour_noise_fraction > 0) j["colour_noise_fraction"] = o.colour_noise_fraction;
   if (!o.code_estimator.empty()) j["code_estimator"] = o.code_estimator.string();
+  if (o.reading_regions > 0) j["reading"] = {o.reading_regions, o.reading_side};
   std::vector<std::string> folders;
   for (const auto& f : o.train_folders) folders.push_back(f.string());
   j["train_folders"] = folders;

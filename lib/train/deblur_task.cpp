@@ -5,12 +5,14 @@
 
 #include "analysis/evaluation.hpp"
 #include "deblur/blur_estimate.hpp"
+#include "deblur/blur_reading.hpp"
 #include "deblur/evaluation.hpp"
 #include "deblur/kernel_spec.hpp"
 #include "deblur/told_network.hpp"
 #include "imaging/blur_kernels.hpp"
 #include "pipeline/learned_methods.hpp"
 #include "tensor/error.hpp"
+#include "train/blur_reading_bank.hpp"
 #include "train/deblur_data.hpp"
 #include "train/trainer.hpp"
 #include "train/training_task.hpp"
@@ -38,9 +40,29 @@ class DeblurTask final : public TrainingTask {
       : model_(model), options_(o), told_blur_(deblur::is_told_blur(model)),
         estimator_(load_code_estimator(o, told_blur_)), data_(load_deblur_data(o, log)) {
     if (o.validation_folder) validation_ = deblur::load_deblur_validation_set(*o.validation_folder);
-    // A told network learning from an estimator is scored as `upsample deblur` runs it;
-    // one learning from the true blur is scored told the true blur.
-    if (estimator_)
+    if (o.reading_regions > 0) {
+      const double nsr = model.wiener_prefilter_nsr();
+      if (!estimator_ || nsr <= 0 || model.condition_planes() > 0)
+        throw Error("train: --read-regions is for a network told the blur through a Wiener pre-filter alone (--set "
+                    "prefilter=wiener, no condition planes), with --estimator");
+      if (o.reading_side < o.lr_patch)
+        throw Error("train: --read-side " + std::to_string(o.reading_side) + " is smaller than the patches (" +
+                    std::to_string(o.lr_patch) + ")");
+      BlurReadingBankOptions bank;
+      bank.regions = o.reading_regions;
+      bank.side = o.reading_side;
+      bank.nsr = nsr;
+      bank.seed = o.seed;
+      reading_bank_ = std::make_unique<BlurReadingBank>(BlurReadingBank::build(*data_, *estimator_, bank, log));
+    }
+    // A told network learning from an estimator is scored as `upsample deblur` runs it
+    // (told the kernel read off the image when it learns from such readings); one
+    // learning from the true blur is scored told the true blur.
+    if (reading_bank_)
+      validator_ = deblur::kernel_told_restorer(borrowed(model), 0, [estimator = estimator_](const cv::Mat& y) {
+        return deblur::read_blur(*estimator, y).kernel;
+      });
+    else if (estimator_)
       validator_ = deblur::told_network_restorer(borrowed(model), 0, [estimator = estimator_](const cv::Mat& y) {
         return deblur::estimate_blur_code(*estimator, y);
       });
@@ -50,6 +72,7 @@ class DeblurTask final : public TrainingTask {
 
   void sample(std::mt19937& rng, Tensor& input, Tensor& target) override {
     if (!told_blur_) return data_->sample(rng, options_.batch, options_.lr_patch, input, target);
+    if (reading_bank_) return reading_bank_->sample(rng, options_.batch, options_.lr_patch, input, target);
     Tensor blurred;
     std::vector<imaging::BlurCode> codes;
     data_->sample(rng, options_.batch, options_.lr_patch, blurred, target, &codes);
@@ -63,7 +86,8 @@ class DeblurTask final : public TrainingTask {
   void finish(models::Metadata& meta, const std::vector<std::filesystem::path>& folders, const Log& log) override {
     if (told_blur_ && !estimator_ && (options_.validation_folder || !folders.empty()))
       meta["scores_told_the_blur"] = "yes";
-    if (estimator_) meta["blur_codes_from"] = options_.code_estimator.filename().string();
+    if (estimator_)
+      meta[reading_bank_ ? "blur_read_with" : "blur_codes_from"] = options_.code_estimator.filename().string();
     for (const auto& folder : folders) {
       const auto mean = analysis::average(scores(deblur::load_deblur_validation_set(folder)));
       record_scores(meta, folder, 1, mean.psnr, mean.ssim, log);
@@ -91,6 +115,7 @@ class DeblurTask final : public TrainingTask {
   bool told_blur_;
   std::shared_ptr<const models::Model> estimator_;
   std::shared_ptr<const DeblurPatchSampler> data_;
+  std::unique_ptr<BlurReadingBank> reading_bank_;
   std::vector<deblur::DeblurEvalImage> validation_;
   std::unique_ptr<pipeline::Upscaler> validator_;
 };

@@ -33,6 +33,12 @@ struct TrainOptions {
   // deblur, a network told the blur: tell it what this blur estimator reads off each patch
   // (as `upsample deblur` will) instead of the true blur; empty = the true blur.
   std::filesystem::path code_estimator;
+  // With code_estimator and a Wiener pre-filter: tell the network the kernel `upsample
+  // deblur` reads (deblur::read_blur: the estimator and the blind search) off this many
+  // blurred regions of reading_side², read once at the start (blur_reading_bank.hpp),
+  // instead of the estimator's code per patch; 0 = the code.
+  int reading_regions = 0;
+  int reading_side = 192;
   // Start from these models' weights (fine-tuning), applied in order: a later file's
   // tensors replace an earlier one's (e.g. a resize-conv head over an FSRCNN body).
   std::vector<std::filesystem::path> init;
