@@ -89,9 +89,9 @@ void add_task_options(CLI::App* cmd, TrainCliOptions& opts) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--read-regions", o->train.reading_regions,
                   "deblur with --estimator and a Wiener pre-filter: tell the network the whole kernel `upsample "
-                  "deblur` reads (the estimator and the blind search) rather than the estimator's code. Reading "
-                  "takes about a second a region, so N blurred regions are read once at the start and every "
-                  "patch is cut from one of them")
+                  "deblur` reads (the estimator and the blind search) rather than the estimator's code. A reading "
+                  "takes far longer than a training step, so N blurred regions are read once at the start and "
+                  "every patch is cut from one of them")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--read-side", o->train.reading_side,
                   "deblur with --read-regions: the edge of each region the blur is read off (patches are cut "

@@ -58,4 +58,17 @@ train::TrainOptions tiny_training_run(const std::filesystem::path& dir) {
   return o;
 }
 
+train::TrainOptions tiny_deblur_run(const models::Metadata& model, const std::filesystem::path& folder, int steps) {
+  train::TrainOptions o;
+  o.task = train::TaskKind::deblur;
+  o.model = model;
+  o.train_folders = {folder};
+  o.validation_folder = folder;
+  o.validate_every = 100;
+  o.steps = steps;
+  o.batch = 2;
+  o.lr_patch = 32;
+  return o;
+}
+
 }  // namespace upsample::testing

@@ -28,4 +28,8 @@ void randomise(models::Model& model, uint32_t seed);
 // written to `dir`/tiny.safetensors, never checkpointed: seconds even under sanitizers.
 train::TrainOptions tiny_training_run(const std::filesystem::path& dir);
 
+// A few-step deblurring run of `model` on 32² patches (batch 2) of the images in
+// `folder`, validated on them too.
+train::TrainOptions tiny_deblur_run(const models::Metadata& model, const std::filesystem::path& folder, int steps);
+
 }  // namespace upsample::testing

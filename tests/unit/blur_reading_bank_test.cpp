@@ -1,13 +1,18 @@
 // Training a deblurring network on the kernels `upsample deblur` reads (train/blur_reading_bank.hpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
+#include <string>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "cli_runner.hpp"
+#include "test_models.hpp"
 #include "deblur/kernel_spec.hpp"
 #include "models/model.hpp"
 #include "tensor/error.hpp"
@@ -50,7 +55,7 @@ std::shared_ptr<const models::Model> shipped_estimator() {
 
 TEST_SUITE("blur reading bank") {
 
-TEST_CASE("the reading bank: a patch and its pre-filtered input are cut and turned together; one seed, one bank") {
+TEST_CASE("the reading bank: a patch and its pre-filtered input are cut and turned together, and one seed gives one bank") {
   const auto estimator = shipped_estimator();
   train::DeblurDataOptions data_options;
   data_options.fixed_kernel = deblur::load_blur_kernel("gaussian:1.0");
@@ -92,16 +97,15 @@ TEST_CASE("the reading bank: a patch and its pre-filtered input are cut and turn
 TEST_CASE("train --read-regions: a Wiener-prefiltered network learns from the kernels read, and only such a network") {
   testing::ScratchFolder dir;
   REQUIRE(cv::imwrite((dir / "a.png").string(), texture(96, 3)));
-  train::TrainOptions o;
-  o.task = train::TaskKind::deblur;
-  o.model = {{"arch", "deblur"}, {"scale", "1"},        {"up", "deconv"},           {"depth", "2"},
-             {"width", "4"},     {"condition", "0"},    {"prefilter", "wiener"},    {"prefilter_nsr", "0.01"}};
-  o.train_folders = {dir.path()};
-  o.validation_folder = dir.path();
-  o.validate_every = 100;
-  o.steps = 2;
-  o.batch = 2;
-  o.lr_patch = 32;
+  train::TrainOptions o = testing::tiny_deblur_run({{"arch", "deblur"},
+                                                    {"scale", "1"},
+                                                    {"up", "deconv"},
+                                                    {"depth", "2"},
+                                                    {"width", "4"},
+                                                    {"condition", "0"},
+                                                    {"prefilter", "wiener"},
+                                                    {"prefilter_nsr", "0.01"}},
+                                                   dir.path(), 2);
   o.code_estimator = testing::source_dir() / "weights" / "blur-estimator_x1.safetensors";
   o.reading_regions = 2;
   o.reading_side = 48;

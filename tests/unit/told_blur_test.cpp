@@ -373,15 +373,7 @@ TEST_CASE("a told network can learn from the estimator's codes instead of the tr
   models::save_model(*estimator, dir / "estimator.safetensors");
 
   REQUIRE(cv::imwrite((dir / "a.png").string(), photo(64, 64, CV_8UC1, 7)));
-  train::TrainOptions o;
-  o.task = train::TaskKind::deblur;
-  o.model = tiny_told_deblur(3);
-  o.train_folders = {dir.path()};
-  o.validation_folder = dir.path();
-  o.validate_every = 100;
-  o.steps = 3;
-  o.batch = 2;
-  o.lr_patch = 32;
+  train::TrainOptions o = testing::tiny_deblur_run(tiny_told_deblur(3), dir.path(), 3);
   o.learning_rate = 1e-2;
   auto train = [&](const std::string& name) {
     o.output = dir / name;
